@@ -1,0 +1,45 @@
+# Builds everything native: vmlinux.h from the running kernel's BTF, every
+# bpf/**/*.bpf.c into an object + libbpf skeleton, the Node-API addon and the
+# C test helpers. `npm run build` calls `make all` then tsc.
+BUILD      := build
+CLANG      ?= clang
+BPFTOOL    ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
+ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -Wall -Wno-unused-function \
+              -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf
+BPF_SRCS   := $(shell find bpf -name '*.bpf.c')
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+HELPERS    := $(patsubst test/helpers/%.c,$(BUILD)/helpers/%,$(wildcard test/helpers/*.c))
+ADDON      := native/build/Release/uringscope.node
+# Build against the installed Node's headers (no download: the machines here
+# reach no site but the package registries).
+NODEDIR    ?= $(shell node -p "require('path').resolve(process.execPath, '../..')")
+
+.PHONY: all bpf native helpers clean
+all: native helpers
+bpf: $(BPF_SKELS)
+native: $(ADDON)
+helpers: $(HELPERS)
+
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(@D)
+	@test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux missing: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed)" >&2; exit 1; }
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(ADDON): $(BPF_SKELS) $(wildcard native/*.cc native/*.h) native/binding.gyp $(wildcard bpf/*.h)
+	cd native && ../node_modules/.bin/node-gyp rebuild --silent --nodedir=$(NODEDIR)
+
+$(BUILD)/helpers/%: test/helpers/%.c $(wildcard test/helpers/*.h)
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -o $@ $< -luring -lpthread
+
+clean:
+	rm -rf $(BUILD) native/build dist

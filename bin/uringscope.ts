@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// Entry point: every error a user can act on is one line and an exit code;
+// anything else is a bug and says so, still without a stack trace unless
+// URINGSCOPE_DEBUG is set.
+import { main } from '../cli/main.js';
+import { UserError } from '../tracers/errors.js';
+
+function report(e: unknown): never {
+  if (e instanceof UserError) {
+    process.stderr.write(`uringscope: ${e.message}\n`);
+    process.exit(e.exitCode);
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`uringscope: internal error: ${msg} (set URINGSCOPE_DEBUG=1 for the stack)\n`);
+  if (process.env.URINGSCOPE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+  process.exit(70);
+}
+
+process.on('uncaughtException', report);
+process.on('unhandledRejection', report);
+main().catch(report);

@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * uringscope tracer: per-request io_uring latency and counts, link failures,
+ * io_uring_enter syscalls and context switches of the target processes,
+ * aggregated in the kernel; optionally every request as a ring buffer record.
+ *
+ * The io_uring and sched hooks are BTF raw tracepoints (tp_btf): cheaper than
+ * classic tracepoints and typed, so fields are read straight from the kernel
+ * structs with CO-RE. Only the io_uring_enter syscall uses classic
+ * tracepoints (a raw sys_enter hook would run for every syscall on the box).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "tracer.h"
+
+#define ECANCELED 125
+#define IORING_CQE_F_MORE (1U << 1)
+#define PF_IO_WORKER 0x00000010
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Set by the loader before load. */
+const volatile bool events_enabled = false;
+const volatile bool follow_forks = true;
+const volatile bool comm_filter_set = false;
+const volatile char comm_filter[US_COMM_LEN] = {};
+
+/* tgids to trace: all their threads, including iou-sqp-* and iou-wrk-*. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, u32);
+	__type(value, u8);
+} targets SEC(".maps");
+
+/* Rings (ctx pointers) created or used by a target. io_uring events are
+ * filtered by ring, not by the current task: completions can run in any
+ * context. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u64);
+	__type(value, u32);
+} rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* resized by the loader */
+	__type(key, u64);
+	__type(value, struct us_inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, US_MAX_OPS);
+	__type(key, u32);
+	__type(value, struct us_op_stats);
+} op_stats SEC(".maps");
+
+struct us_counters {
+	u64 c[US_C_COUNT];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct us_counters);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, u32);
+	__type(value, struct us_thread);
+} threads SEC(".maps");
+
+/* tid -> entry time of an io_uring_enter in progress. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, u32);
+	__type(value, u64);
+} enter_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by the loader */
+} events SEC(".maps");
+
+static __always_inline void count(u32 idx, u64 v)
+{
+	u32 zero = 0;
+	struct us_counters *c = bpf_map_lookup_elem(&counters, &zero);
+
+	if (c && idx < US_C_COUNT)
+		c->c[idx] += v;
+}
+
+static __always_inline bool is_target_tgid(u32 tgid)
+{
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+static __always_inline u32 current_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+static __always_inline bool ring_traced(u64 ctx)
+{
+	return bpf_map_lookup_elem(&rings, &ctx) != NULL;
+}
+
+static __always_inline void adopt_ring(u64 ctx, u32 tgid)
+{
+	if (bpf_map_update_elem(&rings, &ctx, &tgid, BPF_NOEXIST) == 0)
+		count(US_C_RINGS, 1);
+}
+
+/* A ring is traced if it is known, or if a target thread touches it. */
+static __always_inline bool ring_of_target(u64 ctx)
+{
+	u32 tgid;
+
+	if (ring_traced(ctx))
+		return true;
+	tgid = current_tgid();
+	if (!is_target_tgid(tgid))
+		return false;
+	adopt_ring(ctx, tgid);
+	return true;
+}
+
+/* floor(log2(v)) for v > 0, branch-light so the verifier sees no loop. */
+static __always_inline u32 log2_u64(u64 v)
+{
+	u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+static __always_inline u32 hist_bucket(u64 ns)
+{
+	u32 l, sub, b;
+
+	if (ns < (1 << US_HIST_SUB_BITS))
+		return ns;
+	l = log2_u64(ns);
+	sub = (ns >> (l - US_HIST_SUB_BITS)) & ((1 << US_HIST_SUB_BITS) - 1);
+	b = ((l - US_HIST_SUB_BITS + 1) << US_HIST_SUB_BITS) + sub;
+	return b < US_HIST_BUCKETS ? b : US_HIST_BUCKETS - 1;
+}
+
+static __always_inline struct us_op_stats *op_slot(u32 op)
+{
+	if (op >= US_MAX_OPS)
+		op = US_MAX_OPS - 1;
+	return bpf_map_lookup_elem(&op_stats, &op);
+}
+
+static __always_inline bool is_rw_op(u8 op)
+{
+	/* Opcodes whose prep fills struct io_rw (kiocb.ki_pos, len). */
+	switch (op) {
+	case 1:  /* READV */
+	case 2:  /* WRITEV */
+	case 4:  /* READ_FIXED */
+	case 5:  /* WRITE_FIXED */
+	case 22: /* READ */
+	case 23: /* WRITE */
+		return true;
+	}
+	return false;
+}
+
+SEC("tp_btf/io_uring_create")
+int BPF_PROG(on_create, int fd, void *ring)
+{
+	u32 tgid = current_tgid();
+
+	if (is_target_tgid(tgid))
+		adopt_ring((u64)ring, tgid);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(on_submit_req, struct io_kiocb *req)
+{
+	u64 ring = (u64)BPF_CORE_READ(req, ctx);
+	u64 key = (u64)req;
+	struct us_inflight in = {};
+	struct us_op_stats *st;
+	int err;
+
+	if (!ring_of_target(ring))
+		return 0;
+
+	in.submit_ns = bpf_ktime_get_ns();
+	in.tid = (u32)bpf_get_current_pid_tgid();
+	in.opcode = BPF_CORE_READ(req, opcode);
+	in.sqe_flags = (u16)(BPF_CORE_READ(req, flags) & 0xff); /* REQ_F_* low bits are the IOSQE_* bits */
+	if (events_enabled) {
+		in.fd = BPF_CORE_READ(req, cqe.fd); /* io_init_req stores sqe->fd here */
+		if (is_rw_op(in.opcode)) {
+			struct io_rw *rw = (struct io_rw *)&req->cmd;
+
+			in.off = BPF_CORE_READ(rw, kiocb.ki_pos);
+			in.len = BPF_CORE_READ(rw, len);
+		}
+	}
+
+	st = op_slot(in.opcode);
+	if (st)
+		st->submitted++;
+
+	err = bpf_map_update_elem(&inflight, &key, &in, BPF_NOEXIST);
+	if (err == -17 /* EEXIST: req memory reused, the old request never completed */) {
+		count(US_C_STALE_REQS, 1);
+		bpf_map_update_elem(&inflight, &key, &in, BPF_ANY);
+	} else if (err) {
+		count(US_C_INFLIGHT_FULL, 1);
+	}
+	return 0;
+}
+
+static __always_inline void emit_event(u64 ctx, u64 req, struct io_uring_cqe *cqe,
+				       struct us_inflight *in, u8 opcode, u8 type,
+				       u64 now, s32 res, u32 cflags)
+{
+	struct us_event *e;
+	u64 avail;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(US_C_EVENT_DROPS, 1);
+		return;
+	}
+	e->submit_ns = in ? in->submit_ns : 0;
+	e->complete_ns = now;
+	e->ctx = ctx;
+	e->req = req;
+	e->user_data = BPF_CORE_READ(cqe, user_data);
+	e->off = in ? in->off : 0;
+	e->tgid = current_tgid();
+	e->submit_tid = in ? in->tid : 0;
+	e->complete_tid = (u32)bpf_get_current_pid_tgid();
+	e->len = in ? in->len : 0;
+	e->res = res;
+	e->fd = in ? in->fd : -1;
+	e->cflags = cflags;
+	e->opcode = opcode;
+	e->type = type;
+	e->sqe_flags = in ? in->sqe_flags : 0;
+	/*
+	 * Waking the reader for every record would cost an irq_work per request;
+	 * the reader polls with a short timeout anyway, so only force a wakeup
+	 * once a quarter of the buffer is waiting.
+	 */
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	bpf_ringbuf_submit(e, avail > (bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) >> 2) ?
+				      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	count(US_C_EVENTS, 1);
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(on_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+	u64 key = (u64)req;
+	u64 now;
+	s32 res;
+	u32 cflags;
+	u8 opcode;
+	bool final;
+	struct us_inflight *in;
+	struct us_op_stats *st;
+
+	if (!ring_traced((u64)ring))
+		return 0;
+	if (!req) {
+		count(US_C_AUX_CQES, 1);
+		return 0;
+	}
+	now = bpf_ktime_get_ns();
+	res = BPF_CORE_READ(cqe, res);
+	cflags = BPF_CORE_READ(cqe, flags);
+	opcode = BPF_CORE_READ((struct io_kiocb *)req, opcode);
+	final = !(cflags & IORING_CQE_F_MORE);
+
+	st = op_slot(opcode);
+	if (st) {
+		st->completed++;
+		if (res == -ECANCELED)
+			st->cancelled++;
+		else if (res < 0)
+			st->errors++;
+	}
+
+	in = bpf_map_lookup_elem(&inflight, &key);
+	if (in && final && st) {
+		u64 lat = now - in->submit_ns;
+		u32 b = hist_bucket(lat);
+
+		st->lat_count++;
+		st->lat_sum_ns += lat;
+		if (lat > st->lat_max_ns)
+			st->lat_max_ns = lat;
+		if (b < US_HIST_BUCKETS)
+			st->hist[b]++;
+	} else if (!in && final) {
+		count(US_C_UNTRACKED, 1);
+	}
+
+	if (events_enabled)
+		emit_event((u64)ring, key, cqe, in, opcode, final ? US_EV_COMPLETE : US_EV_MORE,
+			   now, res, cflags);
+	if (in && final)
+		bpf_map_delete_elem(&inflight, &key);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_fail_link")
+int BPF_PROG(on_fail_link, struct io_kiocb *req, struct io_kiocb *link)
+{
+	if (ring_traced((u64)BPF_CORE_READ(req, ctx)))
+		count(US_C_FAIL_LINK, 1);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_req_failed")
+int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req, int error)
+{
+	/* May fire before submit_req, so the ring may not be adopted yet. */
+	if (ring_of_target((u64)BPF_CORE_READ(req, ctx)))
+		count(US_C_REQ_FAILED, 1);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_cqe_overflow")
+int BPF_PROG(on_cqe_overflow, void *ring)
+{
+	if (ring_traced((u64)ring))
+		count(US_C_CQE_OVERFLOW, 1);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_queue_async_work")
+int BPF_PROG(on_queue_async_work, struct io_kiocb *req, int rw)
+{
+	if (ring_traced((u64)BPF_CORE_READ(req, ctx)))
+		count(US_C_ASYNC_PUNT, 1);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_poll_arm")
+int BPF_PROG(on_poll_arm, struct io_kiocb *req, int mask, int events)
+{
+	if (ring_traced((u64)BPF_CORE_READ(req, ctx)))
+		count(US_C_POLL_ARM, 1);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_task_add")
+int BPF_PROG(on_task_add, struct io_kiocb *req, int mask)
+{
+	if (ring_traced((u64)BPF_CORE_READ(req, ctx)))
+		count(US_C_TASK_ADD, 1);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_task_work_run")
+int BPF_PROG(on_task_work_run, void *tctx, unsigned int count_)
+{
+	if (is_target_tgid(current_tgid()))
+		count(US_C_TASK_WORK_RUN, 1);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_local_work_run")
+int BPF_PROG(on_local_work_run, void *ring, int count_, unsigned int loops)
+{
+	if (ring_traced((u64)ring))
+		count(US_C_LOCAL_WORK_RUN, 1);
+	return 0;
+}
+
+static __always_inline struct us_thread *thread_entry(struct task_struct *t, u32 tid, u32 tgid)
+{
+	struct us_thread *th = bpf_map_lookup_elem(&threads, &tid);
+	struct us_thread init = {};
+
+	if (th)
+		return th;
+	init.tgid = tgid;
+	bpf_probe_read_kernel_str(init.comm, sizeof(init.comm), t->comm);
+	if (BPF_CORE_READ(t, flags) & PF_IO_WORKER)
+		/* io threads are named iou-sqp-<pid> or iou-wrk-<pid> */
+		init.kind = init.comm[4] == 's' ? US_KIND_SQPOLL : US_KIND_IOWQ;
+	else
+		init.kind = US_KIND_APP;
+	bpf_map_update_elem(&threads, &tid, &init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	u64 now = 0;
+	u32 tgid = prev->tgid;
+	struct us_thread *th;
+
+	if (is_target_tgid(tgid)) {
+		now = bpf_ktime_get_ns();
+		th = thread_entry(prev, prev->pid, tgid);
+		if (th) {
+			/* Same rule as the kernel's nvcsw/nivcsw accounting. */
+			if (!preempt && prev_state)
+				__sync_fetch_and_add(&th->voluntary, 1);
+			else
+				__sync_fetch_and_add(&th->involuntary, 1);
+			if (th->last_in_ns)
+				__sync_fetch_and_add(&th->oncpu_ns, now - th->last_in_ns);
+			th->last_out_ns = now;
+		}
+	}
+	tgid = next->tgid;
+	if (is_target_tgid(tgid)) {
+		if (!now)
+			now = bpf_ktime_get_ns();
+		th = thread_entry(next, next->pid, tgid);
+		if (th) {
+			if (th->last_out_ns)
+				__sync_fetch_and_add(&th->offcpu_ns, now - th->last_out_ns);
+			th->last_out_ns = 0;
+			th->last_in_ns = now;
+		}
+	}
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	u32 ptgid = parent->tgid, ctgid = child->tgid;
+	u8 one = 1;
+
+	/* New threads share the tgid; new processes (fio jobs) are followed. */
+	if (follow_forks && ptgid != ctgid && is_target_tgid(ptgid))
+		bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	char comm[US_COMM_LEN];
+	u32 tgid;
+	u8 one = 1;
+	int i;
+
+	if (!comm_filter_set)
+		return 0;
+	bpf_probe_read_kernel_str(comm, sizeof(comm), p->comm);
+	for (i = 0; i < US_COMM_LEN; i++) {
+		if (comm[i] != comm_filter[i])
+			return 0;
+		if (!comm[i])
+			break;
+	}
+	tgid = p->tgid;
+	bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_io_uring_enter")
+int on_enter_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	u32 tid = (u32)id;
+	u64 now;
+
+	if (!is_target_tgid(id >> 32))
+		return 0;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&enter_start, &tid, &now, BPF_ANY);
+	count(US_C_ENTER_CALLS, 1);
+	count(US_C_ENTER_TO_SUBMIT, (u32)ctx->args[1]);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_io_uring_enter")
+int on_exit_enter(struct trace_event_raw_sys_exit *ctx)
+{
+	u64 id = bpf_get_current_pid_tgid();
+	u32 tid = (u32)id;
+	u64 *start, d;
+	struct us_thread *th;
+
+	start = bpf_map_lookup_elem(&enter_start, &tid);
+	if (!start)
+		return 0;
+	d = bpf_ktime_get_ns() - *start;
+	bpf_map_delete_elem(&enter_start, &tid);
+	count(US_C_ENTER_NS, d);
+	th = thread_entry(bpf_get_current_task_btf(), tid, id >> 32);
+	if (th) {
+		__sync_fetch_and_add(&th->enter_calls, 1);
+		__sync_fetch_and_add(&th->enter_ns, d);
+	}
+	return 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Types shared by bpf/tracer.bpf.c (kernel side) and native/tracer.cc (the
+ * addon). The TS side mirrors the event record layout in tracers/layout.ts;
+ * US_EVENT_SIZE and the field offsets there must follow this file.
+ */
+#ifndef URINGSCOPE_TRACER_H
+#define URINGSCOPE_TRACER_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __s32 s32;
+typedef __u64 u64;
+#endif
+
+#define US_MAX_OPS 64          /* io_uring opcodes are < 64 on every kernel we know */
+#define US_COMM_LEN 16
+
+/*
+ * Latency histogram: 4 linear sub-buckets per power of two ("log2 / 4"), so a
+ * bucket is at most 25% wide. Values below 4 ns get one bucket each; 160
+ * buckets reach 2^40 ns (~18 minutes), larger values land in the last one.
+ */
+#define US_HIST_SUB_BITS 2
+#define US_HIST_BUCKETS 160
+
+/*
+ * Global counters, one per-CPU array slot each (summed by the addon). An
+ * X-macro so the enum and the names the addon exports cannot drift apart:
+ * X(enum suffix, name in snapshots, meaning).
+ */
+#define US_COUNTERS(X)                                                                       \
+	X(FAIL_LINK, failLink)           /* io_uring_fail_link: a link broke, rest cancelled */ \
+	X(REQ_FAILED, reqFailed)         /* io_uring_req_failed (may precede submit_req) */     \
+	X(CQE_OVERFLOW, cqOverflows)     /* io_uring_cqe_overflow */                            \
+	X(ASYNC_PUNT, asyncPunts)        /* io_uring_queue_async_work: handed to io-wq */       \
+	X(POLL_ARM, pollArms)            /* io_uring_poll_arm */                                \
+	X(TASK_ADD, taskAdds)            /* io_uring_task_add */                                \
+	X(TASK_WORK_RUN, taskWorkRuns)   /* io_uring_task_work_run */                           \
+	X(LOCAL_WORK_RUN, localWorkRuns) /* io_uring_local_work_run (DEFER_TASKRUN rings) */    \
+	X(ENTER_CALLS, enterCalls)       /* io_uring_enter syscalls by target threads */        \
+	X(ENTER_TO_SUBMIT, enterToSubmit) /* sum of their to_submit argument */                 \
+	X(ENTER_NS, enterNs)             /* time spent inside io_uring_enter */                 \
+	X(EVENT_DROPS, eventDrops)       /* records lost: event ring buffer full */             \
+	X(EVENTS, eventsWritten)         /* records written to the event ring buffer */        \
+	X(STALE_REQS, staleRequests)     /* submitted, never completed (CQE_SKIP_SUCCESS...) */ \
+	X(UNTRACKED, untracked)          /* final completions whose submit was not seen */      \
+	X(INFLIGHT_FULL, inflightFull)   /* submits not timed: in-flight table full */          \
+	X(AUX_CQES, auxCqes)             /* completions without a request */                    \
+	X(RINGS, rings)                  /* rings (ctx) adopted as targets */
+
+#define US_COUNTER_ENUM(e, n) US_C_##e,
+enum us_counter { US_COUNTERS(US_COUNTER_ENUM) US_C_COUNT };
+#undef US_COUNTER_ENUM
+
+/* Per-opcode statistics, one per-CPU array slot per opcode. */
+struct us_op_stats {
+	u64 submitted;
+	u64 completed;  /* every CQE (multishot requests post several) */
+	u64 errors;     /* res < 0 and res != -ECANCELED */
+	u64 cancelled;  /* res == -ECANCELED */
+	u64 lat_count;  /* requests with a measured submit->final completion latency */
+	u64 lat_sum_ns;
+	u64 lat_max_ns;
+	u64 hist[US_HIST_BUCKETS];
+};
+
+enum us_thread_kind {
+	US_KIND_APP = 0,
+	US_KIND_SQPOLL = 1, /* iou-sqp-* */
+	US_KIND_IOWQ = 2,   /* iou-wrk-* */
+	US_KIND_COUNT
+};
+
+/* Per-thread statistics of target threads, keyed by tid. */
+struct us_thread {
+	u32 tgid;
+	u32 kind;
+	char comm[US_COMM_LEN];
+	u64 voluntary;
+	u64 involuntary;
+	u64 offcpu_ns;
+	u64 oncpu_ns;
+	u64 enter_calls;
+	u64 enter_ns;
+	u64 last_out_ns; /* internal: when it was switched out (0 = running/unknown) */
+	u64 last_in_ns;  /* internal: when it was switched in */
+};
+
+/* A request between submit_req and its final completion, keyed by req pointer. */
+struct us_inflight {
+	u64 submit_ns;
+	u64 off;
+	u32 tid;
+	u32 len;
+	s32 fd;
+	u8 opcode;
+	u8 pad;
+	u16 sqe_flags;
+};
+
+enum us_event_type {
+	US_EV_COMPLETE = 0, /* final completion of a request */
+	US_EV_MORE = 1,     /* a multishot completion with IORING_CQE_F_MORE */
+};
+
+/* One per-request record on the event ring buffer. Fixed size: 80 bytes. */
+struct us_event {
+	u64 submit_ns;   /* 0 when the submit was not seen */
+	u64 complete_ns;
+	u64 ctx;
+	u64 req;
+	u64 user_data;
+	u64 off;
+	u32 tgid;
+	u32 submit_tid;
+	u32 complete_tid;
+	u32 len;
+	s32 res;
+	s32 fd;
+	u32 cflags;
+	u8 opcode;
+	u8 type;
+	u16 sqe_flags;
+};
+#define US_EVENT_SIZE 80
+
+#endif /* URINGSCOPE_TRACER_H */

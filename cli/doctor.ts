@@ -1,0 +1,29 @@
+// `uringscope doctor`: renders the system checks; exit 0 when every
+// strategy can run.
+import { runDoctor, type DoctorReport } from '../tracers/doctor.js';
+import { writeLine } from './output.js';
+import { paint } from './style.js';
+
+const MARK = { ok: 'ok', warn: 'warn', missing: 'MISSING' } as const;
+const COLOR = { ok: 'green', warn: 'yellow', missing: 'red' } as const;
+
+export function renderDoctor(r: DoctorReport): string {
+  const width = Math.max(...r.checks.map((c) => c.name.length));
+  const lines = r.checks.map((c) => {
+    const mark = paint(COLOR[c.status], MARK[c.status].padEnd(7));
+    const fix = c.status !== 'ok' && c.fix ? `\n  ${' '.repeat(width + 8)}fix: ${c.fix}` : '';
+    return `  ${c.name.padEnd(width)}  ${mark} ${c.detail}${fix}`;
+  });
+  lines.push('');
+  for (const [name, s] of Object.entries(r.strategies)) {
+    lines.push(`  strategy ${name.padEnd(5)} ${s.ok ? paint('green', 'can run') : paint('red', `cannot run (${s.reason})`)}`);
+  }
+  return lines.join('\n');
+}
+
+export async function runDoctorCommand(a: { json: boolean }): Promise<number> {
+  const r = await runDoctor();
+  if (a.json) writeLine(r);
+  else process.stdout.write(renderDoctor(r) + '\n');
+  return r.ok ? 0 : 1;
+}

@@ -1,0 +1,76 @@
+// The `uringscope` command line (yargs). Each command lives in its own file;
+// this one wires them and turns every failure into one line + an exit code.
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { UserError } from '../tracers/errors.js';
+import { runDoctorCommand } from './doctor.js';
+import { flushStdout } from './output.js';
+import { runTrace, traceBuilder, type TraceArgs } from './trace.js';
+
+const NOT_YET: Record<string, string> = {
+  run: 'run a chain workload under a strategy',
+  top: 'interactive panels attached to a process',
+  record: 'record a run or trace to a file',
+  report: 'summarise recordings',
+  export: 'export a recording (perfetto, csv, json)',
+  replay: 'replay a recorded request stream',
+  view: 'play a recording in the TUI',
+  workloads: 'list the built-in workloads',
+};
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`uringscope: ${message}\n`);
+  process.exit(code);
+}
+
+async function finish(code: Promise<number>): Promise<void> {
+  const c = await code;
+  await flushStdout();
+  process.exit(c);
+}
+
+export async function main(argv = hideBin(process.argv)): Promise<void> {
+  let cli: Argv = yargs(argv)
+    .scriptName('uringscope')
+    .parserConfiguration({ 'populate--': true })
+    .usage('$0 <command> [options]\n\nProfiler and tracer for programmable io_uring IO chains.')
+    .command(
+      'doctor',
+      'check the kernel, privileges and features every strategy needs',
+      (y) => y.option('json', { type: 'boolean', default: false, describe: 'one JSON object' }),
+      (a) => finish(runDoctorCommand(a as { json: boolean })),
+    )
+    .command(
+      'trace',
+      'trace the io_uring activity of any process (headless)',
+      traceBuilder,
+      (a) => finish(runTrace(a as unknown as TraceArgs)),
+    );
+  for (const [name, what] of Object.entries(NOT_YET)) {
+    cli = cli.command(name, false, (y) => y, () =>
+      fail(`\`${name}\` (${what}) is not built yet; today uringscope has \`trace\` and \`doctor\``, 64),
+    );
+  }
+  await cli
+    .command('$0', false, (y) => y, () => {
+      process.stdout.write(
+        'uringscope: the interactive TUI is not built yet. Try:\n' +
+          '  uringscope doctor                 what this machine supports\n' +
+          '  uringscope trace -- CMD ARGS...   trace a command\'s io_uring requests\n' +
+          '  uringscope --help                 every command\n',
+      );
+    })
+    .strict()
+    .demandCommand(0)
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err instanceof UserError) fail(err.message, err.exitCode);
+      if (err) throw err;
+      const cmd = argv.find((w) => !w.startsWith('-'));
+      fail(`${msg} (see \`uringscope ${cmd ? cmd + ' ' : ''}--help\`)`, 2);
+    })
+    .parseAsync();
+}

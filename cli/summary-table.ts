@@ -1,0 +1,62 @@
+// Human rendering of a Summary (interval or final) as a compact table.
+import Table from 'cli-table3';
+import type { Summary } from '../tracers/summary.js';
+import { fmtCount, fmtNs, fmtRate, fmtRatio } from './units.js';
+
+const PLAIN = {
+  chars: {
+    top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '',
+    'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '',
+    right: '', 'right-mid': '', middle: '  ',
+  },
+  style: { head: [] as string[], border: [] as string[], 'padding-left': 0, 'padding-right': 0 },
+};
+
+function requestTable(s: Summary): string {
+  const t = new Table({
+    ...PLAIN,
+    head: ['op', 'rate', 'submitted', 'completed', 'cancelled', 'errors', 'p50', 'p90', 'p99', 'max'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  });
+  for (const [op, r] of Object.entries(s.requests)) {
+    t.push([
+      op,
+      fmtRate(r.completed, s.durationNs),
+      fmtCount(r.submitted),
+      fmtCount(r.completed),
+      fmtCount(r.cancelled),
+      fmtCount(r.errors),
+      fmtNs(r.latencyNs.p50),
+      fmtNs(r.latencyNs.p90),
+      fmtNs(r.latencyNs.p99),
+      fmtNs(r.latencyNs.max),
+    ]);
+  }
+  if (t.length === 0) return '  (no io_uring requests)';
+  return t.toString().replace(/^/gm, '  ');
+}
+
+function switchesLine(s: Summary): string {
+  const k = s.ctxSwitches.byThread;
+  const part = (name: string, v: { voluntary: number; involuntary: number }) =>
+    `${name} ${fmtCount(v.voluntary)}v/${fmtCount(v.involuntary)}i`;
+  return `  ctx switches: ${part('app', k.app)}  ${part('sqpoll', k.sqpoll)}  ${part('iowq', k.iowq)}  off-cpu app ${fmtNs(k.app.offCpuNs)}`;
+}
+
+export function renderSummary(s: Summary, title: string): string {
+  const submitted = Object.values(s.requests).reduce((a, r) => a + r.submitted, 0);
+  const lines = [
+    `── ${title} (${fmtNs(s.durationNs)}) ${'─'.repeat(Math.max(0, 60 - title.length))}`,
+    requestTable(s),
+    `  links broken ${fmtCount(s.failLinks)}  req failed ${fmtCount(s.reqFailed)}  cq overflows ${fmtCount(s.cqOverflows)}  io-wq punts ${fmtCount(s.asyncPunts)}  poll arms ${fmtCount(s.pollArms)}  task work ${fmtCount(s.taskWork.runs + s.taskWork.localRuns)}`,
+    `  io_uring_enter ${fmtCount(s.enter.calls)} calls, ${fmtRatio(submitted, s.enter.calls)} req/call, ${fmtNs(s.enter.timeNs)} inside`,
+    switchesLine(s),
+  ];
+  const extra: string[] = [`drops ${fmtCount(s.drops)}`];
+  if (s.events) extra.push(`events ${fmtCount(s.events.received)}`);
+  if (s.untracked.completions) extra.push(`completions of earlier submits ${fmtCount(s.untracked.completions)}`);
+  if (s.untracked.neverCompleted) extra.push(`never completed ${fmtCount(s.untracked.neverCompleted)}`);
+  if (s.untracked.inflightFull) extra.push(`untimed (in-flight table full) ${fmtCount(s.untracked.inflightFull)}`);
+  lines.push(`  ${extra.join('  ')}`);
+  return lines.join('\n');
+}

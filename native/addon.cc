@@ -1,0 +1,222 @@
+// Node-API surface of the native core. The JS side sees snapshots (a few per
+// second) and event batches (ArrayBuffers of fixed-size records), never a
+// callback per IO. Types: native/index.d.ts.
+#include <napi.h>
+
+#include <memory>
+
+#include "probes.h"
+#include "tracer_session.h"
+
+namespace {
+
+#define US_COUNTER_NAME(e, n) #n,
+const char *const kCounterNames[US_C_COUNT] = {US_COUNTERS(US_COUNTER_NAME)};
+#undef US_COUNTER_NAME
+
+const char *const kThreadKinds[US_KIND_COUNT] = {"app", "sqpoll", "iowq"};
+
+// Loads and attaches off the JS thread: the verifier can take a while.
+class OpenWorker : public Napi::AsyncWorker {
+ public:
+  OpenWorker(Napi::Env env, TracerSession *s)
+      : Napi::AsyncWorker(env), session_(s), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise promise() { return deferred_.Promise(); }
+  void Execute() override { error_ = session_->open(); }
+  void OnOK() override {
+    if (error_.empty())
+      deferred_.Resolve(Env().Undefined());
+    else
+      deferred_.Reject(Napi::Error::New(Env(), error_).Value());
+  }
+
+ private:
+  TracerSession *session_;
+  Napi::Promise::Deferred deferred_;
+  std::string error_;
+};
+
+class Tracer : public Napi::ObjectWrap<Tracer> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "Tracer",
+                       {InstanceMethod("open", &Tracer::Open),
+                        InstanceMethod("detach", &Tracer::Detach),
+                        InstanceMethod("close", &Tracer::Close),
+                        InstanceMethod("addTarget", &Tracer::AddTarget),
+                        InstanceMethod("removeTarget", &Tracer::RemoveTarget),
+                        InstanceMethod("targets", &Tracer::Targets),
+                        InstanceMethod("snapshot", &Tracer::Snap),
+                        InstanceMethod("drain", &Tracer::Drain)});
+  }
+
+  explicit Tracer(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Tracer>(info) {
+    TracerConfig cfg;
+    if (info.Length() > 0 && info[0].IsObject()) {
+      Napi::Object o = info[0].As<Napi::Object>();
+      if (o.Has("events")) cfg.events = o.Get("events").ToBoolean();
+      if (o.Has("followForks")) cfg.followForks = o.Get("followForks").ToBoolean();
+      if (o.Has("comm") && o.Get("comm").IsString()) cfg.comm = o.Get("comm").As<Napi::String>();
+      auto num = [&](const char *k, double &out) {
+        Napi::Value v = o.Get(k);
+        if (v.IsNumber() && v.As<Napi::Number>().DoubleValue() > 0) out = v.As<Napi::Number>().DoubleValue();
+      };
+      double inflight = cfg.inflightEntries, ring = cfg.ringBytes, pending = double(cfg.maxPendingBytes);
+      num("inflightEntries", inflight);
+      num("ringBytes", ring);
+      num("maxPendingBytes", pending);
+      cfg.inflightEntries = uint32_t(inflight);
+      cfg.ringBytes = uint32_t(ring);
+      cfg.maxPendingBytes = uint64_t(pending);
+    }
+    session_ = std::make_unique<TracerSession>(cfg);
+  }
+
+ private:
+  Napi::Value Open(const Napi::CallbackInfo &info) {
+    auto *w = new OpenWorker(info.Env(), session_.get());
+    Napi::Promise p = w->promise();
+    w->Queue();
+    return p;
+  }
+
+  Napi::Value Detach(const Napi::CallbackInfo &info) {
+    session_->detach();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo &info) {
+    session_->close();
+    return info.Env().Undefined();
+  }
+
+  static uint32_t tgidArg(const Napi::CallbackInfo &info) {
+    if (info.Length() < 1 || !info[0].IsNumber())
+      throw Napi::TypeError::New(info.Env(), "expected a process id");
+    return info[0].As<Napi::Number>().Uint32Value();
+  }
+
+  Napi::Value AddTarget(const Napi::CallbackInfo &info) {
+    std::string err = session_->addTarget(tgidArg(info));
+    if (!err.empty()) throw Napi::Error::New(info.Env(), err);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value RemoveTarget(const Napi::CallbackInfo &info) {
+    session_->removeTarget(tgidArg(info));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Targets(const Napi::CallbackInfo &info) {
+    auto t = session_->targets();
+    Napi::Array a = Napi::Array::New(info.Env(), t.size());
+    for (size_t i = 0; i < t.size(); i++) a.Set(uint32_t(i), Napi::Number::New(info.Env(), t[i]));
+    return a;
+  }
+
+  Napi::Value Snap(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Snapshot s = session_->snapshot();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("ktimeNs", double(s.ktimeNs));
+    o.Set("eventsReceived", double(s.eventsReceived));
+    o.Set("userDrops", double(s.userDrops));
+
+    Napi::Object counters = Napi::Object::New(env);
+    for (int i = 0; i < US_C_COUNT; i++) counters.Set(kCounterNames[i], double(s.counters[i]));
+    o.Set("counters", counters);
+
+    Napi::Array ops = Napi::Array::New(env, s.ops.size());
+    for (size_t i = 0; i < s.ops.size(); i++) {
+      const us_op_stats &st = s.ops[i].stats;
+      Napi::Object op = Napi::Object::New(env);
+      op.Set("opcode", s.ops[i].opcode);
+      op.Set("submitted", double(st.submitted));
+      op.Set("completed", double(st.completed));
+      op.Set("errors", double(st.errors));
+      op.Set("cancelled", double(st.cancelled));
+      op.Set("latCount", double(st.lat_count));
+      op.Set("latSumNs", double(st.lat_sum_ns));
+      op.Set("latMaxNs", double(st.lat_max_ns));
+      Napi::Float64Array hist = Napi::Float64Array::New(env, US_HIST_BUCKETS);
+      for (int b = 0; b < US_HIST_BUCKETS; b++) hist[b] = double(st.hist[b]);
+      op.Set("hist", hist);
+      ops.Set(uint32_t(i), op);
+    }
+    o.Set("ops", ops);
+
+    Napi::Array threads = Napi::Array::New(env, s.threads.size());
+    for (size_t i = 0; i < s.threads.size(); i++) {
+      const us_thread &t = s.threads[i].t;
+      Napi::Object th = Napi::Object::New(env);
+      th.Set("tid", s.threads[i].tid);
+      th.Set("tgid", t.tgid);
+      th.Set("kind", kThreadKinds[t.kind < US_KIND_COUNT ? t.kind : 0]);
+      th.Set("comm", std::string(t.comm, strnlen(t.comm, US_COMM_LEN)));
+      th.Set("voluntary", double(t.voluntary));
+      th.Set("involuntary", double(t.involuntary));
+      th.Set("offcpuNs", double(t.offcpu_ns));
+      th.Set("oncpuNs", double(t.oncpu_ns));
+      th.Set("enterCalls", double(t.enter_calls));
+      th.Set("enterNs", double(t.enter_ns));
+      threads.Set(uint32_t(i), th);
+    }
+    o.Set("threads", threads);
+    return o;
+  }
+
+  Napi::Value Drain(const Napi::CallbackInfo &info) {
+    auto *buf = new std::vector<uint8_t>(session_->drain());
+    if (buf->empty()) {
+      delete buf;
+      return info.Env().Null();
+    }
+    // Hand the batch to JS without a copy; freed when the ArrayBuffer is collected.
+    return Napi::ArrayBuffer::New(
+        info.Env(), buf->data(), buf->size(),
+        [](Napi::Env, void *, std::vector<uint8_t> *b) { delete b; }, buf);
+  }
+
+  std::unique_ptr<TracerSession> session_;
+};
+
+Napi::Value ProbeRingSetup(const Napi::CallbackInfo &info) {
+  uint32_t flags = info[0].As<Napi::Number>().Uint32Value();
+  us::SetupProbe p = us::probeRingSetup(flags);
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("ok", p.ok);
+  o.Set("errno", p.err);
+  o.Set("error", p.ok ? std::string() : std::string(strerror(p.err)));
+  return o;
+}
+
+Napi::Value BtfHasType(const Napi::CallbackInfo &info) {
+  std::string name = info[0].As<Napi::String>();
+  std::string kind = info.Length() > 1 && info[1].IsString() ? std::string(info[1].As<Napi::String>()) : "";
+  std::string err;
+  bool found = us::btfHasType(name, kind, &err);
+  if (!err.empty()) throw Napi::Error::New(info.Env(), err);
+  return Napi::Boolean::New(info.Env(), found);
+}
+
+Napi::Value OpNames(const Napi::CallbackInfo &info) {
+  auto names = us::ioUringOpNames();
+  Napi::Array a = Napi::Array::New(info.Env(), names.size());
+  for (size_t i = 0; i < names.size(); i++) a.Set(uint32_t(i), names[i]);
+  return a;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Tracer", Tracer::Init(env));
+  exports.Set("probeRingSetup", Napi::Function::New(env, ProbeRingSetup));
+  exports.Set("btfHasType", Napi::Function::New(env, BtfHasType));
+  exports.Set("opNames", Napi::Function::New(env, OpNames));
+  exports.Set("eventSize", Napi::Number::New(env, US_EVENT_SIZE));
+  exports.Set("histBuckets", Napi::Number::New(env, US_HIST_BUCKETS));
+  exports.Set("histSubBits", Napi::Number::New(env, US_HIST_SUB_BITS));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(uringscope, Init)

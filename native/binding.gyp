@@ -1,0 +1,18 @@
+{
+  "targets": [
+    {
+      "target_name": "uringscope",
+      "sources": ["addon.cc", "tracer_session.cc", "probes.cc", "bpf_errors.cc"],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "../bpf",
+        "../build/bpf"
+      ],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wno-missing-field-initializers"],
+      "libraries": ["-lbpf", "-luring", "-lelf", "-lz", "-lpthread"]
+    }
+  ]
+}

@@ -1,0 +1,111 @@
+// The one contract between the native addon (native/*.cc) and TypeScript.
+// Kernel-side layouts live in bpf/tracer.h; the event record layout is
+// decoded in tracers/layout.ts.
+
+export interface TracerOptions {
+  /** Stream every request as an 80-byte record (see tracers/layout.ts). */
+  events?: boolean;
+  /** Also trace processes forked by a target (fio jobs). Default true. */
+  followForks?: boolean;
+  /** Adopt processes that exec with this comm (15 chars at most). */
+  comm?: string;
+  /** Requests tracked between submit and completion (hash map size). */
+  inflightEntries?: number;
+  /** Event ring buffer bytes (rounded up to a power of two). */
+  ringBytes?: number;
+  /** Bytes of records that may wait for drain() before they are dropped. */
+  maxPendingBytes?: number;
+}
+
+/** Counter names follow US_COUNTERS in bpf/tracer.h. */
+export interface NativeCounters {
+  failLink: number;
+  reqFailed: number;
+  cqOverflows: number;
+  asyncPunts: number;
+  pollArms: number;
+  taskAdds: number;
+  taskWorkRuns: number;
+  localWorkRuns: number;
+  enterCalls: number;
+  enterToSubmit: number;
+  enterNs: number;
+  eventDrops: number;
+  eventsWritten: number;
+  staleRequests: number;
+  untracked: number;
+  inflightFull: number;
+  auxCqes: number;
+  rings: number;
+}
+
+export interface NativeOpStats {
+  opcode: number;
+  submitted: number;
+  completed: number;
+  errors: number;
+  cancelled: number;
+  latCount: number;
+  latSumNs: number;
+  latMaxNs: number;
+  /** US_HIST_BUCKETS counts, log2 with 2^histSubBits linear sub-buckets. */
+  hist: Float64Array;
+}
+
+export type ThreadKind = 'app' | 'sqpoll' | 'iowq';
+
+export interface NativeThread {
+  tid: number;
+  tgid: number;
+  kind: ThreadKind;
+  comm: string;
+  voluntary: number;
+  involuntary: number;
+  offcpuNs: number;
+  oncpuNs: number;
+  enterCalls: number;
+  enterNs: number;
+}
+
+export interface NativeSnapshot {
+  /** CLOCK_MONOTONIC when taken (the clock of the BPF timestamps). */
+  ktimeNs: number;
+  eventsReceived: number;
+  userDrops: number;
+  counters: NativeCounters;
+  ops: NativeOpStats[];
+  threads: NativeThread[];
+}
+
+export declare class NativeTracer {
+  constructor(options?: TracerOptions);
+  /** Loads and attaches the BPF programs off the JS thread. Rejects with a one-line reason. */
+  open(): Promise<void>;
+  /** Detaches every program and reads the last records; snapshot() still works. */
+  detach(): void;
+  /** Detaches and frees everything; pending records stay available to drain(). */
+  close(): void;
+  addTarget(tgid: number): void;
+  removeTarget(tgid: number): void;
+  targets(): number[];
+  snapshot(): NativeSnapshot;
+  /** Records consumed since the last call, or null when there are none. */
+  drain(): ArrayBuffer | null;
+}
+
+export interface RingSetupProbe {
+  ok: boolean;
+  errno: number;
+  error: string;
+}
+
+export interface NativeAddon {
+  Tracer: typeof NativeTracer;
+  probeRingSetup(flags: number): RingSetupProbe;
+  btfHasType(name: string, kind?: 'struct' | 'typedef' | 'enum'): boolean;
+  /** IORING_OP_* names of the running kernel, indexed by opcode. */
+  opNames(): string[];
+  eventSize: number;
+  histBuckets: number;
+  histSubBits: number;
+}

@@ -1,0 +1,206 @@
+#include "tracer_session.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "bpf_errors.h"
+#include "tracer.skel.h"
+
+namespace {
+
+uint64_t monotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // the clock bpf_ktime_get_ns() reads
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+uint32_t roundPow2(uint32_t v) {
+  uint32_t p = 4096;
+  while (p < v && p < (1u << 30)) p <<= 1;
+  return p;
+}
+
+}  // namespace
+
+std::string TracerSession::open() {
+  if (skel_) return "";
+  us::captureLibbpfLog();
+  us::takeLibbpfLog();
+
+  skel_ = tracer_bpf::open();
+  if (!skel_) return us::explainBpfError("cannot open the tracer BPF object", errno);
+
+  skel_->rodata->events_enabled = cfg_.events;
+  skel_->rodata->follow_forks = cfg_.followForks;
+  if (!cfg_.comm.empty()) {
+    skel_->rodata->comm_filter_set = true;
+    for (size_t i = 0; i < US_COMM_LEN - 1 && i < cfg_.comm.size(); i++)
+      skel_->rodata->comm_filter[i] = cfg_.comm[i];
+  }
+  bpf_map__set_max_entries(skel_->maps.inflight, cfg_.inflightEntries);
+  bpf_map__set_max_entries(skel_->maps.events, cfg_.events ? roundPow2(cfg_.ringBytes) : 4096);
+
+  int err = tracer_bpf::load(skel_);
+  if (err) {
+    std::string msg = us::explainBpfError("cannot load the tracer BPF programs", err);
+    std::string why = us::lastLogLine(us::takeLibbpfLog());
+    close();
+    return why.empty() ? msg : msg + " (libbpf: " + why + ")";
+  }
+  err = tracer_bpf::attach(skel_);
+  if (err) {
+    std::string msg = us::explainBpfError("cannot attach the tracer to the kernel tracepoints", err);
+    close();
+    return msg;
+  }
+  if (cfg_.events) {
+    rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), &TracerSession::onRecord, this, nullptr);
+    if (!rb_) {
+      std::string msg = us::explainBpfError("cannot open the event ring buffer", errno);
+      close();
+      return msg;
+    }
+    stop_ = false;
+    poller_ = std::thread([this] { pollLoop(); });
+  }
+  return "";
+}
+
+void TracerSession::detach() {
+  if (!skel_ || detached_) return;
+  // Detach first so no record is produced after the final read below; the
+  // maps stay readable for a last snapshot.
+  tracer_bpf::detach(skel_);
+  detached_ = true;
+  if (rb_) {
+    stop_ = true;
+    if (poller_.joinable()) poller_.join();
+    ring_buffer__consume(rb_);  // whatever was written before the detach
+    ring_buffer__free(rb_);
+    rb_ = nullptr;
+  }
+}
+
+void TracerSession::close() {
+  if (!skel_) return;
+  detach();
+  tracer_bpf::destroy(skel_);
+  skel_ = nullptr;
+  detached_ = false;
+}
+
+int TracerSession::onRecord(void *ctx, void *data, size_t size) {
+  auto *self = static_cast<TracerSession *>(ctx);
+  if (size != US_EVENT_SIZE) return 0;
+  self->received_.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> g(self->mu_);
+  if (self->pending_.size() + size > self->cfg_.maxPendingBytes) {
+    self->userDrops_.fetch_add(1, std::memory_order_relaxed);
+    return 0;
+  }
+  const uint8_t *p = static_cast<const uint8_t *>(data);
+  self->pending_.insert(self->pending_.end(), p, p + size);
+  return 0;
+}
+
+void TracerSession::pollLoop() {
+  // The BPF side wakes us only when a quarter of the ring is full, so a short
+  // timeout keeps latency to the UI low without a wakeup per record.
+  while (!stop_.load(std::memory_order_relaxed)) {
+    int n = ring_buffer__poll(rb_, 20);
+    if (n < 0 && n != -EINTR) break;
+  }
+}
+
+std::vector<uint8_t> TracerSession::drain() {
+  std::vector<uint8_t> out;
+  std::lock_guard<std::mutex> g(mu_);
+  out.swap(pending_);
+  return out;
+}
+
+std::string TracerSession::addTarget(uint32_t tgid) {
+  if (!skel_) return "tracer is not open";
+  uint8_t one = 1;
+  if (bpf_map_update_elem(bpf_map__fd(skel_->maps.targets), &tgid, &one, BPF_ANY))
+    return us::explainBpfError("cannot add target " + std::to_string(tgid), errno);
+  return "";
+}
+
+std::string TracerSession::removeTarget(uint32_t tgid) {
+  if (!skel_) return "tracer is not open";
+  bpf_map_delete_elem(bpf_map__fd(skel_->maps.targets), &tgid);
+  return "";
+}
+
+std::vector<uint32_t> TracerSession::targets() const {
+  std::vector<uint32_t> out;
+  if (!skel_) return out;
+  int fd = bpf_map__fd(skel_->maps.targets);
+  uint32_t key, next;
+  uint32_t *prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    out.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  return out;
+}
+
+Snapshot TracerSession::snapshot() const {
+  Snapshot s;
+  s.ktimeNs = monotonicNs();
+  s.userDrops = userDrops_.load();
+  s.eventsReceived = received_.load();
+  if (!skel_) return s;
+
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return s;
+
+  // Per-opcode stats: sum over CPUs, max of the maxima.
+  std::vector<us_op_stats> per(ncpu);
+  int opFd = bpf_map__fd(skel_->maps.op_stats);
+  for (uint32_t op = 0; op < US_MAX_OPS; op++) {
+    if (bpf_map_lookup_elem(opFd, &op, per.data())) continue;
+    OpSnapshot o{};
+    o.opcode = op;
+    for (int c = 0; c < ncpu; c++) {
+      const us_op_stats &p = per[c];
+      o.stats.submitted += p.submitted;
+      o.stats.completed += p.completed;
+      o.stats.errors += p.errors;
+      o.stats.cancelled += p.cancelled;
+      o.stats.lat_count += p.lat_count;
+      o.stats.lat_sum_ns += p.lat_sum_ns;
+      if (p.lat_max_ns > o.stats.lat_max_ns) o.stats.lat_max_ns = p.lat_max_ns;
+      for (int b = 0; b < US_HIST_BUCKETS; b++) o.stats.hist[b] += p.hist[b];
+    }
+    if (o.stats.submitted || o.stats.completed) s.ops.push_back(o);
+  }
+
+  struct Counters {
+    uint64_t c[US_C_COUNT];
+  };
+  std::vector<Counters> cs(ncpu);
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &zero, cs.data()) == 0)
+    for (int c = 0; c < ncpu; c++)
+      for (int i = 0; i < US_C_COUNT; i++) s.counters[i] += cs[c].c[i];
+
+  int thFd = bpf_map__fd(skel_->maps.threads);
+  uint32_t key, next;
+  uint32_t *prev = nullptr;
+  while (bpf_map_get_next_key(thFd, prev, &next) == 0) {
+    ThreadSnapshot t{};
+    t.tid = next;
+    if (bpf_map_lookup_elem(thFd, &next, &t.t) == 0) s.threads.push_back(t);
+    key = next;
+    prev = &key;
+  }
+  return s;
+}

@@ -1,0 +1,82 @@
+// The tracer session: loads bpf/tracer.bpf.c through its skeleton, keeps the
+// target set, sums the per-CPU aggregates into snapshots and moves event
+// records from the BPF ring buffer into batches on its own thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern "C" {
+#include "tracer.h"  // bpf/tracer.h: shared with the BPF side
+}
+
+struct tracer_bpf;
+struct ring_buffer;
+
+struct TracerConfig {
+  bool events = false;
+  bool followForks = true;
+  std::string comm;                 // "" = no comm filter
+  uint32_t inflightEntries = 65536; // requests tracked between submit and completion
+  uint32_t ringBytes = 16u << 20;   // event ring buffer (power of two, >= page)
+  uint64_t maxPendingBytes = 256ull << 20; // events waiting for JS to drain
+};
+
+struct OpSnapshot {
+  uint32_t opcode;
+  us_op_stats stats;
+};
+
+struct ThreadSnapshot {
+  uint32_t tid;
+  us_thread t;
+};
+
+struct Snapshot {
+  uint64_t ktimeNs = 0;
+  std::vector<OpSnapshot> ops;          // opcodes with any activity
+  uint64_t counters[US_C_COUNT] = {};
+  std::vector<ThreadSnapshot> threads;
+  uint64_t userDrops = 0;               // records lost between ring buffer and JS
+  uint64_t eventsReceived = 0;          // records taken off the ring buffer
+};
+
+class TracerSession {
+ public:
+  explicit TracerSession(const TracerConfig &cfg) : cfg_(cfg) {}
+  ~TracerSession() { close(); }
+
+  // Load + attach. Returns "" on success or a one-line error.
+  std::string open();
+  // Stops all programs and reads the last records; maps stay readable.
+  void detach();
+  void close();
+  bool isOpen() const { return skel_ != nullptr; }
+
+  std::string addTarget(uint32_t tgid);
+  std::string removeTarget(uint32_t tgid);
+  std::vector<uint32_t> targets() const;
+
+  Snapshot snapshot() const;
+  // Moves out the records consumed so far (each US_EVENT_SIZE bytes).
+  std::vector<uint8_t> drain();
+
+ private:
+  static int onRecord(void *self, void *data, size_t size);
+  void pollLoop();
+
+  TracerConfig cfg_;
+  tracer_bpf *skel_ = nullptr;
+  ring_buffer *rb_ = nullptr;
+  bool detached_ = false;
+  std::thread poller_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mu_;
+  std::vector<uint8_t> pending_;
+  std::atomic<uint64_t> userDrops_{0};
+  std::atomic<uint64_t> received_{0};
+};

@@ -1,0 +1,195 @@
+// Turns tracer snapshots into the summary/interval objects of the JSON
+// contract in shared/design.md. Snapshots are cumulative since attach; an
+// interval is the difference of two.
+import type { NativeCounters, NativeOpStats, NativeSnapshot, NativeThread, ThreadKind } from '../native/index.js';
+import { histDiff, histUpperBound, quantile } from './histogram.js';
+
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface OpSummary {
+  submitted: number;
+  completed: number;
+  errors: number;
+  cancelled: number;
+  latencyNs: LatencySummary;
+}
+
+export interface SwitchCounts {
+  voluntary: number;
+  involuntary: number;
+  offCpuNs: number;
+  onCpuNs: number;
+}
+
+export interface ThreadSummary extends SwitchCounts {
+  tid: number;
+  tgid: number;
+  kind: ThreadKind;
+  comm: string;
+  enterCalls: number;
+}
+
+export interface Summary {
+  type: 'summary' | 'interval';
+  durationNs: number;
+  requests: Record<string, OpSummary>;
+  failLinks: number;
+  reqFailed: number;
+  cqOverflows: number;
+  asyncPunts: number;
+  pollArms: number;
+  taskWork: { adds: number; runs: number; localRuns: number };
+  enter: { calls: number; toSubmit: number; timeNs: number };
+  ctxSwitches: SwitchCounts & { byThread: Record<ThreadKind, SwitchCounts> };
+  threads?: ThreadSummary[];
+  /** Event records lost (kernel ring buffer full, or JS not draining). */
+  drops: number;
+  events?: { received: number; written: number };
+  /** Requests the tracer saw only in part: completions before attach, never-completed submits. */
+  untracked: { completions: number; neverCompleted: number; inflightFull: number };
+  engine?: Record<string, unknown>;
+}
+
+const ZERO_COUNTERS: NativeCounters = {
+  failLink: 0, reqFailed: 0, cqOverflows: 0, asyncPunts: 0, pollArms: 0, taskAdds: 0,
+  taskWorkRuns: 0, localWorkRuns: 0, enterCalls: 0, enterToSubmit: 0, enterNs: 0,
+  eventDrops: 0, eventsWritten: 0, staleRequests: 0, untracked: 0, inflightFull: 0,
+  auxCqes: 0, rings: 0,
+};
+
+/** An all-zero snapshot at `ktimeNs`: the baseline of a fresh tracer. */
+export function emptySnapshot(ktimeNs: number): NativeSnapshot {
+  return { ktimeNs, eventsReceived: 0, userDrops: 0, counters: { ...ZERO_COUNTERS }, ops: [], threads: [] };
+}
+
+function opDelta(cur: NativeOpStats, prev: NativeOpStats | undefined): NativeOpStats {
+  if (!prev) return cur;
+  const hist = histDiff(cur.hist, prev.hist);
+  // The kernel keeps a running maximum: exact when it moved in this interval,
+  // otherwise bounded by the highest bucket the interval filled.
+  const latMaxNs = cur.latMaxNs > prev.latMaxNs ? cur.latMaxNs : Math.min(cur.latMaxNs, histUpperBound(hist));
+  return {
+    opcode: cur.opcode,
+    submitted: cur.submitted - prev.submitted,
+    completed: cur.completed - prev.completed,
+    errors: cur.errors - prev.errors,
+    cancelled: cur.cancelled - prev.cancelled,
+    latCount: cur.latCount - prev.latCount,
+    latSumNs: cur.latSumNs - prev.latSumNs,
+    latMaxNs,
+    hist,
+  };
+}
+
+function threadDelta(cur: NativeThread, prev: NativeThread | undefined): NativeThread {
+  if (!prev) return cur;
+  return {
+    ...cur,
+    voluntary: cur.voluntary - prev.voluntary,
+    involuntary: cur.involuntary - prev.involuntary,
+    offcpuNs: cur.offcpuNs - prev.offcpuNs,
+    oncpuNs: cur.oncpuNs - prev.oncpuNs,
+    enterCalls: cur.enterCalls - prev.enterCalls,
+    enterNs: cur.enterNs - prev.enterNs,
+  };
+}
+
+/** What happened between two cumulative snapshots. */
+export function snapshotDelta(cur: NativeSnapshot, prev: NativeSnapshot): NativeSnapshot {
+  const prevOps = new Map(prev.ops.map((o) => [o.opcode, o]));
+  const prevThreads = new Map(prev.threads.map((t) => [t.tid, t]));
+  const counters = { ...cur.counters };
+  for (const k of Object.keys(counters) as (keyof NativeCounters)[]) counters[k] -= prev.counters[k];
+  return {
+    ktimeNs: cur.ktimeNs,
+    eventsReceived: cur.eventsReceived - prev.eventsReceived,
+    userDrops: cur.userDrops - prev.userDrops,
+    counters,
+    ops: cur.ops.map((o) => opDelta(o, prevOps.get(o.opcode))),
+    threads: cur.threads.map((t) => threadDelta(t, prevThreads.get(t.tid))),
+  };
+}
+
+export function opName(names: readonly string[], opcode: number): string {
+  return names[opcode] || `OP_${opcode}`;
+}
+
+function latency(o: NativeOpStats): LatencySummary {
+  return {
+    count: o.latCount,
+    p50: quantile(o.hist, 0.5, o.latMaxNs),
+    p90: quantile(o.hist, 0.9, o.latMaxNs),
+    p99: quantile(o.hist, 0.99, o.latMaxNs),
+    max: o.latCount ? o.latMaxNs : 0,
+  };
+}
+
+function zeroSwitches(): SwitchCounts {
+  return { voluntary: 0, involuntary: 0, offCpuNs: 0, onCpuNs: 0 };
+}
+
+export interface SummarizeOptions {
+  type: 'summary' | 'interval';
+  durationNs: number;
+  opNames: readonly string[];
+  events: boolean;
+  threads?: boolean;
+}
+
+/** Builds the contract object from a (delta or cumulative) snapshot. */
+export function summarize(s: NativeSnapshot, opts: SummarizeOptions): Summary {
+  const requests: Record<string, OpSummary> = {};
+  for (const o of [...s.ops].sort((a, b) => a.opcode - b.opcode)) {
+    if (!o.submitted && !o.completed) continue;
+    requests[opName(opts.opNames, o.opcode)] = {
+      submitted: o.submitted,
+      completed: o.completed,
+      errors: o.errors,
+      cancelled: o.cancelled,
+      latencyNs: latency(o),
+    };
+  }
+  const byThread: Record<ThreadKind, SwitchCounts> = { app: zeroSwitches(), sqpoll: zeroSwitches(), iowq: zeroSwitches() };
+  const total = zeroSwitches();
+  for (const t of s.threads) {
+    for (const acc of [byThread[t.kind], total]) {
+      acc.voluntary += t.voluntary;
+      acc.involuntary += t.involuntary;
+      acc.offCpuNs += t.offcpuNs;
+      acc.onCpuNs += t.oncpuNs;
+    }
+  }
+  const c = s.counters;
+  const out: Summary = {
+    type: opts.type,
+    durationNs: Math.round(opts.durationNs),
+    requests,
+    failLinks: c.failLink,
+    reqFailed: c.reqFailed,
+    cqOverflows: c.cqOverflows,
+    asyncPunts: c.asyncPunts,
+    pollArms: c.pollArms,
+    taskWork: { adds: c.taskAdds, runs: c.taskWorkRuns, localRuns: c.localWorkRuns },
+    enter: { calls: c.enterCalls, toSubmit: c.enterToSubmit, timeNs: c.enterNs },
+    ctxSwitches: { ...total, byThread },
+    drops: c.eventDrops + s.userDrops,
+    untracked: { completions: c.untracked, neverCompleted: c.staleRequests, inflightFull: c.inflightFull },
+  };
+  if (opts.threads) {
+    out.threads = s.threads
+      .map((t) => ({
+        tid: t.tid, tgid: t.tgid, kind: t.kind, comm: t.comm,
+        voluntary: t.voluntary, involuntary: t.involuntary, offCpuNs: t.offcpuNs, onCpuNs: t.oncpuNs,
+        enterCalls: t.enterCalls,
+      }))
+      .sort((a, b) => a.tid - b.tid);
+  }
+  if (opts.events) out.events = { received: s.eventsReceived, written: c.eventsWritten };
+  return out;
+}

@@ -1,0 +1,87 @@
+// Choosing what to trace: existing pids, processes by comm, or a command we
+// start ourselves and hold at a gate until the BPF programs are attached.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { UserError } from './errors.js';
+
+export function processExists(pid: number): boolean {
+  // /proc/PID also exists for a zombie: look at its state too.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+export function checkPid(pid: number): number {
+  if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`--pid takes a positive process id, not "${pid}"`, 2);
+  if (!processExists(pid)) throw new UserError(`no process with pid ${pid}: check it with \`ps -p ${pid}\``);
+  return pid;
+}
+
+export function commOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trimEnd();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The kernel keeps 15 characters of a task's name. */
+export const COMM_MAX = 15;
+
+export function pidsWithComm(comm: string, exclude = process.pid): number[] {
+  const want = comm.slice(0, COMM_MAX);
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const pid = Number(d);
+    if (pid !== exclude && commOf(pid) === want) out.push(pid);
+  }
+  return out;
+}
+
+export interface GatedChild {
+  child: ChildProcess;
+  pid: number;
+  /** Lets the command run (exec) — call once the tracer watches `pid`. */
+  release(): void;
+  /** Makes the gate exit without running the command. */
+  abort(): void;
+}
+
+/**
+ * Starts `cmd args` behind a gate: a shell that waits for one line on fd 3,
+ * then execs the command in place, so the traced pid is the command's own
+ * and nothing of it runs before the tracer is attached. If uringscope dies
+ * first, the pipe closes and the gate exits 125 without running anything.
+ */
+export function spawnGated(cmd: string, args: string[], stdout: 'inherit' | 'stderr'): GatedChild {
+  const gate = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
+  const stdio: StdioOptions = ['inherit', stdout === 'stderr' ? process.stderr : 'inherit', 'inherit', 'pipe'];
+  const child = spawn('/bin/sh', ['-c', gate, 'uringscope-gate', cmd, ...args], { stdio });
+  if (child.pid === undefined) throw new UserError(`cannot start ${cmd}`);
+  const pipe = child.stdio[3] as Writable;
+  pipe.on('error', () => {}); // the child may exit before we write
+  return {
+    child,
+    pid: child.pid,
+    release: () => pipe.end('go\n'),
+    abort: () => pipe.destroy(),
+  };
+}
+
+/** Resolves a command name the way the shell will, for a clear error first. */
+export function checkCommand(cmd: string): void {
+  if (cmd.includes('/')) {
+    if (!existsSync(cmd)) throw new UserError(`command not found: ${cmd}`, 127);
+    return;
+  }
+  const dirs = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':');
+  if (!dirs.some((d) => d && existsSync(`${d}/${cmd}`))) {
+    throw new UserError(`command not found: ${cmd} (not in PATH)`, 127);
+  }
+}

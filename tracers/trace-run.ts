@@ -1,0 +1,193 @@
+// One tracing run: a session plus its targets (pids, a comm, or a command
+// started behind a gate), a clock for intervals, and the end conditions
+// (duration, command exit, every target gone, stop()). Views and the CLI
+// subscribe to its events; it does no printing.
+import { EventEmitter } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import type { NativeSnapshot } from '../native/index.js';
+import { UserError } from './errors.js';
+import type { EventBatch } from './layout.js';
+import { native } from './native.js';
+import { emptySnapshot, snapshotDelta, summarize, type Summary } from './summary.js';
+import { checkCommand, checkPid, COMM_MAX, pidsWithComm, processExists, spawnGated, type GatedChild } from './targets.js';
+import { TraceSession, type TraceOptions } from './tracer.js';
+
+export type TargetSpec =
+  | { kind: 'pids'; pids: number[] }
+  | { kind: 'comm'; comm: string }
+  | { kind: 'command'; cmd: string; args: string[]; stdout: 'inherit' | 'stderr' };
+
+export interface TraceRunOptions extends TraceOptions {
+  target: TargetSpec;
+  intervalMs?: number;
+  durationS?: number;
+  /** Per-thread rows in summaries. */
+  threads?: boolean;
+}
+
+export type EndReason = 'duration' | 'command-exit' | 'targets-exited' | 'stopped' | 'signal';
+
+export interface TraceEnd {
+  reason: EndReason;
+  summary: Summary;
+  /** Exit status of a command we started (signal-killed: 128 + signo). */
+  exitCode?: number;
+}
+
+export interface TraceRunEvents {
+  interval: [Summary, NativeSnapshot];
+  events: [EventBatch];
+  end: [TraceEnd];
+}
+
+const EVENT_DRAIN_MS = 50;
+
+/** Validates a target before any BPF is loaded, so mistakes fail fast. */
+export function checkTarget(t: TargetSpec): void {
+  if (t.kind === 'pids') {
+    if (t.pids.length === 0) throw new UserError('no pid given', 2);
+    t.pids.forEach(checkPid);
+  } else if (t.kind === 'comm') {
+    if (!t.comm) throw new UserError('--comm needs a process name', 2);
+    if (t.comm.length > COMM_MAX) {
+      throw new UserError(`--comm "${t.comm}" is longer than the ${COMM_MAX} characters the kernel keeps: use "${t.comm.slice(0, COMM_MAX)}"`, 2);
+    }
+  } else {
+    checkCommand(t.cmd);
+  }
+}
+
+export class TraceRun extends EventEmitter<TraceRunEvents> {
+  private session?: TraceSession;
+  private gated?: GatedChild;
+  private timers: NodeJS.Timeout[] = [];
+  private prev: NativeSnapshot = emptySnapshot(0);
+  private opNames: string[] = [];
+  private ended = false;
+  private childExit?: number;
+  private startNs = 0;
+
+  constructor(readonly options: TraceRunOptions) {
+    super();
+  }
+
+  /** Loads the tracer, attaches the targets and starts the clock. */
+  async start(): Promise<void> {
+    const o = this.options;
+    checkTarget(o.target);
+    this.opNames = native().opNames();
+    this.session = await TraceSession.start({
+      events: o.events,
+      followForks: o.followForks,
+      comm: o.target.kind === 'comm' ? o.target.comm : undefined,
+      inflightEntries: o.inflightEntries,
+      ringBytes: o.ringBytes,
+    });
+    const s = this.session;
+    this.startNs = s.startedNs;
+    this.prev = emptySnapshot(this.startNs);
+
+    const t = o.target;
+    if (t.kind === 'pids') {
+      for (const pid of t.pids) s.addTarget(pid);
+    } else if (t.kind === 'comm') {
+      for (const pid of pidsWithComm(t.comm)) s.addTarget(pid);
+    } else {
+      this.gated = spawnGated(t.cmd, t.args, t.stdout);
+      this.watchChild(this.gated.child);
+      s.addTarget(this.gated.pid);
+      this.gated.release();
+    }
+
+    const intervalMs = Math.max(10, o.intervalMs ?? 1000);
+    this.timers.push(setInterval(() => this.tick(), intervalMs));
+    if (o.events) this.timers.push(setInterval(() => this.drainEvents(), EVENT_DRAIN_MS));
+    if (o.durationS !== undefined) {
+      this.timers.push(setTimeout(() => this.finish('duration'), Math.max(0, o.durationS * 1000)));
+    }
+  }
+
+  /** Process ids being traced now (grows with forks and comm matches). */
+  targets(): number[] {
+    return this.session?.targets() ?? [];
+  }
+
+  get pid(): number | undefined {
+    return this.gated?.pid;
+  }
+
+  private watchChild(child: ChildProcess): void {
+    child.on('exit', (code, signal) => {
+      this.childExit = code ?? 128 + (signal ? signalNumber(signal) : 0);
+      // io_uring posts the last completions while the ring is torn down;
+      // give that a moment before detaching.
+      setTimeout(() => this.finish('command-exit'), 100);
+    });
+  }
+
+  private tick(): void {
+    if (this.ended || !this.session) return;
+    const t = this.options.target;
+    if (t.kind === 'comm') for (const pid of pidsWithComm(t.comm)) this.session.addTarget(pid);
+    const cur = this.session.snapshot();
+    const delta = snapshotDelta(cur, this.prev);
+    const summary = summarize(delta, {
+      type: 'interval',
+      durationNs: cur.ktimeNs - this.prev.ktimeNs,
+      opNames: this.opNames,
+      events: !!this.options.events,
+      threads: this.options.threads,
+    });
+    this.prev = cur;
+    this.emit('interval', summary, cur);
+    if (t.kind === 'pids' && !t.pids.some(processExists) && !this.session.targets().some(processExists)) {
+      this.finish('targets-exited');
+    }
+  }
+
+  private drainEvents(): void {
+    const b = this.session?.drain();
+    if (b) this.emit('events', b);
+  }
+
+  /** Ends the run: detach, last records, final summary. */
+  stop(reason: EndReason = 'stopped'): void {
+    this.finish(reason);
+  }
+
+  /** Sends a signal to the command we started (if it still runs). */
+  signalChild(sig: NodeJS.Signals): boolean {
+    const c = this.gated?.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return false;
+    return c.kill(sig);
+  }
+
+  get childRunning(): boolean {
+    const c = this.gated?.child;
+    return !!c && c.exitCode === null && c.signalCode === null;
+  }
+
+  private finish(reason: EndReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    const s = this.session;
+    if (!s) return;
+    const final = s.stop();
+    if (this.options.events) this.drainEvents();
+    const summary = summarize(final, {
+      type: 'summary',
+      durationNs: final.ktimeNs - this.startNs,
+      opNames: this.opNames,
+      events: !!this.options.events,
+      threads: this.options.threads,
+    });
+    this.emit('end', { reason, summary, exitCode: this.childExit });
+  }
+}
+
+function signalNumber(sig: NodeJS.Signals): number {
+  return constants.signals[sig] ?? 0;
+}

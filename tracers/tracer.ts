@@ -1,0 +1,108 @@
+// A tracer session as TS code sees it: start (privileges, tracefs, load and
+// attach off the JS thread), targets, cumulative snapshots, event batches,
+// stop. Every open session is closed when the process exits, whatever the
+// reason; the kernel also drops our programs when the process dies because
+// nothing is pinned.
+import type { NativeSnapshot, NativeTracer } from '../native/index.js';
+import { UserError } from './errors.js';
+import { EventBatch } from './layout.js';
+import { native } from './native.js';
+import { ensureTracefs, requireBpfPrivileges } from './system.js';
+
+export interface TraceOptions {
+  events?: boolean;
+  followForks?: boolean;
+  comm?: string;
+  inflightEntries?: number;
+  ringBytes?: number;
+}
+
+const open = new Set<TraceSession>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const s of open) s.stop();
+  });
+}
+
+export class TraceSession {
+  private closed = false;
+  private finalSnapshot?: NativeSnapshot;
+  readonly startedNs: number;
+
+  private constructor(
+    private readonly t: NativeTracer,
+    readonly options: TraceOptions,
+  ) {
+    this.startedNs = t.snapshot().ktimeNs;
+  }
+
+  static async start(options: TraceOptions = {}): Promise<TraceSession> {
+    requireBpfPrivileges();
+    ensureTracefs();
+    const addon = native();
+    const t = new addon.Tracer({
+      events: options.events ?? false,
+      followForks: options.followForks ?? true,
+      comm: options.comm,
+      inflightEntries: options.inflightEntries,
+      ringBytes: options.ringBytes,
+    });
+    try {
+      await t.open();
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    const s = new TraceSession(t, options);
+    open.add(s);
+    installExitHook();
+    return s;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  addTarget(pid: number): void {
+    this.t.addTarget(pid);
+  }
+
+  removeTarget(pid: number): void {
+    if (!this.closed) this.t.removeTarget(pid);
+  }
+
+  /** Target tgids, including processes adopted through fork or comm. */
+  targets(): number[] {
+    return this.closed ? [] : this.t.targets();
+  }
+
+  /** Cumulative counts since start (the last one taken, once stopped). */
+  snapshot(): NativeSnapshot {
+    if (this.closed && this.finalSnapshot) return this.finalSnapshot;
+    return this.t.snapshot();
+  }
+
+  /** Event records consumed since the last call (null when none). */
+  drain(): EventBatch | null {
+    const buf = this.t.drain();
+    return buf ? new EventBatch(buf) : null;
+  }
+
+  /**
+   * Detaches all programs, then takes the final snapshot; records still in
+   * the ring buffer stay available to drain().
+   */
+  stop(): NativeSnapshot {
+    if (!this.closed) {
+      this.t.detach();
+      this.finalSnapshot = this.t.snapshot();
+      this.t.close();
+      this.closed = true;
+      open.delete(this);
+    }
+    return this.finalSnapshot!;
+  }
+}
