@@ -392,20 +392,34 @@ int BPF_PROG(on_local_work_run, void *ring, int count_, unsigned int loops)
 	return 0;
 }
 
+static __always_inline bool iou_named(const char *comm)
+{
+	return comm[0] == 'i' && comm[1] == 'o' && comm[2] == 'u' && comm[3] == '-';
+}
+
+/* io threads are named iou-sqp-<pid> or iou-wrk-<pid>, but only once they
+ * run: until then they carry their creator's name. */
+static __always_inline void classify(struct us_thread *th, struct task_struct *t)
+{
+	bpf_probe_read_kernel_str(th->comm, sizeof(th->comm), t->comm);
+	if (BPF_CORE_READ(t, flags) & PF_IO_WORKER)
+		th->kind = th->comm[4] == 's' ? US_KIND_SQPOLL : US_KIND_IOWQ;
+	else
+		th->kind = US_KIND_APP;
+}
+
 static __always_inline struct us_thread *thread_entry(struct task_struct *t, u32 tid, u32 tgid)
 {
 	struct us_thread *th = bpf_map_lookup_elem(&threads, &tid);
 	struct us_thread init = {};
 
-	if (th)
+	if (th) {
+		if (th->kind != US_KIND_APP && !iou_named(th->comm))
+			classify(th, t);
 		return th;
+	}
 	init.tgid = tgid;
-	bpf_probe_read_kernel_str(init.comm, sizeof(init.comm), t->comm);
-	if (BPF_CORE_READ(t, flags) & PF_IO_WORKER)
-		/* io threads are named iou-sqp-<pid> or iou-wrk-<pid> */
-		init.kind = init.comm[4] == 's' ? US_KIND_SQPOLL : US_KIND_IOWQ;
-	else
-		init.kind = US_KIND_APP;
+	classify(&init, t);
 	bpf_map_update_elem(&threads, &tid, &init, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&threads, &tid);
 }
@@ -459,25 +473,34 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
+static __always_inline bool comm_matches(const char *comm)
+{
+	int i;
+
+	for (i = 0; i < US_COMM_LEN; i++) {
+		if (comm[i] != comm_filter[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	char comm[US_COMM_LEN];
-	u32 tgid;
+	u32 tgid = p->tgid, tid = p->pid;
+	struct us_thread *th;
 	u8 one = 1;
-	int i;
 
-	if (!comm_filter_set)
-		return 0;
 	bpf_probe_read_kernel_str(comm, sizeof(comm), p->comm);
-	for (i = 0; i < US_COMM_LEN; i++) {
-		if (comm[i] != comm_filter[i])
-			return 0;
-		if (!comm[i])
-			break;
-	}
-	tgid = p->tgid;
-	bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY);
+	if (comm_filter_set && comm_matches(comm))
+		bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY);
+	/* A traced thread that execs keeps its counts under its new name. */
+	th = bpf_map_lookup_elem(&threads, &tid);
+	if (th)
+		classify(th, p);
 	return 0;
 }
 

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything uringscope needs on Debian 12 (as root): the apt
+# packages that are missing, the npm packages, then builds vmlinux.h, the BPF
+# objects + skeletons, the native addon, the test helpers and the TypeScript.
+# Safe to run again: it only installs what is missing and rebuilds what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1muringscope setup:\033[0m %s\n' "$*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  say "run me as root (sudo $0): apt packages and BPF need it"; exit 1
+fi
+
+# Build: liburing-dev libbpf-dev clang llvm bpftool libelf-dev zlib1g-dev
+# pkg-config make g++. Tests and benchmarks: fio bpftrace tmux util-linux
+# (setpriv).
+PKGS=(liburing-dev libbpf-dev clang llvm bpftool libelf-dev zlib1g-dev pkg-config make g++
+      fio bpftrace tmux util-linux)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+say "building (BPF, native addon, helpers, TypeScript)"
+make -s all
+npx tsc -p tsconfig.json
+chmod +x dist/bin/uringscope.js
+say "done"

@@ -1,0 +1,78 @@
+// Shared helpers for the tests: run the built CLI, parse NDJSON, find our BPF
+// programs in the kernel, the C load generator.
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Summary } from '../tracers/summary.js';
+
+export const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+export const CLI = join(ROOT, 'dist', 'bin', 'uringscope.js');
+export const LOAD = join(ROOT, 'build', 'helpers', 'uring_load');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function startCli(args: string[], opts: SpawnOptions = {}): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+}
+
+export function collect(child: ChildProcess): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  return new Promise((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
+}
+
+export function runCli(args: string[], opts: SpawnOptions = {}): Promise<CliResult> {
+  return collect(startCli(args, opts));
+}
+
+export function ndjson(out: string): Record<string, unknown>[] {
+  return out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+export function finalSummary(out: string): Summary {
+  const lines = ndjson(out).filter((l) => l.type === 'summary');
+  if (lines.length !== 1) throw new Error(`expected one summary line, got ${lines.length}:\n${out.slice(-2000)}`);
+  return lines[0] as unknown as Summary;
+}
+
+/** Names of the programs in bpf/tracer.bpf.c (bpftool keeps 15 chars). */
+export const TRACER_PROGS = [
+  'on_create', 'on_submit_req', 'on_complete', 'on_fail_link', 'on_req_failed', 'on_cqe_overflow',
+  'on_queue_async_work', 'on_poll_arm', 'on_task_add', 'on_task_work_run', 'on_local_work_run',
+  'on_sched_switch', 'on_fork', 'on_exec', 'on_enter_enter', 'on_exit_enter',
+].map((n) => n.slice(0, 15));
+
+/** Our tracer programs still loaded in the kernel, by name. */
+export function loadedTracerPrograms(): string[] {
+  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
+  const progs = JSON.parse(out) as { name?: string }[];
+  return progs.map((p) => p.name ?? '').filter((n) => TRACER_PROGS.includes(n));
+}
+
+export function scratchDir(): string {
+  return mkdtempSync(join(tmpdir(), 'uringscope-test-'));
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Waits until `pred` holds, polling; throws with `what` after `ms`. */
+export async function waitFor(pred: () => boolean, what: string, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
