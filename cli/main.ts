@@ -47,7 +47,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       (a) => finish(runTrace(a as unknown as TraceArgs)),
     );
   for (const [name, what] of Object.entries(NOT_YET)) {
-    cli = cli.command(name, false, (y) => y, () =>
+    cli = cli.command(`${name} [args..]`, false, (y) => y, () =>
       fail(`\`${name}\` (${what}) is not built yet; today uringscope has \`trace\` and \`doctor\``, 64),
     );
   }

@@ -38,10 +38,10 @@ export function traceBuilder(y: Argv): Argv<TraceArgs> {
     .example('$0 trace --pid 1234 --duration 10 --json', 'ten seconds of a running process, as NDJSON')
     .check((a) => {
       const n = (a.pid?.length ? 1 : 0) + (a.comm ? 1 : 0) + ((a['--'] as unknown[] | undefined)?.length ? 1 : 0);
-      if (n !== 1) throw new Error('give exactly one target: --pid N, --comm NAME or -- CMD ARGS...');
-      if (!(a.interval > 0)) throw new Error('--interval must be a positive number of milliseconds');
-      if (a.duration !== undefined && !(a.duration >= 0)) throw new Error('--duration must be a number of seconds >= 0');
-      if (a.pid?.some((p) => !Number.isInteger(p) || p <= 0)) throw new Error('--pid takes positive integer process ids');
+      if (n !== 1) throw new UserError('give exactly one target: --pid N, --comm NAME or -- CMD ARGS...', 2);
+      if (!(a.interval > 0)) throw new UserError('--interval must be a positive number of milliseconds', 2);
+      if (a.duration !== undefined && !(a.duration >= 0)) throw new UserError('--duration must be a number of seconds >= 0', 2);
+      if (a.pid?.some((p) => !Number.isInteger(p) || p <= 0)) throw new UserError('--pid takes positive integer process ids', 2);
       return true;
     }) as unknown as Argv<TraceArgs>;
 }

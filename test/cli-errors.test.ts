@@ -1,0 +1,86 @@
+// Mistakes and missing privileges: one clear line on stderr, a non-zero
+// exit, no stack trace, and nothing left loaded.
+import { execFileSync, spawn } from 'node:child_process';
+import { CLI, collect, loadedTracerPrograms, runCli, type CliResult } from './support.js';
+
+function expectOneLine(r: CliResult, re: RegExp) {
+  const lines = r.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(re);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+function unusedPid(): number {
+  const max = Number(execFileSync('cat', ['/proc/sys/kernel/pid_max'], { encoding: 'utf8' }));
+  for (let p = max - 1; p > 1; p--) {
+    try {
+      process.kill(p, 0);
+    } catch {
+      return p;
+    }
+  }
+  throw new Error('no free pid');
+}
+
+describe('trace: clear errors', () => {
+  test('a pid that does not exist', async () => {
+    const pid = unusedPid();
+    const r = await runCli(['trace', '--pid', String(pid)]);
+    expect(r.code).toBe(1);
+    expectOneLine(r, new RegExp(`^uringscope: no process with pid ${pid}`));
+  });
+
+  test('a bad flag', async () => {
+    const r = await runCli(['trace', '--bogus', '--pid', '1']);
+    expect(r.code).toBe(2);
+    expectOneLine(r, /^uringscope: Unknown argument: bogus .*trace --help/);
+  });
+
+  test('no target, or two', async () => {
+    let r = await runCli(['trace']);
+    expect(r.code).toBe(2);
+    expectOneLine(r, /exactly one target/);
+    r = await runCli(['trace', '--pid', '1', '--comm', 'x']);
+    expect(r.code).toBe(2);
+    expectOneLine(r, /exactly one target/);
+  });
+
+  test('a command that does not exist', async () => {
+    const r = await runCli(['trace', '--', '/no/such/binary']);
+    expect(r.code).toBe(127);
+    expectOneLine(r, /^uringscope: command not found: \/no\/such\/binary/);
+  });
+
+  test('a --comm longer than the kernel keeps', async () => {
+    const r = await runCli(['trace', '--comm', 'a-very-long-process-name']);
+    expect(r.code).toBe(2);
+    expectOneLine(r, /longer than the 15 characters/);
+  });
+
+  test('an unprivileged user is told what to do', async () => {
+    const p = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all',
+      process.execPath, CLI, 'trace', '--', 'true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = await collect(p);
+    expect(r.code).toBe(77);
+    expectOneLine(r, /needs root or CAP_BPF\+CAP_PERFMON.*sudo/);
+  });
+
+  test('commands not built yet say so', async () => {
+    const r = await runCli(['replay', 'x']);
+    expect(r.code).toBe(64);
+    expectOneLine(r, /not built yet/);
+  });
+
+  test('--help works on every command', async () => {
+    for (const cmd of [[], ['trace'], ['doctor']]) {
+      const r = await runCli([...cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/uringscope/);
+    }
+  });
+
+  afterAll(() => {
+    expect(loadedTracerPrograms()).toEqual([]);
+  });
+});
+
