@@ -5,7 +5,7 @@ BUILD      := build
 CLANG      ?= clang
 BPFTOOL    ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
-BPF_CFLAGS := -target bpf -mcpu=v3 -g -O2 -Wall -Wno-unused-function \
+BPF_CFLAGS := $(EXTRA_BPF_CFLAGS) -target bpf -mcpu=v3 -g -O2 -Wall -Wno-unused-function \
               -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf
 BPF_SRCS   := $(shell find bpf -name '*.bpf.c')
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))

@@ -26,6 +26,7 @@ const volatile bool events_enabled = false;
 const volatile bool follow_forks = true;
 const volatile bool comm_filter_set = false;
 const volatile char comm_filter[US_COMM_LEN] = {};
+const volatile u32 inflight_mask = 65535; /* inflight entries - 1 (a power of two) */
 
 /* tgids to trace: all their threads, including iou-sqp-* and iou-wrk-*. */
 struct {
@@ -35,9 +36,16 @@ struct {
 	__type(value, u8);
 } targets SEC(".maps");
 
-/* Rings (ctx pointers) created or used by a target. io_uring events are
+/*
+ * Rings (ctx pointers) created or used by a target. io_uring events are
  * filtered by ring, not by the current task: completions can run in any
- * context. */
+ * context. The first US_RING_SLOTS rings live in a plain array that the hot
+ * path scans without a helper call; more spill into a hash map.
+ */
+#define US_RING_SLOTS 16
+u64 ring_slots[US_RING_SLOTS] = {};
+bool rings_spilled = false;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -45,10 +53,16 @@ struct {
 	__type(value, u32);
 } rings SEC(".maps");
 
+/*
+ * Requests between submit_req and their final completion, direct-mapped by a
+ * hash of the req pointer (overwrite on submit): an array lookup is inlined
+ * by the JIT, where a hash map costs three helper calls and a bucket lock per
+ * request. A collision loses one request's timing and is counted (evicted).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* resized by the loader */
-	__type(key, u64);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536); /* resized by the loader, power of two */
+	__type(key, u32);
 	__type(value, struct us_inflight);
 } inflight SEC(".maps");
 
@@ -111,13 +125,51 @@ static __always_inline u32 current_tgid(void)
 
 static __always_inline bool ring_traced(u64 ctx)
 {
-	return bpf_map_lookup_elem(&rings, &ctx) != NULL;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < US_RING_SLOTS; i++)
+		if (ring_slots[i] == ctx)
+			return true;
+	return rings_spilled && bpf_map_lookup_elem(&rings, &ctx) != NULL;
 }
 
 static __always_inline void adopt_ring(u64 ctx, u32 tgid)
 {
-	if (bpf_map_update_elem(&rings, &ctx, &tgid, BPF_NOEXIST) == 0)
+	int i;
+
+	if (ring_traced(ctx))
+		return;
+#pragma unroll
+	for (i = 0; i < US_RING_SLOTS; i++) {
+		if (ring_slots[i] == 0 && __sync_val_compare_and_swap(&ring_slots[i], 0, ctx) == 0) {
+			count(US_C_RINGS, 1);
+			return;
+		}
+	}
+	if (bpf_map_update_elem(&rings, &ctx, &tgid, BPF_NOEXIST) == 0) {
+		rings_spilled = true;
 		count(US_C_RINGS, 1);
+	}
+}
+
+/* A ring of another process at an address we know: ours is gone. */
+static __always_inline void forget_ring(u64 ctx)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < US_RING_SLOTS; i++)
+		if (ring_slots[i] == ctx)
+			__sync_val_compare_and_swap(&ring_slots[i], ctx, 0);
+	if (rings_spilled)
+		bpf_map_delete_elem(&rings, &ctx);
+}
+
+static __always_inline u32 inflight_slot(u64 req)
+{
+	/* Fibonacci hashing: req pointers are slab-aligned, the high bits mix. */
+	return (u32)((req * 0x9E3779B97F4A7C15ULL) >> 40) & inflight_mask;
 }
 
 /* A ring is traced if it is known, or if a target thread touches it. */
@@ -189,45 +241,60 @@ int BPF_PROG(on_create, int fd, void *ring)
 
 	if (is_target_tgid(tgid))
 		adopt_ring((u64)ring, tgid);
+	else
+		forget_ring((u64)ring);
 	return 0;
 }
 
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(on_submit_req, struct io_kiocb *req)
 {
-	u64 ring = (u64)BPF_CORE_READ(req, ctx);
-	u64 key = (u64)req;
-	struct us_inflight in = {};
+	/* tp_btf arguments are BTF pointers: plain loads, no probe_read calls. */
+	u64 ring = (u64)req->ctx;
+	u64 key;
+	u32 idx;
+	struct us_inflight *in;
 	struct us_op_stats *st;
-	int err;
+	u8 opcode;
 
 	if (!ring_of_target(ring))
 		return 0;
 
-	in.submit_ns = bpf_ktime_get_ns();
-	in.tid = (u32)bpf_get_current_pid_tgid();
-	in.opcode = BPF_CORE_READ(req, opcode);
-	in.sqe_flags = (u16)(BPF_CORE_READ(req, flags) & 0xff); /* REQ_F_* low bits are the IOSQE_* bits */
-	if (events_enabled) {
-		in.fd = BPF_CORE_READ(req, cqe.fd); /* io_init_req stores sqe->fd here */
-		if (is_rw_op(in.opcode)) {
-			struct io_rw *rw = (struct io_rw *)&req->cmd;
-
-			in.off = BPF_CORE_READ(rw, kiocb.ki_pos);
-			in.len = BPF_CORE_READ(rw, len);
-		}
-	}
-
-	st = op_slot(in.opcode);
+	/*
+	 * The verifier refuses arithmetic on a BTF pointer, and the slot index
+	 * hashes the req address: read the raw argument as a number.
+	 */
+	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
+	idx = inflight_slot(key);
+	opcode = req->opcode;
+	st = op_slot(opcode);
 	if (st)
 		st->submitted++;
 
-	err = bpf_map_update_elem(&inflight, &key, &in, BPF_NOEXIST);
-	if (err == -17 /* EEXIST: req memory reused, the old request never completed */) {
-		count(US_C_STALE_REQS, 1);
-		bpf_map_update_elem(&inflight, &key, &in, BPF_ANY);
-	} else if (err) {
-		count(US_C_INFLIGHT_FULL, 1);
+	in = bpf_map_lookup_elem(&inflight, &idx);
+	if (!in)
+		return 0;
+	if (in->req == key)
+		count(US_C_STALE_REQS, 1); /* req memory reused: that request never completed */
+	else if (in->req)
+		count(US_C_INFLIGHT_EVICTED, 1);
+	in->req = key;
+	in->submit_ns = bpf_ktime_get_ns();
+	in->opcode = opcode;
+	if (events_enabled) {
+		/* Only records use these: aggregate mode skips the reads. */
+		in->tid = (u32)bpf_get_current_pid_tgid();
+		in->sqe_flags = (u16)(req->flags & 0xff); /* REQ_F_* low bits are the IOSQE_* bits */
+		in->fd = req->cqe.fd; /* io_init_req stores sqe->fd here */
+		if (is_rw_op(opcode)) {
+			struct io_rw *rw = (struct io_rw *)&req->cmd;
+
+			in->off = BPF_CORE_READ(rw, kiocb.ki_pos);
+			in->len = BPF_CORE_READ(rw, len);
+		} else {
+			in->off = 0;
+			in->len = 0;
+		}
 	}
 	return 0;
 }
@@ -248,7 +315,7 @@ static __always_inline void emit_event(u64 ctx, u64 req, struct io_uring_cqe *cq
 	e->complete_ns = now;
 	e->ctx = ctx;
 	e->req = req;
-	e->user_data = BPF_CORE_READ(cqe, user_data);
+	e->user_data = cqe->user_data;
 	e->off = in ? in->off : 0;
 	e->tgid = current_tgid();
 	e->submit_tid = in ? in->tid : 0;
@@ -274,12 +341,13 @@ static __always_inline void emit_event(u64 ctx, u64 req, struct io_uring_cqe *cq
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(on_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
 {
-	u64 key = (u64)req;
+	u64 key = (u64)req; /* a void * argument: the verifier sees a number */
+	u32 idx = inflight_slot(key);
 	u64 now;
 	s32 res;
 	u32 cflags;
 	u8 opcode;
-	bool final;
+	bool final, timed = false;
 	struct us_inflight *in;
 	struct us_op_stats *st;
 
@@ -290,8 +358,8 @@ int BPF_PROG(on_complete, struct io_ring_ctx *ring, void *req, struct io_uring_c
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
-	res = BPF_CORE_READ(cqe, res);
-	cflags = BPF_CORE_READ(cqe, flags);
+	res = cqe->res;
+	cflags = cqe->flags;
 	opcode = BPF_CORE_READ((struct io_kiocb *)req, opcode);
 	final = !(cflags & IORING_CQE_F_MORE);
 
@@ -304,33 +372,36 @@ int BPF_PROG(on_complete, struct io_ring_ctx *ring, void *req, struct io_uring_c
 			st->errors++;
 	}
 
-	in = bpf_map_lookup_elem(&inflight, &key);
-	if (in && final && st) {
-		u64 lat = now - in->submit_ns;
-		u32 b = hist_bucket(lat);
+	in = bpf_map_lookup_elem(&inflight, &idx);
+	if (in && in->req == key) {
+		timed = true;
+		if (final && st) {
+			u64 lat = now - in->submit_ns;
+			u32 b = hist_bucket(lat);
 
-		st->lat_count++;
-		st->lat_sum_ns += lat;
-		if (lat > st->lat_max_ns)
-			st->lat_max_ns = lat;
-		if (b < US_HIST_BUCKETS)
-			st->hist[b]++;
-	} else if (!in && final) {
+			st->lat_count++;
+			st->lat_sum_ns += lat;
+			if (lat > st->lat_max_ns)
+				st->lat_max_ns = lat;
+			if (b < US_HIST_BUCKETS)
+				st->hist[b]++;
+		}
+	} else if (final) {
 		count(US_C_UNTRACKED, 1);
 	}
 
 	if (events_enabled)
-		emit_event((u64)ring, key, cqe, in, opcode, final ? US_EV_COMPLETE : US_EV_MORE,
-			   now, res, cflags);
-	if (in && final)
-		bpf_map_delete_elem(&inflight, &key);
+		emit_event((u64)ring, key, cqe, timed ? in : NULL, opcode,
+			   final ? US_EV_COMPLETE : US_EV_MORE, now, res, cflags);
+	if (timed && final)
+		__sync_val_compare_and_swap(&in->req, key, 0);
 	return 0;
 }
 
 SEC("tp_btf/io_uring_fail_link")
 int BPF_PROG(on_fail_link, struct io_kiocb *req, struct io_kiocb *link)
 {
-	if (ring_traced((u64)BPF_CORE_READ(req, ctx)))
+	if (ring_traced((u64)req->ctx))
 		count(US_C_FAIL_LINK, 1);
 	return 0;
 }
@@ -339,7 +410,7 @@ SEC("tp_btf/io_uring_req_failed")
 int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req, int error)
 {
 	/* May fire before submit_req, so the ring may not be adopted yet. */
-	if (ring_of_target((u64)BPF_CORE_READ(req, ctx)))
+	if (ring_of_target((u64)req->ctx))
 		count(US_C_REQ_FAILED, 1);
 	return 0;
 }
@@ -355,7 +426,7 @@ int BPF_PROG(on_cqe_overflow, void *ring)
 SEC("tp_btf/io_uring_queue_async_work")
 int BPF_PROG(on_queue_async_work, struct io_kiocb *req, int rw)
 {
-	if (ring_traced((u64)BPF_CORE_READ(req, ctx)))
+	if (ring_traced((u64)req->ctx))
 		count(US_C_ASYNC_PUNT, 1);
 	return 0;
 }
@@ -363,7 +434,7 @@ int BPF_PROG(on_queue_async_work, struct io_kiocb *req, int rw)
 SEC("tp_btf/io_uring_poll_arm")
 int BPF_PROG(on_poll_arm, struct io_kiocb *req, int mask, int events)
 {
-	if (ring_traced((u64)BPF_CORE_READ(req, ctx)))
+	if (ring_traced((u64)req->ctx))
 		count(US_C_POLL_ARM, 1);
 	return 0;
 }
@@ -371,7 +442,7 @@ int BPF_PROG(on_poll_arm, struct io_kiocb *req, int mask, int events)
 SEC("tp_btf/io_uring_task_add")
 int BPF_PROG(on_task_add, struct io_kiocb *req, int mask)
 {
-	if (ring_traced((u64)BPF_CORE_READ(req, ctx)))
+	if (ring_traced((u64)req->ctx))
 		count(US_C_TASK_ADD, 1);
 	return 0;
 }
@@ -402,7 +473,7 @@ static __always_inline bool iou_named(const char *comm)
 static __always_inline void classify(struct us_thread *th, struct task_struct *t)
 {
 	bpf_probe_read_kernel_str(th->comm, sizeof(th->comm), t->comm);
-	if (BPF_CORE_READ(t, flags) & PF_IO_WORKER)
+	if (t->flags & PF_IO_WORKER)
 		th->kind = th->comm[4] == 's' ? US_KIND_SQPOLL : US_KIND_IOWQ;
 	else
 		th->kind = US_KIND_APP;

@@ -48,7 +48,7 @@ typedef __u64 u64;
 	X(EVENTS, eventsWritten)         /* records written to the event ring buffer */        \
 	X(STALE_REQS, staleRequests)     /* submitted, never completed (CQE_SKIP_SUCCESS...) */ \
 	X(UNTRACKED, untracked)          /* final completions whose submit was not seen */      \
-	X(INFLIGHT_FULL, inflightFull)   /* submits not timed: in-flight table full */          \
+	X(INFLIGHT_EVICTED, evicted)     /* timing lost: another request took its slot */     \
 	X(AUX_CQES, auxCqes)             /* completions without a request */                    \
 	X(RINGS, rings)                  /* rings (ctx) adopted as targets */
 
@@ -90,8 +90,10 @@ struct us_thread {
 	u64 last_in_ns;  /* internal: when it was switched in */
 };
 
-/* A request between submit_req and its final completion, keyed by req pointer. */
+/* A request between submit_req and its final completion (slot in a
+ * direct-mapped array indexed by a hash of the req pointer). */
 struct us_inflight {
+	u64 req;         /* 0 = free */
 	u64 submit_ns;
 	u64 off;
 	u32 tid;

@@ -56,7 +56,7 @@ export function renderSummary(s: Summary, title: string): string {
   if (s.events) extra.push(`events ${fmtCount(s.events.received)}`);
   if (s.untracked.completions) extra.push(`completions of earlier submits ${fmtCount(s.untracked.completions)}`);
   if (s.untracked.neverCompleted) extra.push(`never completed ${fmtCount(s.untracked.neverCompleted)}`);
-  if (s.untracked.inflightFull) extra.push(`untimed (in-flight table full) ${fmtCount(s.untracked.inflightFull)}`);
+  if (s.untracked.evicted) extra.push(`untimed (slot taken) ${fmtCount(s.untracked.evicted)}`);
   lines.push(`  ${extra.join('  ')}`);
   return lines.join('\n');
 }

@@ -36,12 +36,39 @@ std::string takeLibbpfLog() {
   return s;
 }
 
-std::string lastLogLine(const std::string &log) {
-  size_t end = log.find_last_not_of(" \n\t");
-  if (end == std::string::npos) return "";
-  size_t start = log.find_last_of('\n', end);
-  start = start == std::string::npos ? 0 : start + 1;
-  return log.substr(start, end - start + 1);
+std::string firstVerifierError(const std::string &log) {
+  // libbpf prints "prog 'NAME': BPF program load failed: ..." then the
+  // verifier log between BEGIN/END PROG LOAD LOG; its last line before END is
+  // the reason.
+  std::string prog;
+  size_t p = log.find("prog '");
+  if (p != std::string::npos) {
+    size_t q = log.find('\'', p + 6);
+    if (q != std::string::npos) prog = log.substr(p + 6, q - p - 6);
+  }
+  std::string reason;
+  size_t end = log.find("-- END PROG LOAD LOG --");
+  if (end != std::string::npos) {
+    size_t e = log.find_last_not_of(" \n\t", end == 0 ? 0 : end - 1);
+    if (e != std::string::npos) {
+      // Skip libbpf's "processed N insns" summary line if it is last.
+      size_t s = log.find_last_of('\n', e);
+      std::string last = log.substr(s == std::string::npos ? 0 : s + 1, e - (s == std::string::npos ? 0 : s + 1) + 1);
+      if (last.rfind("processed ", 0) == 0 && s != std::string::npos && s > 0) {
+        size_t s2 = log.find_last_of('\n', s - 1);
+        last = log.substr(s2 == std::string::npos ? 0 : s2 + 1, s - (s2 == std::string::npos ? 0 : s2 + 1));
+      }
+      reason = last;
+    }
+  } else {
+    size_t e = log.find_last_not_of(" \n\t");
+    if (e != std::string::npos) {
+      size_t s = log.find_last_of('\n', e);
+      reason = log.substr(s == std::string::npos ? 0 : s + 1, e - (s == std::string::npos ? 0 : s + 1) + 1);
+    }
+  }
+  if (prog.empty()) return reason;
+  return "program " + prog + ": " + reason;
 }
 
 std::string explainBpfError(const std::string &what, int err) {

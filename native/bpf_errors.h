@@ -10,8 +10,9 @@ namespace us {
 void captureLibbpfLog();
 // The last lines libbpf printed (cleared on read).
 std::string takeLibbpfLog();
-// The last non-empty line of a log, trimmed.
-std::string lastLogLine(const std::string &log);
+// The line of a libbpf log that says why a program was refused: the
+// failing program and the verifier's last message before the log ends.
+std::string firstVerifierError(const std::string &log);
 // "<what>: <reason>. <how to fix>" for a libbpf error code.
 std::string explainBpfError(const std::string &what, int err);
 

@@ -9,7 +9,7 @@ export interface TracerOptions {
   followForks?: boolean;
   /** Adopt processes that exec with this comm (15 chars at most). */
   comm?: string;
-  /** Requests tracked between submit and completion (hash map size). */
+  /** Slots timing requests between submit and completion (rounded to a power of two). */
   inflightEntries?: number;
   /** Event ring buffer bytes (rounded up to a power of two). */
   ringBytes?: number;
@@ -34,7 +34,7 @@ export interface NativeCounters {
   eventsWritten: number;
   staleRequests: number;
   untracked: number;
-  inflightFull: number;
+  evicted: number;
   auxCqes: number;
   rings: number;
 }

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <cstdlib>
 #include <ctime>
 
 #include "bpf_errors.h"
@@ -42,15 +43,20 @@ std::string TracerSession::open() {
     for (size_t i = 0; i < US_COMM_LEN - 1 && i < cfg_.comm.size(); i++)
       skel_->rodata->comm_filter[i] = cfg_.comm[i];
   }
-  bpf_map__set_max_entries(skel_->maps.inflight, cfg_.inflightEntries);
+  uint32_t inflight = 1024;
+  while (inflight < cfg_.inflightEntries && inflight < (1u << 24)) inflight <<= 1;
+  skel_->rodata->inflight_mask = inflight - 1;
+  bpf_map__set_max_entries(skel_->maps.inflight, inflight);
   bpf_map__set_max_entries(skel_->maps.events, cfg_.events ? roundPow2(cfg_.ringBytes) : 4096);
 
   int err = tracer_bpf::load(skel_);
   if (err) {
     std::string msg = us::explainBpfError("cannot load the tracer BPF programs", err);
-    std::string why = us::lastLogLine(us::takeLibbpfLog());
+    std::string log = us::takeLibbpfLog();
+    std::string why = us::firstVerifierError(log);
     close();
-    return why.empty() ? msg : msg + " (libbpf: " + why + ")";
+    if (getenv("URINGSCOPE_DEBUG")) return msg + "\n" + log;
+    return why.empty() ? msg : msg + " (" + why + ")";
   }
   err = tracer_bpf::attach(skel_);
   if (err) {

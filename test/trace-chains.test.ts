@@ -20,7 +20,7 @@ describe('trace -- uring_load chains', () => {
     expect(s.enter.calls).toBeGreaterThanOrEqual(N);
     expect(s.enter.toSubmit).toBe(3 * N);
     expect(s.drops).toBe(0);
-    expect(s.untracked).toEqual({ completions: 0, neverCompleted: 0, inflightFull: 0 });
+    expect(s.untracked).toEqual({ completions: 0, neverCompleted: 0, evicted: 0 });
   });
 
   test('full reads: nothing cancelled, no broken link', async () => {
@@ -48,6 +48,19 @@ describe('trace -- uring_load chains', () => {
     expect(r.stdout).toMatch(/^\s+NOP\s+\S+\s+2000\s+2000\s+2000\s+0\s/m);
     expect(r.stdout).toMatch(/^\s+READ\s+\S+\s+1000\s+1000\s+0\s+0\s/m);
     expect(r.stdout).toMatch(/links broken 2000/);
+  });
+
+  test('CQE_SKIP_SUCCESS requests: no completion, counted as never completed, no leak', async () => {
+    const n = 10000;
+    const r = await runCli(['trace', '--json', '--events', '--', LOAD, 'skip', String(n)]);
+    expect(r.code).toBe(0);
+    const s = finalSummary(r.stdout);
+    expect(s.requests.NOP).toMatchObject({ submitted: n + 1, completed: 1 });
+    expect(s.requests.NOP.latencyNs.count).toBe(1);
+    // The kernel reuses the request memory: each reuse proves one never completed.
+    expect(s.untracked.neverCompleted).toBeGreaterThan(n * 0.9);
+    expect(s.untracked.neverCompleted).toBeLessThanOrEqual(n);
+    expect(s.events).toEqual({ received: 1, written: 1 });
   });
 
   test("the command's exit status is uringscope's", async () => {

@@ -52,14 +52,14 @@ export interface Summary {
   drops: number;
   events?: { received: number; written: number };
   /** Requests the tracer saw only in part: completions before attach, never-completed submits. */
-  untracked: { completions: number; neverCompleted: number; inflightFull: number };
+  untracked: { completions: number; neverCompleted: number; evicted: number };
   engine?: Record<string, unknown>;
 }
 
 const ZERO_COUNTERS: NativeCounters = {
   failLink: 0, reqFailed: 0, cqOverflows: 0, asyncPunts: 0, pollArms: 0, taskAdds: 0,
   taskWorkRuns: 0, localWorkRuns: 0, enterCalls: 0, enterToSubmit: 0, enterNs: 0,
-  eventDrops: 0, eventsWritten: 0, staleRequests: 0, untracked: 0, inflightFull: 0,
+  eventDrops: 0, eventsWritten: 0, staleRequests: 0, untracked: 0, evicted: 0,
   auxCqes: 0, rings: 0,
 };
 
@@ -179,7 +179,7 @@ export function summarize(s: NativeSnapshot, opts: SummarizeOptions): Summary {
     enter: { calls: c.enterCalls, toSubmit: c.enterToSubmit, timeNs: c.enterNs },
     ctxSwitches: { ...total, byThread },
     drops: c.eventDrops + s.userDrops,
-    untracked: { completions: c.untracked, neverCompleted: c.staleRequests, inflightFull: c.inflightFull },
+    untracked: { completions: c.untracked, neverCompleted: c.staleRequests, evicted: c.evicted },
   };
   if (opts.threads) {
     out.threads = s.threads

@@ -9,11 +9,14 @@
  *                                  with --full it holds 4096 and nothing is
  *                                  cancelled.
  *   uring_load nops N [BATCH]      N NOPs, BATCH per io_uring_enter (256).
+ *   uring_load skip N              N NOPs flagged IOSQE_CQE_SKIP_SUCCESS (no
+ *                                  CQE, no completion event), then one NOP.
  *   uring_load loop                nop -> nop chains until SIGTERM/SIGINT;
  *                                  prints "ready" once the ring is up and
  *                                  the number of chains run on exit.
  * Options: --sqpoll runs the ring with an SQPOLL thread.
- * Prints "submitted=<n> completed=<n> cancelled=<n>" when done.
+ * Prints "submitted=<n> completed=<n> cancelled=<n> elapsed_ns=<n>" when done
+ * (elapsed: the request loop alone, without ring setup).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,12 +25,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stop;
 static unsigned long submitted, completed, cancelled;
 
 static void on_signal(int sig) { (void)sig; stop = 1; }
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 static void die(const char *what, int err)
 {
@@ -124,6 +136,25 @@ static void run_nops(struct io_uring *ring, unsigned long n, unsigned batch)
 	}
 }
 
+static void run_skip(struct io_uring *ring, unsigned long n)
+{
+	while (n) {
+		unsigned k = n < 64 ? (unsigned)n : 64;
+
+		for (unsigned i = 0; i < k; i++) {
+			struct io_uring_sqe *sqe = sqe_or_die(ring);
+
+			io_uring_prep_nop(sqe);
+			sqe->flags |= IOSQE_CQE_SKIP_SUCCESS;
+		}
+		submit(ring, k);
+		n -= k;
+	}
+	io_uring_prep_nop(sqe_or_die(ring));
+	submit(ring, 1);
+	reap(ring, 1);
+}
+
 static void run_loop(struct io_uring *ring)
 {
 	unsigned long chains = 0;
@@ -151,6 +182,7 @@ int main(int argc, char **argv)
 	struct io_uring ring;
 	int full = 0, ret;
 	unsigned batch = 256;
+	unsigned long long t0, t1;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: uring_load chains N [--full] | nops N [BATCH] | loop [--sqpoll]\n");
@@ -170,6 +202,7 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		die("queue_init", ret);
 
+	t0 = now_ns();
 	if (!strcmp(argv[1], "chains") && argc > 2) {
 		run_chains(&ring, strtoul(argv[2], NULL, 0), full);
 	} else if (!strcmp(argv[1], "nops") && argc > 2) {
@@ -178,13 +211,17 @@ int main(int argc, char **argv)
 		if (batch < 1 || batch > 1024)
 			batch = 256;
 		run_nops(&ring, strtoul(argv[2], NULL, 0), batch);
+	} else if (!strcmp(argv[1], "skip") && argc > 2) {
+		run_skip(&ring, strtoul(argv[2], NULL, 0));
 	} else if (!strcmp(argv[1], "loop")) {
 		run_loop(&ring);
 	} else {
 		fprintf(stderr, "uring_load: unknown mode %s\n", argv[1]);
 		return 2;
 	}
+	t1 = now_ns();
 	io_uring_queue_exit(&ring);
-	printf("submitted=%lu completed=%lu cancelled=%lu\n", submitted, completed, cancelled);
+	printf("submitted=%lu completed=%lu cancelled=%lu elapsed_ns=%llu\n", submitted, completed,
+	       cancelled, t1 - t0);
 	return 0;
 }

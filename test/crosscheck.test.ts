@@ -1,0 +1,40 @@
+// Independent cross-check: bpftrace, attached to the same tracepoints at the
+// same time, must count what uringscope counts.
+import { spawn } from 'node:child_process';
+import { collect, finalSummary, LOAD, runCli, sleep, waitFor } from './support.js';
+
+const SCRIPT = `
+tracepoint:io_uring:io_uring_complete /comm == "uring_load"/ { @complete = count(); if (args->res == -125) { @cancelled = count(); } }
+tracepoint:io_uring:io_uring_submit_req /comm == "uring_load"/ { @submit = count(); }
+tracepoint:io_uring:io_uring_fail_link /comm == "uring_load"/ { @fail_link = count(); }
+tracepoint:syscalls:sys_enter_io_uring_enter /comm == "uring_load"/ { @enter = count(); }
+`;
+
+function parseMaps(out: string): Record<string, number> {
+  const m: Record<string, number> = {};
+  for (const [, k, v] of out.matchAll(/^@(\w+): (\d+)$/gm)) m[k] = Number(v);
+  return m;
+}
+
+test('uringscope and bpftrace agree on submits, completions, cancellations, fail_link, enters', async () => {
+  const bt = spawn('bpftrace', ['-e', SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const btDone = collect(bt);
+  let out = '';
+  bt.stdout!.on('data', (d) => (out += d));
+  await waitFor(() => /Attaching \d+ probes/.test(out), 'bpftrace to attach', 60000);
+  await sleep(300);
+
+  const r = await runCli(['trace', '--json', '--', LOAD, 'chains', '3000']);
+  expect(r.code).toBe(0);
+  bt.kill('SIGINT');
+  const maps = parseMaps((await btDone).stdout);
+  const s = finalSummary(r.stdout);
+  const completed = s.requests.READ.completed + s.requests.NOP.completed;
+  const submitted = s.requests.READ.submitted + s.requests.NOP.submitted;
+  expect(maps.complete).toBe(completed);
+  expect(maps.submit).toBe(submitted);
+  expect(maps.cancelled).toBe(s.requests.NOP.cancelled);
+  expect(maps.fail_link).toBe(s.failLinks);
+  expect(maps.enter).toBe(s.enter.calls);
+  expect(completed).toBe(9000);
+});
