@@ -4,10 +4,9 @@
  * io_uring_enter syscalls and context switches of the target processes,
  * aggregated in the kernel; optionally every request as a ring buffer record.
  *
- * The io_uring and sched hooks are BTF raw tracepoints (tp_btf): cheaper than
- * classic tracepoints and typed, so fields are read straight from the kernel
- * structs with CO-RE. Only the io_uring_enter syscall uses classic
- * tracepoints (a raw sys_enter hook would run for every syscall on the box).
+ * Every hook is a BTF raw tracepoint (tp_btf): cheaper than classic
+ * tracepoints, typed (fields are read straight from the kernel structs with
+ * CO-RE), and independent of tracefs.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -28,7 +27,17 @@ const volatile bool comm_filter_set = false;
 const volatile char comm_filter[US_COMM_LEN] = {};
 const volatile u32 inflight_mask = 65535; /* inflight entries - 1 (a power of two) */
 
-/* tgids to trace: all their threads, including iou-sqp-* and iou-wrk-*. */
+/*
+ * tgids to trace: all their threads, including iou-sqp-* and iou-wrk-*. The
+ * sched_switch and sys_enter hooks ask this for every task on the machine, so
+ * the first US_TARGET_SLOTS tgids live in a plain array scanned without a
+ * helper call; more (forks, comm matches) spill into the hash map, which the
+ * loader also fills. target_slots is written by the loader and by BPF.
+ */
+#define US_TARGET_SLOTS 16
+u32 target_slots[US_TARGET_SLOTS] = {};
+bool targets_spilled = false;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -91,14 +100,6 @@ struct {
 	__type(value, struct us_thread);
 } threads SEC(".maps");
 
-/* tid -> entry time of an io_uring_enter in progress. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, u32);
-	__type(value, u64);
-} enter_start SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized by the loader */
@@ -115,7 +116,28 @@ static __always_inline void count(u32 idx, u64 v)
 
 static __always_inline bool is_target_tgid(u32 tgid)
 {
-	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < US_TARGET_SLOTS; i++)
+		if (target_slots[i] == tgid)
+			return tgid != 0;
+	return targets_spilled && bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+static __always_inline void add_target(u32 tgid)
+{
+	u8 one = 1;
+	int i;
+
+	if (is_target_tgid(tgid))
+		return;
+#pragma unroll
+	for (i = 0; i < US_TARGET_SLOTS; i++)
+		if (target_slots[i] == 0 && __sync_val_compare_and_swap(&target_slots[i], 0, tgid) == 0)
+			return;
+	if (bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY) == 0)
+		targets_spilled = true;
 }
 
 static __always_inline u32 current_tgid(void)
@@ -536,11 +558,10 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
 	u32 ptgid = parent->tgid, ctgid = child->tgid;
-	u8 one = 1;
 
 	/* New threads share the tgid; new processes (fio jobs) are followed. */
 	if (follow_forks && ptgid != ctgid && is_target_tgid(ptgid))
-		bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
+		add_target(ctgid);
 	return 0;
 }
 
@@ -563,11 +584,10 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	char comm[US_COMM_LEN];
 	u32 tgid = p->tgid, tid = p->pid;
 	struct us_thread *th;
-	u8 one = 1;
 
 	bpf_probe_read_kernel_str(comm, sizeof(comm), p->comm);
 	if (comm_filter_set && comm_matches(comm))
-		bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY);
+		add_target(tgid);
 	/* A traced thread that execs keeps its counts under its new name. */
 	th = bpf_map_lookup_elem(&threads, &tid);
 	if (th)
@@ -575,40 +595,65 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_io_uring_enter")
-int on_enter_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	u64 id = bpf_get_current_pid_tgid();
-	u32 tid = (u32)id;
-	u64 now;
+/*
+ * io_uring_enter, from the raw syscall tracepoints filtered on the syscall
+ * number first. The per-syscall classic tracepoint would cost a perf record
+ * per call (and tracefs); fentry is not available on every kernel (not on
+ * the 6.18 guests here). The entry time lives in the thread's entry, so a
+ * call costs two lookups and no map updates.
+ */
+#define US_NR_IO_URING_ENTER 426 /* same number on x86-64 and arm64 */
 
-	if (!is_target_tgid(id >> 32))
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return regs->orig_ax;
+#elif defined(__TARGET_ARCH_arm64)
+	return ((struct user_pt_regs *)regs)->regs[8]; /* x8 holds the number on entry */
+#else
+	return -1;
+#endif
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
+{
+	u64 pid_tgid;
+	u32 tgid;
+	struct us_thread *th;
+
+	if (id != US_NR_IO_URING_ENTER)
 		return 0;
-	now = bpf_ktime_get_ns();
-	bpf_map_update_elem(&enter_start, &tid, &now, BPF_ANY);
+	pid_tgid = bpf_get_current_pid_tgid();
+	tgid = pid_tgid >> 32;
+	if (!is_target_tgid(tgid))
+		return 0;
+	th = thread_entry(bpf_get_current_task_btf(), (u32)pid_tgid, tgid);
+	if (!th)
+		return 0;
+	th->enter_start_ns = bpf_ktime_get_ns();
 	count(US_C_ENTER_CALLS, 1);
-	count(US_C_ENTER_TO_SUBMIT, (u32)ctx->args[1]);
+	count(US_C_ENTER_TO_SUBMIT, (u32)PT_REGS_PARM2_CORE_SYSCALL(regs));
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_io_uring_enter")
-int on_exit_enter(struct trace_event_raw_sys_exit *ctx)
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-	u64 id = bpf_get_current_pid_tgid();
-	u32 tid = (u32)id;
-	u64 *start, d;
+	u32 tid;
+	u64 d;
 	struct us_thread *th;
 
-	start = bpf_map_lookup_elem(&enter_start, &tid);
-	if (!start)
+	if (syscall_nr(regs) != US_NR_IO_URING_ENTER)
 		return 0;
-	d = bpf_ktime_get_ns() - *start;
-	bpf_map_delete_elem(&enter_start, &tid);
+	tid = (u32)bpf_get_current_pid_tgid();
+	th = bpf_map_lookup_elem(&threads, &tid);
+	if (!th || !th->enter_start_ns)
+		return 0;
+	d = bpf_ktime_get_ns() - th->enter_start_ns;
+	th->enter_start_ns = 0;
 	count(US_C_ENTER_NS, d);
-	th = thread_entry(bpf_get_current_task_btf(), tid, id >> 32);
-	if (th) {
-		__sync_fetch_and_add(&th->enter_calls, 1);
-		__sync_fetch_and_add(&th->enter_ns, d);
-	}
+	__sync_fetch_and_add(&th->enter_calls, 1);
+	__sync_fetch_and_add(&th->enter_ns, d);
 	return 0;
 }

@@ -88,6 +88,7 @@ struct us_thread {
 	u64 enter_ns;
 	u64 last_out_ns; /* internal: when it was switched out (0 = running/unknown) */
 	u64 last_in_ns;  /* internal: when it was switched in */
+	u64 enter_start_ns; /* internal: io_uring_enter in progress since */
 };
 
 /* A request between submit_req and its final completion (slot in a

@@ -80,7 +80,7 @@ std::string explainBpfError(const std::string &what, int err) {
       msg += ". Run as root, or grant CAP_BPF and CAP_PERFMON (sudo setcap cap_bpf,cap_perfmon+ep $(which node))";
       break;
     case ENOENT:
-      msg += ". A tracepoint is missing: is tracefs mounted (mount -t tracefs nodev /sys/kernel/tracing) and does the kernel have io_uring tracepoints? Run `uringscope doctor`";
+      msg += ". A tracepoint is missing: does the kernel have io_uring tracepoints and BTF? Run `uringscope doctor`";
       break;
     case ENOMEM:
       msg += ". The kernel refused the memory for BPF maps: lower --inflight/--ring-mb or raise the memlock limit (ulimit -l unlimited)";

@@ -130,16 +130,36 @@ std::vector<uint8_t> TracerSession::drain() {
   return out;
 }
 
+// Targets live first in the BPF program's .bss slot array (scanned by the
+// hot hooks without a map lookup), which libbpf maps into this process; the
+// hash map takes the rest.
 std::string TracerSession::addTarget(uint32_t tgid) {
   if (!skel_) return "tracer is not open";
+  if (tgid == 0) return "pid 0 cannot be traced";
+  for (auto t : targets())
+    if (t == tgid) return "";
+  auto *slots = skel_->bss->target_slots;
+  constexpr size_t n = sizeof(skel_->bss->target_slots) / sizeof(slots[0]);
+  for (size_t i = 0; i < n; i++) {
+    uint32_t expected = 0;
+    if (__atomic_compare_exchange_n(&slots[i], &expected, tgid, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+      return "";
+  }
   uint8_t one = 1;
   if (bpf_map_update_elem(bpf_map__fd(skel_->maps.targets), &tgid, &one, BPF_ANY))
     return us::explainBpfError("cannot add target " + std::to_string(tgid), errno);
+  __atomic_store_n(&skel_->bss->targets_spilled, true, __ATOMIC_SEQ_CST);
   return "";
 }
 
 std::string TracerSession::removeTarget(uint32_t tgid) {
   if (!skel_) return "tracer is not open";
+  auto *slots = skel_->bss->target_slots;
+  constexpr size_t n = sizeof(skel_->bss->target_slots) / sizeof(slots[0]);
+  for (size_t i = 0; i < n; i++) {
+    uint32_t expected = tgid;
+    __atomic_compare_exchange_n(&slots[i], &expected, 0u, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  }
   bpf_map_delete_elem(bpf_map__fd(skel_->maps.targets), &tgid);
   return "";
 }
@@ -147,6 +167,10 @@ std::string TracerSession::removeTarget(uint32_t tgid) {
 std::vector<uint32_t> TracerSession::targets() const {
   std::vector<uint32_t> out;
   if (!skel_) return out;
+  for (auto t : skel_->bss->target_slots) {
+    uint32_t v = __atomic_load_n(&t, __ATOMIC_RELAXED);
+    if (v) out.push_back(v);
+  }
   int fd = bpf_map__fd(skel_->maps.targets);
   uint32_t key, next;
   uint32_t *prev = nullptr;

@@ -1,7 +1,7 @@
 // Mistakes and missing privileges: one clear line on stderr, a non-zero
 // exit, no stack trace, and nothing left loaded.
 import { execFileSync, spawn } from 'node:child_process';
-import { CLI, collect, loadedTracerPrograms, runCli, type CliResult } from './support.js';
+import { CLI, collect, expectNoTracer, runCli, type CliResult } from './support.js';
 
 function expectOneLine(r: CliResult, re: RegExp) {
   const lines = r.stderr.trim().split('\n');
@@ -79,8 +79,8 @@ describe('trace: clear errors', () => {
     }
   });
 
-  afterAll(() => {
-    expect(loadedTracerPrograms()).toEqual([]);
+  afterAll(async () => {
+    await expectNoTracer();
   });
 });
 

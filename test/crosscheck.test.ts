@@ -1,6 +1,7 @@
 // Independent cross-check: bpftrace, attached to the same tracepoints at the
 // same time, must count what uringscope counts.
 import { spawn } from 'node:child_process';
+import { ensureTracefs } from '../tracers/system.js';
 import { collect, finalSummary, LOAD, runCli, sleep, waitFor } from './support.js';
 
 const SCRIPT = `
@@ -15,6 +16,10 @@ function parseMaps(out: string): Record<string, number> {
   for (const [, k, v] of out.matchAll(/^@(\w+): (\d+)$/gm)) m[k] = Number(v);
   return m;
 }
+
+beforeAll(() => {
+  ensureTracefs(); // bpftrace attaches through tracefs; uringscope does not need it
+});
 
 test('uringscope and bpftrace agree on submits, completions, cancellations, fail_link, enters', async () => {
   const bt = spawn('bpftrace', ['-e', SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,6 +1,6 @@
 // `doctor` on this machine: every check present, everything the design says
 // is here is found, the tracer really loads, exit 0.
-import { loadedTracerPrograms, runCli } from './support.js';
+import { expectNoTracer, runCli } from './support.js';
 import type { DoctorReport } from '../tracers/doctor.js';
 
 test('doctor --json reports this kernel as able to run every strategy', async () => {
@@ -15,7 +15,7 @@ test('doctor --json reports this kernel as able to run every strategy', async ()
   expect(byId.bpf_ops.status).toBe('warn');
   expect(byId.lockdown.detail).toBe('integrity');
   expect(d.strategies).toEqual({ link: { ok: true }, user: { ok: true }, bpf: { ok: true } });
-  expect(loadedTracerPrograms()).toEqual([]);
+  await expectNoTracer();
 });
 
 test('doctor (human) lists each check with its state', async () => {

@@ -46,18 +46,49 @@ export function finalSummary(out: string): Summary {
   return lines[0] as unknown as Summary;
 }
 
-/** Names of the programs in bpf/tracer.bpf.c (bpftool keeps 15 chars). */
+/** Names of the programs in bpf/tracer.bpf.c (bpftool shows the BTF name, or 15 chars without BTF). */
 export const TRACER_PROGS = [
   'on_create', 'on_submit_req', 'on_complete', 'on_fail_link', 'on_req_failed', 'on_cqe_overflow',
   'on_queue_async_work', 'on_poll_arm', 'on_task_add', 'on_task_work_run', 'on_local_work_run',
-  'on_sched_switch', 'on_fork', 'on_exec', 'on_enter_enter', 'on_exit_enter',
-].map((n) => n.slice(0, 15));
+  'on_sched_switch', 'on_fork', 'on_exec', 'on_sys_enter', 'on_sys_exit',
+];
+
+function isTracerProgram(name = ''): boolean {
+  return TRACER_PROGS.some((n) => n === name || n.slice(0, 15) === name);
+}
+
+interface ProgInfo {
+  id: number;
+  name?: string;
+}
+
+function tracerPrograms(): ProgInfo[] {
+  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
+  return (JSON.parse(out) as ProgInfo[]).filter((p) => isTracerProgram(p.name));
+}
 
 /** Our tracer programs still loaded in the kernel, by name. */
 export function loadedTracerPrograms(): string[] {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  const progs = JSON.parse(out) as { name?: string }[];
-  return progs.map((p) => p.name ?? '').filter((n) => TRACER_PROGS.includes(n));
+  return tracerPrograms().map((p) => p.name!);
+}
+
+/** Highest id of our programs now (0 if none): programs loaded later have larger ids. */
+export function lastTracerProgramId(): number {
+  return Math.max(0, ...tracerPrograms().map((p) => p.id));
+}
+
+/** Waits until a tracer loaded after `afterId` has all its programs in the kernel. */
+export async function waitForTracer(afterId: number): Promise<void> {
+  await waitFor(() => tracerPrograms().filter((p) => p.id > afterId).length >= TRACER_PROGS.length, 'the tracer programs to load');
+}
+
+/**
+ * Waits until none of our programs is loaded. Links are destroyed when the
+ * tracer detaches; the kernel frees the programs themselves after an RCU
+ * grace period (syscall tracepoints use RCU tasks trace), so allow a moment.
+ */
+export async function expectNoTracer(): Promise<void> {
+  await waitFor(() => loadedTracerPrograms().length === 0, 'our BPF programs to be gone', 5000);
 }
 
 export function scratchDir(): string {

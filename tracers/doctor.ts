@@ -104,8 +104,9 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
     }
   }
   add({
-    id: 'tracefs', name: 'tracefs', status: tracefs ? 'ok' : 'missing', detail: tracefsDetail,
-    fix: `mount -t tracefs nodev ${TRACEFS} (uringscope does this itself when run as root)`,
+    id: 'tracefs', name: 'tracefs', status: tracefs ? 'ok' : 'warn',
+    detail: `${tracefsDetail} (uringscope's tracer does not need it; bpftrace and perf do)`,
+    fix: `mount -t tracefs nodev ${TRACEFS} (doctor does this itself when run as root)`,
   });
 
   const btf = existsSync('/sys/kernel/btf/vmlinux');
@@ -132,13 +133,13 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
 
   const missingTp = IO_URING_TRACEPOINTS.filter((t) => btfType(`btf_trace_io_uring_${t}`, 'typedef') === false);
   const schedOk = btfType('btf_trace_sched_switch', 'typedef') !== false;
-  const enterTp = tracefs ? existsSync(`${TRACEFS}/events/syscalls/sys_enter_io_uring_enter`) : false;
+  const enterTp = btfType('btf_trace_sys_enter', 'typedef') !== false && btfType('btf_trace_sys_exit', 'typedef') !== false;
   add({
     id: 'tracepoints', name: 'io_uring + sched tracepoints',
     status: missingTp.length === 0 && schedOk && enterTp ? 'ok' : 'missing',
     detail: missingTp.length || !schedOk || !enterTp
-      ? `missing: ${[...missingTp.map((t) => `io_uring_${t}`), ...(schedOk ? [] : ['sched_switch']), ...(enterTp ? [] : ['syscalls/sys_enter_io_uring_enter'])].join(', ')}`
-      : `${IO_URING_TRACEPOINTS.length} io_uring tracepoints, sched_switch, io_uring_enter syscall`,
+      ? `missing: ${[...missingTp.map((t) => `io_uring_${t}`), ...(schedOk ? [] : ['sched_switch']), ...(enterTp ? [] : ['sys_enter/sys_exit'])].join(', ')}`
+      : `${IO_URING_TRACEPOINTS.length} io_uring tracepoints, sched_switch, sys_enter/sys_exit (BTF raw tracepoints)`,
     fix: 'use a kernel with CONFIG_IO_URING, CONFIG_FTRACE_SYSCALLS and BTF',
   });
 
@@ -165,7 +166,7 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
     fix: bpfOps ? undefined : 'optional: a 7.1+ kernel with CONFIG_IO_URING_BPF_OPS',
   });
 
-  if (opts.loadTest !== false && canLoadTracingBpf(caps) && tracefs && btf) {
+  if (opts.loadTest !== false && canLoadTracingBpf(caps) && btf) {
     let detail = 'loaded, attached and detached';
     let ok = true;
     try {
@@ -183,7 +184,7 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
     const b = bad(ids);
     return b.length ? { ok: false, reason: `missing: ${b.join(', ')}` } : { ok: true };
   };
-  const traced = ['privileges', 'tracefs', 'btf', 'lockdown', 'tracepoints', 'tracer'];
+  const traced = ['privileges', 'btf', 'lockdown', 'tracepoints', 'tracer'];
   const strategies = {
     link: strat(['io_uring', 'ring', ...traced]),
     user: strat(['io_uring', 'ring', ...traced]),

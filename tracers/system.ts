@@ -1,6 +1,7 @@
-// What the tracer needs from the system before loading BPF: privileges and
-// tracefs (libbpf attaches the io_uring_enter syscall tracepoints through it;
-// on a fresh machine here it is not mounted).
+// What the system gives uringscope: privileges for BPF, and tracefs (not
+// needed by the tracer, whose hooks are BTF raw tracepoints, but by the
+// classic tools — bpftrace, perf — people compare it with; on a fresh
+// machine here it is not mounted, and `doctor` mounts it).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { UserError } from './errors.js';

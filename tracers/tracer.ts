@@ -1,5 +1,6 @@
-// A tracer session as TS code sees it: start (privileges, tracefs, load and
-// attach off the JS thread), targets, cumulative snapshots, event batches,
+// A tracer session as TS code sees it: start (privileges, load and attach
+// off the JS thread; every hook is a BTF raw tracepoint, so tracefs is not
+// needed), targets, cumulative snapshots, event batches,
 // stop. Every open session is closed when the process exits, whatever the
 // reason; the kernel also drops our programs when the process dies because
 // nothing is pinned.
@@ -7,7 +8,7 @@ import type { NativeSnapshot, NativeTracer } from '../native/index.js';
 import { UserError } from './errors.js';
 import { EventBatch } from './layout.js';
 import { native } from './native.js';
-import { ensureTracefs, requireBpfPrivileges } from './system.js';
+import { requireBpfPrivileges } from './system.js';
 
 export interface TraceOptions {
   events?: boolean;
@@ -42,7 +43,6 @@ export class TraceSession {
 
   static async start(options: TraceOptions = {}): Promise<TraceSession> {
     requireBpfPrivileges();
-    ensureTracefs();
     const addon = native();
     const t = new addon.Tracer({
       events: options.events ?? false,
