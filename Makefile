@@ -12,15 +12,19 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 HELPERS    := $(patsubst test/helpers/%.c,$(BUILD)/helpers/%,$(wildcard test/helpers/*.c))
 ADDON      := native/build/Release/uringscope.node
+ENGINE     := $(BUILD)/uringscope-engine
+ENGINE_SRCS := $(wildcard native/engine/*.cc)
 # Build against the installed Node's headers (no download: the machines here
 # reach no site but the package registries).
 NODEDIR    ?= $(shell node -p "require('path').resolve(process.execPath, '../..')")
 
-.PHONY: all bpf native helpers clean
-all: native helpers
+
+.PHONY: all bpf native engine helpers clean
+all: native engine helpers
 bpf: $(BPF_SKELS)
 native: $(ADDON)
 helpers: $(HELPERS)
+engine: $(ENGINE)
 
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
@@ -36,6 +40,11 @@ $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 $(ADDON): $(BPF_SKELS) $(wildcard native/*.cc native/*.h) native/binding.gyp $(wildcard bpf/*.h)
 	cd native && ../node_modules/.bin/node-gyp rebuild --silent --nodedir=$(NODEDIR)
+
+# The engine runs workloads in its own process (see native/engine/main.cc).
+$(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) $(wildcard bpf/*.h)
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wno-missing-field-initializers -Ibpf -o $@ $(ENGINE_SRCS) -luring
 
 $(BUILD)/helpers/%: test/helpers/%.c $(wildcard test/helpers/*.h)
 	@mkdir -p $(@D)

@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "tracer.h"
+#include "hist.h"
 
 #define ECANCELED 125
 #define IORING_CQE_F_MORE (1U << 1)
@@ -208,32 +209,6 @@ static __always_inline bool ring_of_target(u64 ctx)
 	return true;
 }
 
-/* floor(log2(v)) for v > 0, branch-light so the verifier sees no loop. */
-static __always_inline u32 log2_u64(u64 v)
-{
-	u32 r = 0, shift;
-
-	shift = (v > 0xFFFFFFFFULL) << 5; v >>= shift; r |= shift;
-	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
-	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
-	r |= (v >> 1);
-	return r;
-}
-
-static __always_inline u32 hist_bucket(u64 ns)
-{
-	u32 l, sub, b;
-
-	if (ns < (1 << US_HIST_SUB_BITS))
-		return ns;
-	l = log2_u64(ns);
-	sub = (ns >> (l - US_HIST_SUB_BITS)) & ((1 << US_HIST_SUB_BITS) - 1);
-	b = ((l - US_HIST_SUB_BITS + 1) << US_HIST_SUB_BITS) + sub;
-	return b < US_HIST_BUCKETS ? b : US_HIST_BUCKETS - 1;
-}
-
 static __always_inline struct us_op_stats *op_slot(u32 op)
 {
 	if (op >= US_MAX_OPS)
@@ -399,7 +374,7 @@ int BPF_PROG(on_complete, struct io_ring_ctx *ring, void *req, struct io_uring_c
 		timed = true;
 		if (final && st) {
 			u64 lat = now - in->submit_ns;
-			u32 b = hist_bucket(lat);
+			u32 b = us_hist_bucket(lat);
 
 			st->lat_count++;
 			st->lat_sum_ns += lat;

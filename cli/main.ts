@@ -6,16 +6,16 @@ import { UserError } from '../tracers/errors.js';
 import { runDoctorCommand } from './doctor.js';
 import { flushStdout } from './output.js';
 import { runTrace, traceBuilder, type TraceArgs } from './trace.js';
+import { runBuilder, runRun, type RunArgs } from './run.js';
+import { runWorkloadsCommand, workloadsBuilder, type WorkloadsArgs } from './workloads.js';
 
 const NOT_YET: Record<string, string> = {
-  run: 'run a chain workload under a strategy',
   top: 'interactive panels attached to a process',
   record: 'record a run or trace to a file',
   report: 'summarise recordings',
   export: 'export a recording (perfetto, csv, json)',
   replay: 'replay a recorded request stream',
   view: 'play a recording in the TUI',
-  workloads: 'list the built-in workloads',
 };
 
 function fail(message: string, code: number): never {
@@ -45,10 +45,22 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       'trace the io_uring activity of any process (headless)',
       traceBuilder,
       (a) => finish(runTrace(a as unknown as TraceArgs)),
+    )
+    .command(
+      'run <workload>',
+      'run a chain workload in the native engine under a strategy, traced',
+      runBuilder,
+      (a) => finish(runRun(a as unknown as RunArgs)),
+    )
+    .command(
+      'workloads',
+      'list the built-in and ./workloads workloads',
+      workloadsBuilder,
+      (a) => finish(runWorkloadsCommand(a as unknown as WorkloadsArgs)),
     );
   for (const [name, what] of Object.entries(NOT_YET)) {
     cli = cli.command(`${name} [args..]`, false, (y) => y, () =>
-      fail(`\`${name}\` (${what}) is not built yet; today uringscope has \`trace\` and \`doctor\``, 64),
+      fail(`\`${name}\` (${what}) is not built yet; today uringscope has \`doctor\`, \`trace\`, \`run\` and \`workloads\``, 64),
     );
   }
   await cli

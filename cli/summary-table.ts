@@ -3,7 +3,8 @@ import Table from 'cli-table3';
 import type { Summary } from '../tracers/summary.js';
 import { fmtCount, fmtNs, fmtRate, fmtRatio } from './units.js';
 
-const PLAIN = {
+/** Borderless cli-table3 style: columns separated by two spaces. */
+export const PLAIN = {
   chars: {
     top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '',
     'bottom-left': '', 'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '',

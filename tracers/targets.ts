@@ -59,9 +59,12 @@ export interface GatedChild {
  * and nothing of it runs before the tracer is attached. If uringscope dies
  * first, the pipe closes and the gate exits 125 without running anything.
  */
-export function spawnGated(cmd: string, args: string[], stdout: 'inherit' | 'stderr'): GatedChild {
+export type ChildStdout = 'inherit' | 'stderr' | 'pipe';
+
+export function spawnGated(cmd: string, args: string[], stdout: ChildStdout): GatedChild {
   const gate = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
-  const stdio: StdioOptions = ['inherit', stdout === 'stderr' ? process.stderr : 'inherit', 'inherit', 'pipe'];
+  const out = stdout === 'stderr' ? process.stderr : stdout;
+  const stdio: StdioOptions = [stdout === 'pipe' ? 'ignore' : 'inherit', out, 'inherit', 'pipe'];
   const child = spawn('/bin/sh', ['-c', gate, 'uringscope-gate', cmd, ...args], { stdio });
   if (child.pid === undefined) throw new UserError(`cannot start ${cmd}`);
   const pipe = child.stdio[3] as Writable;

@@ -10,13 +10,14 @@ import { UserError } from './errors.js';
 import type { EventBatch } from './layout.js';
 import { native } from './native.js';
 import { emptySnapshot, snapshotDelta, summarize, type Summary } from './summary.js';
-import { checkCommand, checkPid, COMM_MAX, pidsWithComm, processExists, spawnGated, type GatedChild } from './targets.js';
+import { checkCommand, checkPid, COMM_MAX, pidsWithComm, processExists, spawnGated, type ChildStdout, type GatedChild } from './targets.js';
+import type { Readable } from 'node:stream';
 import { TraceSession, type TraceOptions } from './tracer.js';
 
 export type TargetSpec =
   | { kind: 'pids'; pids: number[] }
   | { kind: 'comm'; comm: string }
-  | { kind: 'command'; cmd: string; args: string[]; stdout: 'inherit' | 'stderr' };
+  | { kind: 'command'; cmd: string; args: string[]; stdout: ChildStdout };
 
 export interface TraceRunOptions extends TraceOptions {
   target: TargetSpec;
@@ -115,6 +116,11 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
 
   get pid(): number | undefined {
     return this.gated?.pid;
+  }
+
+  /** The started command's stdout, when the target asked for 'pipe'. */
+  get childStdout(): Readable | null {
+    return this.gated?.child.stdout ?? null;
   }
 
   private watchChild(child: ChildProcess): void {

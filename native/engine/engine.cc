@@ -1,0 +1,443 @@
+#include "engine.h"
+
+#include <liburing.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+extern "C" {
+#include "hist.h"
+}
+
+namespace {
+
+uint64_t clockNs(clockid_t id) {
+  timespec ts;
+  clock_gettime(id, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+const uint32_t kCancelOp = US_OP_COUNT;  // index of ASYNC_CANCEL in the per-op counters
+const uint64_t kCancelTag = ~0ull;
+
+struct Slot {
+  us_chain c;
+  uint8_t *buf = nullptr;
+  uint32_t outstanding = 0;  // requests of this chain in the kernel
+  uint64_t startNs = 0;
+  uint64_t sum = US_FNV_OFFSET;
+  uint32_t issued = 0;       // bit per step: issued at least once (resubmits)
+  bool active = false;
+  bool waste = false;        // a link completion did not match the chain's state
+  us_req req[US_MAX_STEPS];  // the request in flight per step
+  iovec iov[US_MAX_STEPS];
+  __kernel_timespec ts[US_MAX_STEPS];
+};
+
+class Engine {
+ public:
+  Engine(const EnginePlan &p, const std::vector<int> &fds, EngineStats *st)
+      : plan_(p), fds_(fds), st_(st), nsteps_(uint32_t(p.steps.size())) {}
+
+  std::string setup();
+  void run(std::atomic<bool> &stop, ProgressSink *sink);
+  ~Engine() {
+    if (ringUp_) io_uring_queue_exit(&ring_);
+  }
+
+ private:
+  io_uring_sqe *sqe();
+  void submit(bool wait);
+  bool startChain(Slot &s);
+  void issue(Slot &s);
+  void prep(Slot &s, const us_req &r, io_uring_sqe *q);
+  void onCqe(io_uring_cqe *cqe);
+  void finishChain(Slot &s);
+  void cancelAll();
+
+  const EnginePlan &plan_;
+  const std::vector<int> &fds_;
+  EngineStats *st_;
+  uint32_t nsteps_;
+  io_uring ring_{};
+  bool ringUp_ = false;
+  bool fixedFiles_ = false;
+  bool fixedBufs_ = false;
+  std::vector<Slot> slots_;
+  std::unique_ptr<uint8_t[], void (*)(void *)> arena_{nullptr, free};
+  uint64_t nextChain_ = 0;
+  uint64_t t0_ = 0;
+  uint32_t active_ = 0;
+  uint32_t pending_ = 0;  // SQEs not yet submitted
+  bool stopping_ = false;
+};
+
+std::string Engine::setup() {
+  io_uring_params p;
+  memset(&p, 0, sizeof p);
+  if (plan_.ring.sqpoll) {
+    p.flags |= IORING_SETUP_SQPOLL;
+    p.sq_thread_idle = plan_.ring.sqThreadIdleMs;
+  }
+  if (plan_.ring.deferTaskrun) p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  uint32_t entries = plan_.ring.entries;
+  uint32_t need = plan_.concurrency * nsteps_ + 1;
+  if (entries < need && plan_.strategy == Strategy::Link) entries = need;  // a whole link must fit
+  p.flags |= IORING_SETUP_CQSIZE;
+  p.cq_entries = entries * 2;
+  int ret = io_uring_queue_init_params(entries, &ring_, &p);
+  if (ret < 0) return std::string("io_uring_setup failed: ") + strerror(-ret);
+  ringUp_ = true;
+
+  size_t bufBytes = (size_t(plan_.bufferBytes) + 4095) & ~size_t(4095);  // page-aligned for O_DIRECT
+  void *mem = nullptr;
+  if (posix_memalign(&mem, 4096, bufBytes * plan_.concurrency)) return "cannot allocate chain buffers";
+  memset(mem, 0, bufBytes * plan_.concurrency);
+  arena_.reset(static_cast<uint8_t *>(mem));
+  slots_.resize(plan_.concurrency);
+  for (uint32_t i = 0; i < plan_.concurrency; i++) slots_[i].buf = arena_.get() + i * bufBytes;
+
+  if (plan_.ring.registeredBuffers) {
+    iovec v{arena_.get(), bufBytes * plan_.concurrency};
+    ret = io_uring_register_buffers(&ring_, &v, 1);
+    if (ret < 0) return std::string("cannot register buffers: ") + strerror(-ret);
+    fixedBufs_ = true;
+  }
+  if (plan_.ring.registeredFiles && !fds_.empty()) {
+    ret = io_uring_register_files(&ring_, fds_.data(), unsigned(fds_.size()));
+    if (ret < 0) return std::string("cannot register files: ") + strerror(-ret);
+    fixedFiles_ = true;
+  }
+  st_->usedFixedBuffers = fixedBufs_;
+  return "";
+}
+
+io_uring_sqe *Engine::sqe() {
+  io_uring_sqe *q = io_uring_get_sqe(&ring_);
+  if (!q) {  // SQ full: hand what we have to the kernel and take a fresh one
+    submit(false);
+    q = io_uring_get_sqe(&ring_);
+  }
+  if (q) pending_++;
+  return q;
+}
+
+void Engine::submit(bool wait) {
+  // Count the io_uring_enter calls liburing will make, by its own rules.
+  bool sqpoll = plan_.ring.sqpoll;
+  bool needWake = sqpoll && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_NEED_WAKEUP);
+  int ret;
+  if (wait) {
+    ret = io_uring_submit_and_wait(&ring_, 1);
+    st_->enterCalls++;
+  } else {
+    if (pending_ == 0) return;
+    ret = io_uring_submit(&ring_);
+    if (!sqpoll || needWake) st_->enterCalls++;
+  }
+  (void)ret;  // -EINTR (signal) and -EBUSY are retried by the loop
+  pending_ = 0;
+}
+
+bool Engine::startChain(Slot &s) {
+  memset(&s.c, 0, sizeof s.c);
+  s.c.index = uint32_t(nextChain_++);
+  s.outstanding = 0;
+  s.sum = US_FNV_OFFSET;
+  s.issued = 0;
+  s.active = true;
+  s.waste = false;
+  s.startNs = clockNs(CLOCK_MONOTONIC);
+  active_++;
+  issue(s);
+  return true;
+}
+
+// Issues the chain's next request (user) or the rest of it as a kernel link.
+void Engine::issue(Slot &s) {
+  uint32_t bufLen = plan_.bufferBytes;
+  us_chain sim = s.c;
+  us_req planned[US_MAX_STEPS];
+  uint32_t n = 0;
+  for (uint32_t i = s.c.step; i < nsteps_ && n < US_MAX_STEPS; i++) {
+    // A length taken from data the link has not read yet cannot be planned.
+    if (n > 0 && plan_.steps[i].len_mode == US_LEN_HEADER) break;
+    int err = us_plan(plan_.steps.data(), nsteps_, &sim, i, s.buf, bufLen, &planned[n]);
+    if (err) {
+      if (n == 0) {
+        s.c.status = US_CHAIN_FAILED;
+        s.c.error = err;
+        finishChain(s);
+        return;
+      }
+      break;
+    }
+    n++;
+    if (plan_.strategy == Strategy::User) break;
+    // Plan the rest as if this step moved everything it asked for.
+    if (us_complete(plan_.steps.data(), nsteps_, &sim, &planned[n - 1], int32_t(planned[n - 1].len)) != US_NEXT ||
+        sim.step != i + 1)
+      break;
+  }
+  for (uint32_t k = 0; k < n; k++) {
+    const us_req &r = planned[k];
+    io_uring_sqe *q = sqe();
+    if (!q) {  // cannot happen with the ring sized for concurrency * steps
+      s.c.status = US_CHAIN_FAILED;
+      s.c.error = -EBUSY;
+      if (s.outstanding == 0) finishChain(s);
+      return;
+    }
+    s.req[r.step] = r;
+    prep(s, r, q);
+    if (k + 1 < n) q->flags |= (plan_.steps[r.step].flags & US_STEP_HARDLINK) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
+    uint32_t bit = 1u << r.step;
+    if (s.issued & bit) st_->resubmits++;
+    s.issued |= bit;
+    s.outstanding++;
+    st_->submitted[r.op]++;
+  }
+}
+
+void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q) {
+  int fd = r.fd < fds_.size() ? fds_[r.fd] : -1;
+  int fdArg = fixedFiles_ ? int(r.fd) : fd;
+  uint8_t *p = s.buf + r.buf_off;
+  // Under `link`, a short send/recv must break the link as a short read
+  // does, so the rest is re-planned from what really moved.
+  int msgFlags = (r.flags & US_STEP_DONTWAIT) ? MSG_DONTWAIT : 0;
+  if (plan_.strategy == Strategy::Link && !(r.flags & US_STEP_DONTWAIT)) msgFlags |= MSG_WAITALL;
+  uint32_t slot = uint32_t(&s - slots_.data());
+  switch (r.op) {
+    case US_OP_NOP:
+      io_uring_prep_nop(q);
+      break;
+    case US_OP_READ:
+      if (fixedBufs_) io_uring_prep_read_fixed(q, fdArg, p, r.len, r.off, 0);
+      else io_uring_prep_read(q, fdArg, p, r.len, r.off);
+      break;
+    case US_OP_WRITE:
+      if (fixedBufs_) io_uring_prep_write_fixed(q, fdArg, p, r.len, r.off, 0);
+      else io_uring_prep_write(q, fdArg, p, r.len, r.off);
+      break;
+    case US_OP_READV:
+      s.iov[r.step] = {p, r.len};
+      io_uring_prep_readv(q, fdArg, &s.iov[r.step], 1, r.off);
+      break;
+    case US_OP_WRITEV:
+      s.iov[r.step] = {p, r.len};
+      io_uring_prep_writev(q, fdArg, &s.iov[r.step], 1, r.off);
+      break;
+    case US_OP_SEND:
+      io_uring_prep_send(q, fdArg, p, r.len, msgFlags);
+      break;
+    case US_OP_RECV:
+      io_uring_prep_recv(q, fdArg, p, r.len, msgFlags);
+      break;
+    case US_OP_TIMEOUT:
+      s.ts[r.step].tv_sec = int64_t(r.timeout_ns / 1000000000ull);
+      s.ts[r.step].tv_nsec = int64_t(r.timeout_ns % 1000000000ull);
+      io_uring_prep_timeout(q, &s.ts[r.step], 0, 0);
+      break;
+    case US_OP_POLL:
+      io_uring_prep_poll_add(q, fdArg, POLLIN);
+      break;
+    case US_OP_FSYNC:
+      io_uring_prep_fsync(q, fdArg, 0);
+      break;
+  }
+  if (fixedFiles_ && r.op != US_OP_NOP && r.op != US_OP_TIMEOUT) q->flags |= IOSQE_FIXED_FILE;
+  if (r.flags & US_STEP_ASYNC) q->flags |= IOSQE_ASYNC;
+  io_uring_sqe_set_data64(q, (uint64_t(slot) << 8) | r.step);
+}
+
+void Engine::onCqe(io_uring_cqe *cqe) {
+  uint64_t ud = io_uring_cqe_get_data64(cqe);
+  int32_t res = cqe->res;
+  if (ud == kCancelTag) {
+    st_->completed[kCancelOp]++;
+    return;
+  }
+  Slot &s = slots_[ud >> 8];
+  uint32_t step = uint32_t(ud & 0xff);
+  const us_req &r = s.req[step];
+  st_->completed[r.op]++;
+  s.outstanding--;
+
+  if (res == -ECANCELED) {
+    st_->cancelled++;  // a broken link (or our stop): re-planned below
+  } else if (s.c.status == US_CHAIN_RUNNING && !stopping_) {
+    if (step != s.c.step) {
+      s.waste = true;  // planned from a state the chain did not reach
+    } else {
+      if (res > 0 && us_moves_data(r.op)) {
+        st_->bytes += uint64_t(res);
+        if (r.op == US_OP_READ || r.op == US_OP_READV || r.op == US_OP_RECV) {
+          const uint8_t *p = s.buf + r.buf_off;
+          uint64_t h = s.sum;
+          for (int32_t i = 0; i < res; i++) h = (h ^ p[i]) * US_FNV_PRIME;
+          s.sum = h;
+        }
+      }
+      uint64_t before = s.c.steps_done;
+      us_complete(plan_.steps.data(), nsteps_, &s.c, &r, res);
+      st_->steps += s.c.steps_done - before;
+    }
+  }
+  if (s.outstanding > 0) return;
+  if (s.c.status == US_CHAIN_RUNNING && !stopping_) {
+    issue(s);
+    return;
+  }
+  finishChain(s);
+}
+
+void Engine::finishChain(Slot &s) {
+  if (!s.active) return;
+  s.active = false;
+  active_--;
+  st_->retries += s.c.retries;
+  if (s.c.status == US_CHAIN_DONE) {
+    st_->chains++;
+    st_->readChecksum += s.sum;
+    uint64_t lat = clockNs(CLOCK_MONOTONIC) - s.startNs;
+    st_->latHist[us_hist_bucket(lat)]++;
+    if (lat > st_->latMaxNs) st_->latMaxNs = lat;
+  } else if (s.c.status == US_CHAIN_FAILED) {
+    st_->chainsFailed++;
+    if (!st_->firstError) st_->firstError = s.c.error;
+  } else {
+    st_->chainsInterrupted++;
+  }
+}
+
+void Engine::cancelAll() {
+  io_uring_sqe *q = sqe();
+  if (!q) return;
+  io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY);
+  io_uring_sqe_set_data64(q, kCancelTag);
+  st_->submitted[kCancelOp]++;
+}
+
+void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
+  t0_ = clockNs(CLOCK_MONOTONIC);
+  uint64_t cpu0 = clockNs(CLOCK_THREAD_CPUTIME_ID), pcpu0 = clockNs(CLOCK_PROCESS_CPUTIME_ID);
+  rusage ru0;
+  getrusage(RUSAGE_THREAD, &ru0);
+  uint64_t nextProgress = t0_ + uint64_t(plan_.progressMs) * 1000000ull;
+  double ratePerNs = plan_.rate > 0 ? plan_.rate / 1e9 : 0;
+
+  for (;;) {
+    uint64_t now = clockNs(CLOCK_MONOTONIC);
+    if (!stopping_ && stop.load(std::memory_order_relaxed)) {
+      stopping_ = true;
+      st_->stopReason = "signal";
+      if (active_) cancelAll();
+    }
+    bool timeUp = plan_.durationNs && now - t0_ >= plan_.durationNs;
+    if (timeUp && st_->stopReason == "completed") st_->stopReason = "duration";
+    bool more = !stopping_ && !timeUp && (plan_.durationNs || nextChain_ < plan_.chains);
+    uint64_t waitUntil = 0;
+    if (more) {
+      for (Slot &s : slots_) {
+        if (active_ >= plan_.concurrency || !more) break;
+        if (s.active) continue;
+        if (ratePerNs > 0) {
+          uint64_t due = t0_ + uint64_t(double(nextChain_) / ratePerNs);
+          if (due > now) {
+            waitUntil = due;
+            break;
+          }
+        }
+        startChain(s);
+        more = plan_.durationNs || nextChain_ < plan_.chains;
+      }
+    }
+    if (active_ == 0 && (!more || stopping_)) break;
+
+    if (io_uring_cq_ready(&ring_) == 0) {
+      if (waitUntil && active_ == 0) {
+        submit(false);
+        timespec ts{time_t((waitUntil - now) / 1000000000ull), long((waitUntil - now) % 1000000000ull)};
+        nanosleep(&ts, nullptr);
+        continue;
+      }
+      if (waitUntil || plan_.durationNs || plan_.progressMs) {
+        // Wake up for the next chain start, the end of the run or progress.
+        submit(false);
+        uint64_t until = waitUntil ? waitUntil : now + 50000000ull;
+        __kernel_timespec kts{int64_t((until - now) / 1000000000ull), int64_t((until - now) % 1000000000ull)};
+        io_uring_cqe *c;
+        io_uring_wait_cqe_timeout(&ring_, &c, &kts);
+        st_->enterCalls++;
+      } else {
+        submit(true);
+      }
+    } else {
+      submit(false);
+    }
+    io_uring_cqe *cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      onCqe(cqe);
+      seen++;
+    }
+    io_uring_cq_advance(&ring_, seen);
+
+    if (sink && plan_.progressMs && clockNs(CLOCK_MONOTONIC) >= nextProgress) {
+      sink->progress(*st_);
+      nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
+    }
+  }
+  submit(false);
+  // Reap the cancel request's own completion, if any is left.
+  while (st_->completed[kCancelOp] < st_->submitted[kCancelOp]) {
+    io_uring_cqe *c;
+    if (io_uring_wait_cqe(&ring_, &c)) break;
+    st_->enterCalls++;
+    onCqe(c);
+    io_uring_cqe_seen(&ring_, c);
+  }
+  st_->wallNs = clockNs(CLOCK_MONOTONIC) - t0_;
+  st_->cpuNs = clockNs(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+  st_->processCpuNs = clockNs(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;
+  rusage ru1;
+  getrusage(RUSAGE_THREAD, &ru1);
+  st_->voluntary = uint64_t(ru1.ru_nvcsw - ru0.ru_nvcsw);
+  st_->involuntary = uint64_t(ru1.ru_nivcsw - ru0.ru_nivcsw);
+}
+
+}  // namespace
+
+const char *kernelOpName(int op, bool fixedBuffers) {
+  switch (op) {
+    case US_OP_NOP: return "NOP";
+    case US_OP_READ: return fixedBuffers ? "READ_FIXED" : "READ";
+    case US_OP_WRITE: return fixedBuffers ? "WRITE_FIXED" : "WRITE";
+    case US_OP_READV: return "READV";
+    case US_OP_WRITEV: return "WRITEV";
+    case US_OP_SEND: return "SEND";
+    case US_OP_RECV: return "RECV";
+    case US_OP_TIMEOUT: return "TIMEOUT";
+    case US_OP_POLL: return "POLL_ADD";
+    case US_OP_FSYNC: return "FSYNC";
+    case US_OP_COUNT: return "ASYNC_CANCEL";
+  }
+  return "UNKNOWN";
+}
+
+std::string runEngine(const EnginePlan &plan, const std::vector<int> &fds, std::atomic<bool> &stop,
+                      ProgressSink *sink, EngineStats *out) {
+  Engine e(plan, fds, out);
+  std::string err = e.setup();
+  if (!err.empty()) return err;
+  e.run(stop, sink);
+  return "";
+}

@@ -1,0 +1,152 @@
+// uringscope-engine PLAN_FILE: runs one workload plan and reports on stdout,
+// one JSON object per line: {"type":"progress",...} while running (when the
+// plan asks), then {"type":"engine",...} or {"type":"error","message":...}.
+//
+// The engine is its own process so that a run is traced exactly like any
+// other io_uring program (by tgid: its thread, its SQPOLL and io-wq
+// threads), with none of Node's own threads or rings mixed in.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "engine.h"
+#include "targets.h"
+
+namespace {
+
+std::atomic<bool> gStop{false};
+
+void onSignal(int) { gStop.store(true); }
+
+std::string jsonString(const std::string &s) {
+  std::string o = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') o += '\\';
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      char b[8];
+      snprintf(b, sizeof b, "\\u%04x", ch);
+      o += b;
+      continue;
+    }
+    o += ch;
+  }
+  return o + "\"";
+}
+
+void printCounts(const EngineStats &s) {
+  printf("\"chains\":%" PRIu64 ",\"chainsFailed\":%" PRIu64 ",\"chainsInterrupted\":%" PRIu64
+         ",\"steps\":%" PRIu64 ",\"resubmits\":%" PRIu64 ",\"cancelled\":%" PRIu64 ",\"retries\":%" PRIu64
+         ",\"bytes\":%" PRIu64,
+         s.chains, s.chainsFailed, s.chainsInterrupted, s.steps, s.resubmits, s.cancelled, s.retries, s.bytes);
+}
+
+struct StdoutProgress : ProgressSink {
+  void progress(const EngineStats &s) override {
+    printf("{\"type\":\"progress\",");
+    printCounts(s);
+    printf(",\"enterCalls\":%" PRIu64 "}\n", s.enterCalls);
+    fflush(stdout);
+  }
+};
+
+void printError(const std::string &msg) {
+  printf("{\"type\":\"error\",\"message\":%s}\n", jsonString(msg).c_str());
+  fflush(stdout);
+}
+
+void printResult(const EnginePlan &plan, const EngineStats &s, const OpenTargets &t) {
+  printf("{\"type\":\"engine\",\"strategy\":\"%s\",", plan.strategy == Strategy::Link ? "link" : "user");
+  printCounts(s);
+  printf(",\"readChecksum\":\"%016" PRIx64 "\",\"wallNs\":%" PRIu64 ",\"cpuNs\":%" PRIu64
+         ",\"processCpuNs\":%" PRIu64 ",\"enterCalls\":%" PRIu64
+         ",\"ctxSwitches\":{\"voluntary\":%" PRIu64 ",\"involuntary\":%" PRIu64 "}",
+         s.readChecksum, s.wallNs, s.cpuNs, s.processCpuNs, s.enterCalls, s.voluntary, s.involuntary);
+  printf(",\"stopReason\":\"%s\",\"firstError\":%d", s.stopReason.c_str(), s.firstError);
+  printf(",\"requests\":{");
+  bool first = true;
+  for (int op = 0; op <= US_OP_COUNT; op++) {
+    if (!s.submitted[op] && !s.completed[op]) continue;
+    printf("%s\"%s\":{\"submitted\":%" PRIu64 ",\"completed\":%" PRIu64 "}", first ? "" : ",",
+           kernelOpName(op, s.usedFixedBuffers), s.submitted[op], s.completed[op]);
+    first = false;
+  }
+  printf("},\"chainLatencyMaxNs\":%" PRIu64 ",\"chainLatencyHist\":[", s.latMaxNs);
+  first = true;
+  for (int b = 0; b < US_HIST_BUCKETS; b++) {
+    if (!s.latHist[b]) continue;
+    printf("%s[%d,%" PRIu64 "]", first ? "" : ",", b, s.latHist[b]);
+    first = false;
+  }
+  printf("],\"files\":{");
+  first = true;
+  size_t fdIndex = 0;
+  for (const TargetPlan &tp : plan.targets) {
+    if (tp.kind == "file" || tp.kind == "path") {
+      uint64_t sum = 0, size = 0;
+      if (fileChecksum(tp.path, &sum, &size)) {
+        printf("%s%s:{\"size\":%" PRIu64 ",\"checksum\":\"%016" PRIx64 "\"}", first ? "" : ",",
+               jsonString(tp.name).c_str(), size, sum);
+        first = false;
+      }
+      fdIndex++;
+    } else {
+      fdIndex += 2;
+    }
+  }
+  (void)t;
+  printf("}}\n");
+  fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: uringscope-engine PLAN_FILE\n");
+    return 2;
+  }
+  std::ifstream f(argv[1]);
+  if (!f) {
+    printError(std::string("cannot read plan ") + argv[1]);
+    return 1;
+  }
+  std::stringstream ss;
+  ss << f.rdbuf();
+  EnginePlan plan;
+  std::string err = parsePlan(ss.str(), &plan);
+  if (!err.empty()) {
+    printError(err);
+    return 1;
+  }
+
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  OpenTargets targets;
+  err = openTargets(plan, &targets);
+  if (!err.empty()) {
+    printError(err);
+    return 1;
+  }
+  EngineStats stats;
+  StdoutProgress progress;
+  err = runEngine(plan, targets.fds, gStop, &progress, &stats);
+  if (!err.empty()) {
+    targets.closeAll();
+    printError(err);
+    return 1;
+  }
+  printResult(plan, stats, targets);
+  targets.closeAll();  // closes fds, removes the scratch files
+  return 0;
+}

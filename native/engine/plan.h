@@ -1,0 +1,52 @@
+// The run plan the engine executes, as written by workloads/plan.ts: one
+// line per item, `kind key=value ...` (a path, when present, is the last
+// field and runs to the end of the line). Text because it is tiny, written
+// once per run, and readable in a bug report.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "chain.h"  // bpf/chain.h: steps and the policy shared with BPF
+}
+
+enum class Strategy { Link, User };
+
+struct RingOptions {
+  uint32_t entries = 256;
+  bool sqpoll = false;
+  uint32_t sqThreadIdleMs = 100;
+  bool deferTaskrun = false;
+  bool registeredBuffers = false;
+  bool registeredFiles = false;
+};
+
+struct TargetPlan {
+  std::string name;
+  std::string kind;     // file | path | socketpair | tcp | pipe
+  std::string path;     // file (created) or path (opened read-only)
+  uint64_t size = 0;
+  std::string content;  // zero | random | records
+  uint32_t recordCount = 0;
+  uint32_t recordMaxBody = 0;
+  bool direct = false;
+  uint64_t seed = 0;
+};
+
+struct EnginePlan {
+  Strategy strategy = Strategy::User;
+  RingOptions ring;
+  uint64_t chains = 1000;
+  uint64_t durationNs = 0;  // 0 = run `chains` chains
+  uint32_t concurrency = 16;
+  double rate = 0;          // chains started per second, 0 = unlimited
+  uint32_t bufferBytes = 4096;
+  uint32_t progressMs = 0;  // 0 = no progress lines
+  std::vector<TargetPlan> targets;
+  std::vector<us_step> steps;
+};
+
+// Parses a plan; returns "" or a one-line error.
+std::string parsePlan(const std::string &text, EnginePlan *out);

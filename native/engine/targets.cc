@@ -1,0 +1,179 @@
+#include "targets.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+OpenTargets::~OpenTargets() { closeAll(); }
+
+void OpenTargets::closeAll() {
+  for (int fd : fds)
+    if (fd >= 0) close(fd);
+  fds.clear();
+  for (auto &p : created) unlink(p.c_str());
+  created.clear();
+}
+
+namespace {
+
+// xorshift64*: deterministic content from a seed, cheap to generate.
+struct Prng {
+  uint64_t s;
+  explicit Prng(uint64_t seed) : s(seed ? seed : 0x9E3779B97F4A7C15ULL) {}
+  uint64_t next() {
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    return s * 2685821657736338717ULL;
+  }
+};
+
+std::string errnoText(int e) { return std::string(strerror(e)); }
+
+std::string writeAll(int fd, const std::vector<uint8_t> &data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = pwrite(fd, data.data() + done, data.size() - done, off_t(done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errnoText(errno);
+    }
+    done += size_t(n);
+  }
+  return "";
+}
+
+std::string tcpPair(int *a, int *b) {
+  int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (l < 0) return errnoText(errno);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  std::string err;
+  if (bind(l, reinterpret_cast<sockaddr *>(&addr), sizeof addr) || listen(l, 1) ||
+      getsockname(l, reinterpret_cast<sockaddr *>(&addr), &len)) {
+    err = errnoText(errno);
+    close(l);
+    return err;
+  }
+  *a = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (*a < 0 || connect(*a, reinterpret_cast<sockaddr *>(&addr), sizeof addr)) {
+    err = errnoText(errno);
+    if (*a >= 0) close(*a);
+    close(l);
+    return err;
+  }
+  *b = accept4(l, nullptr, nullptr, SOCK_CLOEXEC);
+  if (*b < 0) err = errnoText(errno);
+  close(l);
+  int one = 1;
+  // Ping-pong of small messages: do not wait for Nagle.
+  setsockopt(*a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (*b >= 0) setsockopt(*b, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  return err;
+}
+
+}  // namespace
+
+void fillContent(const TargetPlan &t, std::vector<uint8_t> *out) {
+  out->assign(t.size, 0);
+  Prng r(t.seed);
+  if (t.content == "random") {
+    for (size_t i = 0; i + 8 <= out->size(); i += 8) {
+      uint64_t v = r.next();
+      memcpy(out->data() + i, &v, 8);
+    }
+    for (size_t i = out->size() & ~size_t(7); i < out->size(); i++) (*out)[i] = uint8_t(r.next());
+  } else if (t.content == "records" && t.recordMaxBody > 0) {
+    // Record i at i * (4 + maxBody): u32 LE body length (1..maxBody), body.
+    size_t slot = 4 + size_t(t.recordMaxBody);
+    for (uint32_t i = 0; i < t.recordCount && (i + 1) * slot <= out->size(); i++) {
+      uint32_t len = 1 + uint32_t(r.next() % t.recordMaxBody);
+      uint8_t *p = out->data() + i * slot;
+      p[0] = uint8_t(len);
+      p[1] = uint8_t(len >> 8);
+      p[2] = uint8_t(len >> 16);
+      p[3] = uint8_t(len >> 24);
+      for (uint32_t k = 0; k < len; k++) p[4 + k] = uint8_t(r.next() >> 32);
+    }
+  }
+}
+
+std::string openTargets(const EnginePlan &plan, OpenTargets *o) {
+  for (const TargetPlan &t : plan.targets) {
+    std::string err;
+    if (t.kind == "file") {
+      int flags = O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | (t.direct ? O_DIRECT : 0);
+      int fd = open(t.path.c_str(), flags, 0644);
+      if (fd < 0) {
+        err = "cannot create " + t.path + ": " + errnoText(errno);
+      } else {
+        o->fds.push_back(fd);
+        o->created.push_back(t.path);
+        if (t.size) {
+          std::vector<uint8_t> data;
+          fillContent(t, &data);
+          // O_DIRECT needs aligned buffers: write the content through a
+          // second, buffered descriptor.
+          int wfd = t.direct ? open(t.path.c_str(), O_WRONLY | O_CLOEXEC) : fd;
+          std::string werr = wfd < 0 ? errnoText(errno) : writeAll(wfd, data);
+          if (t.direct && wfd >= 0) close(wfd);
+          if (werr.empty() && fsync(fd) && errno != EINVAL) werr = errnoText(errno);
+          if (!werr.empty()) err = "cannot fill " + t.path + ": " + werr;
+        }
+      }
+    } else if (t.kind == "path") {
+      int fd = open(t.path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) err = "cannot open " + t.path + ": " + errnoText(errno);
+      else o->fds.push_back(fd);
+    } else if (t.kind == "socketpair" || t.kind == "pipe" || t.kind == "tcp") {
+      int p[2] = {-1, -1};
+      if (t.kind == "socketpair") {
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p)) err = errnoText(errno);
+      } else if (t.kind == "pipe") {
+        int q[2];
+        if (pipe2(q, O_CLOEXEC)) err = errnoText(errno);
+        else {
+          p[0] = q[1];  // a = write end
+          p[1] = q[0];  // b = read end
+        }
+      } else {
+        err = tcpPair(&p[0], &p[1]);
+      }
+      if (!err.empty()) err = "cannot create " + t.kind + " " + t.name + ": " + err;
+      o->fds.push_back(p[0]);
+      o->fds.push_back(p[1]);
+    } else {
+      err = "unknown target kind " + t.kind;
+    }
+    if (!err.empty()) {
+      o->closeAll();
+      return "target " + t.name + ": " + err;
+    }
+  }
+  return "";
+}
+
+bool fileChecksum(const std::string &path, uint64_t *sum, uint64_t *size) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  uint64_t h = US_FNV_OFFSET, n = 0;
+  uint8_t buf[1 << 16];
+  ssize_t r;
+  while ((r = read(fd, buf, sizeof buf)) > 0) {
+    for (ssize_t i = 0; i < r; i++) h = (h ^ buf[i]) * US_FNV_PRIME;
+    n += uint64_t(r);
+  }
+  close(fd);
+  *sum = h;
+  *size = n;
+  return r == 0;
+}

@@ -1,0 +1,28 @@
+// The targets a run prepares and cleans up itself: scratch files with a
+// content pattern, read-only paths, socketpairs, TCP loopback connections
+// and pipes. Each becomes one fd (files) or two (a and b endpoints).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "plan.h"
+
+struct OpenTargets {
+  std::vector<int> fds;                // the run's fd table, in plan order
+  std::vector<std::string> created;    // files to remove at the end
+  ~OpenTargets();
+  void closeAll();
+};
+
+// Opens/creates every target. Returns "" or a one-line error naming the
+// target; on error nothing is left behind.
+std::string openTargets(const EnginePlan &plan, OpenTargets *out);
+
+// FNV-1a 64 of a whole file (for checking what a run wrote).
+bool fileChecksum(const std::string &path, uint64_t *sum, uint64_t *size);
+
+// The bytes of a generated file, as the engine writes them (tests rebuild
+// expectations from the same rule via the engine's own report).
+void fillContent(const TargetPlan &t, std::vector<uint8_t> *out);

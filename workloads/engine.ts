@@ -1,0 +1,171 @@
+// A workload run as TS code sees it: compile the spec, start the native
+// engine (build/uringscope-engine, its own process) behind the tracer, and
+// merge the engine's ground truth into the tracer's summary. The TUI and the
+// CLI both drive runs through this class.
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { quantile } from '../tracers/histogram.js';
+import { UserError } from '../tracers/errors.js';
+import { packageRoot } from '../tracers/native.js';
+import type { Summary } from '../tracers/summary.js';
+import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
+import { compilePlan, type RunOverrides } from './plan.js';
+import type { WorkloadSpec } from './spec.js';
+
+/** What the engine reports about itself (native/engine/main.cc). */
+export interface EngineResult {
+  type: 'engine';
+  strategy: 'link' | 'user';
+  chains: number;
+  chainsFailed: number;
+  chainsInterrupted: number;
+  steps: number;
+  resubmits: number;
+  cancelled: number;
+  retries: number;
+  bytes: number;
+  readChecksum: string;
+  wallNs: number;
+  cpuNs: number;
+  processCpuNs: number;
+  enterCalls: number;
+  ctxSwitches: { voluntary: number; involuntary: number };
+  stopReason: 'completed' | 'duration' | 'signal';
+  firstError: number;
+  requests: Record<string, { submitted: number; completed: number }>;
+  chainLatencyMaxNs: number;
+  chainLatencyHist: [number, number][];
+  files: Record<string, { size: number; checksum: string }>;
+}
+
+export type EngineProgress = Pick<EngineResult, 'chains' | 'steps' | 'bytes' | 'resubmits' | 'cancelled' | 'enterCalls'>;
+
+export interface RunOptions extends RunOverrides {
+  intervalMs?: number;
+  /** Where scratch files go (a fresh directory inside it); default the OS temp dir. */
+  scratchParent?: string;
+}
+
+export interface RunEnd {
+  summary: Summary;
+  engine?: EngineResult;
+  /** Set when the engine could not run the workload (bad target, ring setup...). */
+  error?: string;
+}
+
+export interface EngineRunEvents {
+  progress: [EngineProgress];
+  interval: [Summary];
+  end: [RunEnd];
+}
+
+export function enginePath(): string {
+  return join(packageRoot(), 'build', 'uringscope-engine');
+}
+
+/** The contract's `engine` object, plus the engine's own detail. */
+export function engineSummary(e: EngineResult): Record<string, unknown> {
+  const hist = new Float64Array(160);
+  for (const [b, n] of e.chainLatencyHist) hist[b] = n;
+  return {
+    strategy: e.strategy,
+    chains: e.chains,
+    chainsFailed: e.chainsFailed,
+    chainsInterrupted: e.chainsInterrupted,
+    steps: e.steps,
+    resubmits: e.resubmits,
+    cancelled: e.cancelled,
+    retries: e.retries,
+    bytes: e.bytes,
+    readChecksum: e.readChecksum,
+    wallNs: e.wallNs,
+    cpuNs: e.cpuNs,
+    processCpuNs: e.processCpuNs,
+    enterCalls: e.enterCalls,
+    ctxSwitches: e.ctxSwitches,
+    chainLatencyNs: {
+      p50: quantile(hist, 0.5, e.chainLatencyMaxNs),
+      p99: quantile(hist, 0.99, e.chainLatencyMaxNs),
+      max: e.chainLatencyMaxNs,
+    },
+    requests: e.requests,
+    files: e.files,
+    stopReason: e.stopReason,
+  };
+}
+
+export class EngineRun extends EventEmitter<EngineRunEvents> {
+  private trace?: TraceRun;
+  private dir?: string;
+  private result?: EngineResult;
+  private error?: string;
+
+  constructor(
+    readonly spec: WorkloadSpec,
+    readonly options: RunOptions,
+  ) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    const bin = enginePath();
+    if (!existsSync(bin)) throw new UserError(`the engine is not built (${bin} is missing): run \`npm run build\``);
+    try {
+      this.dir = mkdtempSync(join(this.options.scratchParent ?? tmpdir(), 'uringscope-run-'));
+    } catch (e) {
+      throw new UserError(`cannot create a scratch directory in ${this.options.scratchParent ?? tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+    const planPath = join(this.dir, 'plan.txt');
+    writeFileSync(planPath, compilePlan(this.spec, this.options, this.dir));
+    this.trace = new TraceRun({
+      target: { kind: 'command', cmd: bin, args: [planPath], stdout: 'pipe' },
+      intervalMs: this.options.intervalMs ?? 1000,
+    });
+    this.trace.on('interval', (s) => this.emit('interval', s));
+    this.trace.once('end', (end) => this.finish(end));
+    try {
+      await this.trace.start();
+    } catch (e) {
+      this.cleanup();
+      throw e;
+    }
+    const lines = createInterface({ input: this.trace.childStdout! });
+    lines.on('line', (l) => this.onLine(l));
+  }
+
+  private onLine(line: string): void {
+    let msg: { type?: string; message?: string };
+    try {
+      msg = JSON.parse(line) as { type?: string };
+    } catch {
+      return; // not ours
+    }
+    if (msg.type === 'progress') this.emit('progress', msg as unknown as EngineProgress);
+    else if (msg.type === 'engine') this.result = msg as unknown as EngineResult;
+    else if (msg.type === 'error') this.error = msg.message;
+  }
+
+  /** Asks the engine to stop: in-flight requests are cancelled and reaped, scratch files removed. */
+  stop(): void {
+    if (!this.trace?.signalChild('SIGTERM')) this.trace?.stop('stopped');
+  }
+
+  private finish(end: TraceEnd): void {
+    // The engine's last line may still be in the pipe when the process exit is seen.
+    setImmediate(() => {
+      this.cleanup();
+      const summary = end.summary;
+      if (this.result) summary.engine = engineSummary(this.result);
+      const error = this.error ?? (this.result ? undefined : `the engine exited with status ${end.exitCode} without a result`);
+      this.emit('end', { summary, engine: this.result, error });
+    });
+  }
+
+  private cleanup(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
+  }
+}

@@ -1,0 +1,146 @@
+// JSON Schema (draft-07, ajv's default) for the WorkloadSpec of spec.ts.
+// The mapped types make tsc fail when a field or an enum value of spec.ts is
+// missing here or exists only here, so the two cannot drift apart.
+// `additionalProperties: false` everywhere turns a misspelt field into an
+// error instead of a silently ignored default.
+// `expected` is our own annotation keyword (registered in load.ts): how an
+// error message describes a valid value where ajv's wording would not help
+// (oneOf forms, patterns).
+import type { SchemaObject } from 'ajv';
+import type {
+  FileContent, FileTarget, LengthRule, OffsetRule, PathTarget, RingSpec, SocketTarget, StepOp,
+  StepSpec, TargetSpec, WorkloadSpec,
+} from './spec.js';
+
+type Props<T> = { [K in keyof Required<T>]: SchemaObject };
+
+/** The keys of a complete `Record<T, true>`: every member of the union T, no other. */
+function members<T extends string>(set: Record<T, true>): T[] {
+  return Object.keys(set) as T[];
+}
+
+export const STEP_OPS = members<StepOp>({
+  nop: true, read: true, write: true, readv: true, writev: true, send: true, recv: true,
+  timeout: true, poll: true, fsync: true,
+});
+const FILE_CONTENTS = members<FileContent>({ zero: true, random: true, records: true });
+const SOCKET_KINDS = members<SocketTarget['kind']>({ socketpair: true, tcp: true, pipe: true });
+export const TARGET_KINDS = members<TargetSpec['kind']>({ file: true, path: true, socketpair: true, tcp: true, pipe: true });
+const ON_SHORT = members<NonNullable<StepSpec['onShort']>>({ continue: true, retry: true });
+const ON_ZERO = members<NonNullable<StepSpec['onZero']>>({ stop: true, continue: true });
+const ON_ERROR = members<NonNullable<StepSpec['onError']>>({ fail: true, retry: true, skip: true });
+
+/** io_uring_setup's limit (IORING_MAX_ENTRIES); the kernel rounds entries up to a power of two. */
+export const MAX_RING_ENTRIES = 32768;
+/** A transfer's length travels in the SQE's u32 `len` and comes back in the CQE's s32 `res`. */
+const MAX_LEN = 0x7fffffff;
+/** Target names are referenced as NAME or NAME.a / NAME.b, so no dots. */
+export const TARGET_NAME = '^[A-Za-z_][A-Za-z0-9_-]*$';
+
+function count(min = 0, max?: number): SchemaObject {
+  return max === undefined ? { type: 'integer', minimum: min } : { type: 'integer', minimum: min, maximum: max };
+}
+const flag: SchemaObject = { type: 'boolean' };
+const text: SchemaObject = { type: 'string', minLength: 1 };
+
+function object<T>(properties: Props<T>, required: (keyof T & string)[] = []): SchemaObject {
+  const schema: SchemaObject = { type: 'object', properties, additionalProperties: false };
+  if (required.length) schema.required = required;
+  return schema;
+}
+
+type Records = NonNullable<FileTarget['records']>;
+type HeaderRule = Extract<LengthRule, object>;
+type PerChainRule = Extract<OffsetRule, { perChain: number }>;
+type SameAsRule = Extract<OffsetRule, { sameAs: number }>;
+
+const fileTarget = object<FileTarget>(
+  {
+    kind: { const: 'file' },
+    size: count(),
+    content: { enum: FILE_CONTENTS },
+    records: object<Records>({ count: count(), maxBody: count() }, ['count', 'maxBody']),
+    direct: flag,
+  },
+  ['kind', 'size'],
+);
+const pathTarget = object<PathTarget>({ kind: { const: 'path' }, path: text }, ['kind', 'path']);
+const socketTarget = object<SocketTarget>({ kind: { enum: SOCKET_KINDS } }, ['kind']);
+
+// The discriminator picks the branch by `kind`, so errors come from that
+// branch only instead of from all three.
+const target: SchemaObject = {
+  type: 'object',
+  discriminator: { propertyName: 'kind' },
+  oneOf: [fileTarget, pathTarget, socketTarget],
+};
+
+const length: SchemaObject = {
+  expected: 'a number of bytes, "previous" or {"header": {"step": N, "at": N}}',
+  oneOf: [
+    count(0, MAX_LEN),
+    { const: 'previous' },
+    object<HeaderRule>({ header: object<HeaderRule['header']>({ step: count(), at: count() }, ['step']) }, ['header']),
+  ],
+};
+
+const offset: SchemaObject = {
+  expected: 'a number, "continue", {"perChain": N, "base": N} or {"sameAs": STEP}',
+  oneOf: [
+    count(),
+    { const: 'continue' },
+    object<PerChainRule>({ perChain: count(), base: count() }, ['perChain']),
+    object<SameAsRule>({ sameAs: count() }, ['sameAs']),
+  ],
+};
+
+const step = object<StepSpec>(
+  {
+    op: { enum: STEP_OPS },
+    target: text,
+    len: length,
+    offset,
+    bufOffset: count(),
+    timeoutNs: count(),
+    dontwait: flag,
+    hardlink: flag,
+    async: flag,
+    expect: {
+      type: 'array',
+      items: { type: 'string', pattern: '^E[A-Z0-9]+$', expected: 'an errno name such as "ETIME"' },
+    },
+    onShort: { enum: ON_SHORT },
+    onZero: { enum: ON_ZERO },
+    onError: { enum: ON_ERROR },
+    retries: count(0, 1000),
+  },
+  ['op'],
+);
+
+const ring = object<RingSpec>({
+  entries: count(1, MAX_RING_ENTRIES),
+  sqpoll: flag,
+  sqThreadIdleMs: count(),
+  deferTaskrun: flag,
+  registeredBuffers: flag,
+  registeredFiles: flag,
+});
+
+export const workloadSchema = object<WorkloadSpec>(
+  {
+    name: text,
+    description: text,
+    targets: {
+      type: 'object',
+      propertyNames: { pattern: TARGET_NAME, expected: 'made of letters, digits, _ and - (no dots), starting with a letter or _' },
+      additionalProperties: target,
+    },
+    steps: { type: 'array', minItems: 1, maxItems: 16, items: step },
+    chains: count(1),
+    concurrency: count(1),
+    rate: { type: 'number', minimum: 0 },
+    bufferBytes: count(),
+    ring,
+  },
+  ['name', 'description', 'steps'],
+);
