@@ -42,9 +42,9 @@ $(ADDON): $(BPF_SKELS) $(wildcard native/*.cc native/*.h) native/binding.gyp $(w
 	cd native && ../node_modules/.bin/node-gyp rebuild --silent --nodedir=$(NODEDIR)
 
 # The engine runs workloads in its own process (see native/engine/main.cc).
-$(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) $(wildcard bpf/*.h)
+$(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) $(wildcard bpf/*.h) $(BPF_SKELS)
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wno-missing-field-initializers -Ibpf -o $@ $(ENGINE_SRCS) -luring
+	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wno-missing-field-initializers -Ibpf -I$(BUILD)/bpf -o $@ $(ENGINE_SRCS) -luring -lbpf -lelf -lz
 
 $(BUILD)/helpers/%: test/helpers/%.c $(wildcard test/helpers/*.h)
 	@mkdir -p $(@D)

@@ -18,7 +18,7 @@ import type { WorkloadSpec } from './spec.js';
 /** What the engine reports about itself (native/engine/main.cc). */
 export interface EngineResult {
   type: 'engine';
-  strategy: 'link' | 'user';
+  strategy: 'link' | 'user' | 'bpf';
   chains: number;
   chainsFailed: number;
   chainsInterrupted: number;
@@ -39,6 +39,8 @@ export interface EngineResult {
   chainLatencyMaxNs: number;
   chainLatencyHist: [number, number][];
   files: Record<string, { size: number; checksum: string }>;
+  /** Strategy bpf: the in-kernel policy's counters (bpf/policy.h). */
+  policy?: Record<string, number>;
 }
 
 export type EngineProgress = Pick<EngineResult, 'chains' | 'steps' | 'bytes' | 'resubmits' | 'cancelled' | 'enterCalls'>;
@@ -94,6 +96,24 @@ export function engineSummary(e: EngineResult): Record<string, unknown> {
     requests: e.requests,
     files: e.files,
     stopReason: e.stopReason,
+    ...(e.policy ? { policy: policySummary(e) } : {}),
+  };
+}
+
+/** Issue 6's numbers: what the in-kernel policy did, and how often userspace woke. */
+function policySummary(e: EngineResult): Record<string, unknown> {
+  const p = e.policy!;
+  return {
+    path: 'map-backed-sqpoll',
+    invocations: p.invocations,
+    stepsFromBpf: p.stepsIssued,
+    sqFullParks: p.sqFullParks,
+    unparked: p.unparked,
+    lockSpins: p.lockSpins,
+    wakeupRequests: p.wakeupRequests,
+    wakeups: p.wakeups ?? 0,
+    budgetStops: p.budgetStops,
+    userspaceWakeupsPerStep: e.steps ? e.ctxSwitches.voluntary / e.steps : 0,
   };
 }
 

@@ -19,7 +19,9 @@ const ERR = { fail: 0, retry: 1, skip: 2 };
 const FLAG = { hardlink: 1, async: 2, dontwait: 4 };
 
 export interface RunOverrides {
-  strategy: Exclude<Strategy, 'bpf'>;
+  strategy: Strategy;
+  /** Strategy bpf: steps the in-kernel policy may issue before the run is stopped (0 = unlimited). */
+  stepBudget?: number;
   chains?: number;
   durationS?: number;
   concurrency?: number;
@@ -106,7 +108,7 @@ export function compilePlan(spec: WorkloadSpec, o: RunOverrides, scratchDir: str
   lines.push(
     `run strategy=${o.strategy} chains=${chains} duration_ns=${durationNs} ` +
       `concurrency=${o.concurrency ?? spec.concurrency ?? 16} rate=${spec.rate ?? 0} ` +
-      `buffer=${bufferBytes(spec)} progress_ms=${o.progressMs ?? 0}`,
+      `buffer=${bufferBytes(spec)} progress_ms=${o.progressMs ?? 0} step_budget=${o.stepBudget ?? 0}`,
   );
   const r = spec.ring ?? {};
   lines.push(

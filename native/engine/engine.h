@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "plan.h"
@@ -33,6 +34,7 @@ struct EngineStats {
   int32_t firstError = 0;       // res of the first failed chain
   std::string stopReason = "completed";
   bool usedFixedBuffers = false;
+  std::map<std::string, uint64_t> policy;  // strategy bpf: the policy's own counters
 };
 
 struct ProgressSink {

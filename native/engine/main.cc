@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 
+#include "bpf_strategy.h"
 #include "engine.h"
 #include "targets.h"
 
@@ -61,7 +62,8 @@ void printError(const std::string &msg) {
 }
 
 void printResult(const EnginePlan &plan, const EngineStats &s, const OpenTargets &t) {
-  printf("{\"type\":\"engine\",\"strategy\":\"%s\",", plan.strategy == Strategy::Link ? "link" : "user");
+  const char *strategy = plan.strategy == Strategy::Link ? "link" : plan.strategy == Strategy::User ? "user" : "bpf";
+  printf("{\"type\":\"engine\",\"strategy\":\"%s\",", strategy);
   printCounts(s);
   printf(",\"readChecksum\":\"%016" PRIx64 "\",\"wallNs\":%" PRIu64 ",\"cpuNs\":%" PRIu64
          ",\"processCpuNs\":%" PRIu64 ",\"enterCalls\":%" PRIu64
@@ -100,7 +102,17 @@ void printResult(const EnginePlan &plan, const EngineStats &s, const OpenTargets
     }
   }
   (void)t;
-  printf("}}\n");
+  printf("}");
+  if (!s.policy.empty()) {
+    printf(",\"policy\":{");
+    first = true;
+    for (auto &kv : s.policy) {
+      printf("%s%s:%" PRIu64, first ? "" : ",", jsonString(kv.first).c_str(), kv.second);
+      first = false;
+    }
+    printf("}");
+  }
+  printf("}\n");
   fflush(stdout);
 }
 
@@ -140,7 +152,8 @@ int main(int argc, char **argv) {
   }
   EngineStats stats;
   StdoutProgress progress;
-  err = runEngine(plan, targets.fds, gStop, &progress, &stats);
+  err = plan.strategy == Strategy::Bpf ? runBpfStrategy(plan, targets.fds, gStop, &progress, &stats)
+                                       : runEngine(plan, targets.fds, gStop, &progress, &stats);
   if (!err.empty()) {
     targets.closeAll();
     printError(err);

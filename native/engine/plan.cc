@@ -53,6 +53,7 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
       std::string s = str(f, "strategy");
       if (s == "link") p->strategy = Strategy::Link;
       else if (s == "user") p->strategy = Strategy::User;
+      else if (s == "bpf") p->strategy = Strategy::Bpf;
       else return "plan line " + std::to_string(n) + ": unknown strategy \"" + s + "\"";
       p->chains = num(f, "chains", p->chains);
       p->durationNs = num(f, "duration_ns");
@@ -60,6 +61,7 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
       p->rate = strtod(str(f, "rate").c_str(), nullptr);
       p->bufferBytes = uint32_t(num(f, "buffer", p->bufferBytes));
       p->progressMs = uint32_t(num(f, "progress_ms"));
+      p->stepBudget = num(f, "step_budget");
     } else if (kind == "ring") {
       p->ring.entries = uint32_t(num(f, "entries", 256));
       p->ring.sqpoll = num(f, "sqpoll");

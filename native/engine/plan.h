@@ -12,7 +12,7 @@ extern "C" {
 #include "chain.h"  // bpf/chain.h: steps and the policy shared with BPF
 }
 
-enum class Strategy { Link, User };
+enum class Strategy { Link, User, Bpf };
 
 struct RingOptions {
   uint32_t entries = 256;
@@ -44,6 +44,7 @@ struct EnginePlan {
   double rate = 0;          // chains started per second, 0 = unlimited
   uint32_t bufferBytes = 4096;
   uint32_t progressMs = 0;  // 0 = no progress lines
+  uint64_t stepBudget = 0;  // strategy bpf: steps the policy may issue (0 = unlimited)
   std::vector<TargetPlan> targets;
   std::vector<us_step> steps;
 };
