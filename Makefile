@@ -10,7 +10,8 @@ BPF_CFLAGS := $(EXTRA_BPF_CFLAGS) -target bpf -mcpu=v3 -g -O2 -Wall -Wno-unused-
 BPF_SRCS   := $(shell find bpf -name '*.bpf.c')
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
-HELPERS    := $(patsubst test/helpers/%.c,$(BUILD)/helpers/%,$(wildcard test/helpers/*.c))
+HELPERS    := $(patsubst test/helpers/%.c,$(BUILD)/helpers/%,$(wildcard test/helpers/*.c)) \
+              $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 ADDON      := native/build/Release/uringscope.node
 ENGINE     := $(BUILD)/uringscope-engine
 ENGINE_SRCS := $(wildcard native/engine/*.cc)
@@ -49,6 +50,10 @@ $(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) $(wildcard bpf/*.h) $(BP
 $(BUILD)/helpers/%: test/helpers/%.c $(wildcard test/helpers/*.h)
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -o $@ $< -luring -lpthread
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -o $@ $< -luring
 
 clean:
 	rm -rf $(BUILD) native/build dist

@@ -8,12 +8,12 @@ import { flushStdout } from './output.js';
 import { runTrace, traceBuilder, type TraceArgs } from './trace.js';
 import { runBuilder, runRun, type RunArgs } from './run.js';
 import { runWorkloadsCommand, workloadsBuilder, type WorkloadsArgs } from './workloads.js';
+import { recordBuilder, runRecord, type RecordArgs } from './record.js';
+import { reportBuilder, runReport, type ReportArgs } from './report.js';
+import { exportBuilder, runExport, type ExportArgs } from './export.js';
+import { runTop, runTui, topBuilder, tuiBuilder, type TopArgs, type TuiArgs } from './tui.js';
 
 const NOT_YET: Record<string, string> = {
-  top: 'interactive panels attached to a process',
-  record: 'record a run or trace to a file',
-  report: 'summarise recordings',
-  export: 'export a recording (perfetto, csv, json)',
   replay: 'replay a recorded request stream',
   view: 'play a recording in the TUI',
 };
@@ -53,6 +53,30 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       (a) => finish(runRun(a as unknown as RunArgs)),
     )
     .command(
+      'top',
+      'the live panels attached to running processes (--pid N | --comm NAME)',
+      topBuilder,
+      (a) => finish(runTop(a as unknown as TopArgs)),
+    )
+    .command(
+      'record [workload]',
+      'record a workload run or a trace to a file (headless)',
+      recordBuilder,
+      (a) => finish(runRecord(a as unknown as RecordArgs)),
+    )
+    .command(
+      'report <file> [file2]',
+      'summarise a recording, or compare two',
+      reportBuilder,
+      (a) => finish(runReport(a as unknown as ReportArgs)),
+    )
+    .command(
+      'export <file>',
+      'export a recording: perfetto, csv or json',
+      exportBuilder,
+      (a) => finish(runExport(a as unknown as ExportArgs)),
+    )
+    .command(
       'workloads',
       'list the built-in and ./workloads workloads',
       workloadsBuilder,
@@ -64,14 +88,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     );
   }
   await cli
-    .command('$0', false, (y) => y, () => {
-      process.stdout.write(
-        'uringscope: the interactive TUI is not built yet. Try:\n' +
-          '  uringscope doctor                 what this machine supports\n' +
-          '  uringscope trace -- CMD ARGS...   trace a command\'s io_uring requests\n' +
-          '  uringscope --help                 every command\n',
-      );
-    })
+    .command('$0', 'the interactive session on a workload (the default command)', tuiBuilder, (a) => finish(runTui(a as unknown as TuiArgs)))
     .strict()
     .demandCommand(0)
     .help()

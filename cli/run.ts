@@ -1,10 +1,12 @@
 // `uringscope run WORKLOAD`: runs a chain workload in the native engine
 // under a strategy, with the tracer attached; one summary holds both views.
 import { constants } from 'node:os';
-import type { Argv } from 'yargs';
+import type { Argv, Options } from 'yargs';
 import { UserError } from '../tracers/errors.js';
 import type { Summary } from '../tracers/summary.js';
 import { resolveWorkload } from '../workloads/catalog.js';
+import type { WorkloadSpec } from '../workloads/spec.js';
+import { bpfPathNote } from '../workloads/bpf-path.js';
 import { EngineRun, type EngineProgress, type RunEnd } from '../workloads/engine.js';
 import { writeLine } from './output.js';
 import { renderSummary } from './summary-table.js';
@@ -19,33 +21,49 @@ export interface RunArgs {
   interval: number;
   json: boolean;
   scratch?: string;
+  'step-budget'?: number;
+}
+
+/** The options of `run` besides the workload positional (shared with `record`, which passes the ones it defines itself in `except`). */
+export function runOptions(y: Argv, except: readonly string[] = []): Argv {
+  const opts: Record<string, Options> = {
+    strategy: { alias: 's', choices: ['link', 'user', 'bpf'] as const, default: 'link' as const, describe: 'who advances the chains' },
+    chains: { alias: 'n', type: 'number', describe: 'chains to run (default: the workload\'s)' },
+    duration: { alias: 'd', type: 'number', describe: 'run for this many seconds instead of a chain count' },
+    concurrency: { alias: 'c', type: 'number', describe: 'chains in flight at once' },
+    interval: { type: 'number', default: 1000, describe: 'milliseconds between interval reports' },
+    json: { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line with an "engine" object' },
+    scratch: { type: 'string', describe: 'directory for scratch files (default: the system temp dir)' },
+    'step-budget': { type: 'number', describe: 'strategy bpf: stop the run once the policy issued this many steps (runaway guard; default 10x the planned steps)' },
+  };
+  for (const [name, o] of Object.entries(opts)) if (!except.includes(name)) y = y.option(name, o);
+  return y;
+}
+
+/** The argument checks of `run` (shared with `record`). */
+export function checkRunArgs(a: Partial<RunArgs>): true {
+  if (a.chains !== undefined && a.duration !== undefined) throw new UserError('give --chains or --duration, not both', 2);
+  if (a.chains !== undefined && !(Number.isInteger(a.chains) && a.chains > 0)) throw new UserError('--chains must be a positive integer', 2);
+  if (a.duration !== undefined && !(a.duration > 0)) throw new UserError('--duration must be a positive number of seconds', 2);
+  if (a.concurrency !== undefined && !(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= 65536)) {
+    throw new UserError('--concurrency must be an integer from 1 to 65536', 2);
+  }
+  return true;
 }
 
 export function runBuilder(y: Argv): Argv<RunArgs> {
-  return y
-    .usage('$0 run WORKLOAD [options]\n\nRun a chain workload (a built-in name, ./workloads/NAME or a .json file) in the native engine, traced.')
-    .positional('workload', { type: 'string', describe: 'workload name or file', demandOption: true })
-    .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, default: 'link' as const, describe: 'who advances the chains' })
-    .option('chains', { alias: 'n', type: 'number', describe: 'chains to run (default: the workload\'s)' })
-    .option('duration', { alias: 'd', type: 'number', describe: 'run for this many seconds instead of a chain count' })
-    .option('concurrency', { alias: 'c', type: 'number', describe: 'chains in flight at once' })
-    .option('interval', { type: 'number', default: 1000, describe: 'milliseconds between interval reports' })
-    .option('json', { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line with an "engine" object' })
-    .option('scratch', { type: 'string', describe: 'directory for scratch files (default: the system temp dir)' })
+  return runOptions(
+    y
+      .usage('$0 run WORKLOAD [options]\n\nRun a chain workload (a built-in name, ./workloads/NAME or a .json file) in the native engine, traced.')
+      .positional('workload', { type: 'string', describe: 'workload name or file', demandOption: true }),
+  )
     .example('$0 run short-read --strategy link', 'kernel links: watch the cancellations')
     .example('$0 run copy --strategy user --json', 'userspace-driven copy, as NDJSON')
-    .check((a) => {
-      if (a.chains !== undefined && a.duration !== undefined) throw new UserError('give --chains or --duration, not both', 2);
-      if (a.chains !== undefined && !(Number.isInteger(a.chains) && a.chains > 0)) throw new UserError('--chains must be a positive integer', 2);
-      if (a.duration !== undefined && !(a.duration > 0)) throw new UserError('--duration must be a positive number of seconds', 2);
-      if (a.concurrency !== undefined && !(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= 65536)) {
-        throw new UserError('--concurrency must be an integer from 1 to 65536', 2);
-      }
-      return true;
-    }) as unknown as Argv<RunArgs>;
+    .check((a) => checkRunArgs(a as Partial<RunArgs>)) as unknown as Argv<RunArgs>;
 }
 
-function errnoName(res: number): string {
+/** Turns errno values into names (ENOENT...). */
+export function errnoName(res: number): string {
   const e = Object.entries(constants.errno).find(([, v]) => v === -res);
   return e ? e[0] : String(res);
 }
@@ -70,9 +88,19 @@ function progressLine(p: EngineProgress, total: number | undefined): string {
   return `\r  chains ${fmtCount(p.chains)}${of}  steps ${fmtCount(p.steps)}  resubmits ${fmtCount(p.resubmits)}   `;
 }
 
+/**
+ * A BPF policy that keeps issuing requests would never give the ring back:
+ * by default a run may issue ten times the steps it plans, then it is stopped.
+ */
+function defaultStepBudget(spec: WorkloadSpec, a: RunArgs): number {
+  if (a.duration !== undefined) return 0;
+  return 10 * (a.chains ?? spec.chains ?? 1000) * spec.steps.length + 1000;
+}
+
 export async function runRun(a: RunArgs): Promise<number> {
-  if (a.strategy === 'bpf') {
-    throw new UserError('the bpf strategy is not built yet (in-kernel chain policies are the next issue): use --strategy link or user', 64);
+  if (a.strategy === 'bpf' && !a.json) {
+    // 6.18 has no upstream io_uring bpf-ops (Linux 7.1): say which path runs.
+    process.stderr.write(`uringscope: ${bpfPathNote()}\n`);
   }
   const spec = resolveWorkload(a.workload);
   const tty = process.stderr.isTTY && !a.json;
@@ -84,6 +112,7 @@ export async function runRun(a: RunArgs): Promise<number> {
     intervalMs: a.interval,
     progressMs: tty ? 200 : 0,
     scratchParent: a.scratch,
+    stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
   });
   let elapsed = 0;
   run.on('interval', (s) => {
@@ -109,6 +138,10 @@ export async function runRun(a: RunArgs): Promise<number> {
   if (a.json) writeLine(end.summary);
   else process.stdout.write(`${renderSummary(end.summary, `summary: ${spec.name}`)}\n${engineLines(end.summary)}\n`);
   const e = end.engine!;
+  if (e.stopReason === 'budget') {
+    process.stderr.write(`uringscope: the BPF policy reached its step budget (${a['step-budget'] ?? defaultStepBudget(spec, a)} steps) and was stopped: raise --step-budget if that is expected\n`);
+    return 1;
+  }
   if (e.chainsFailed > 0) {
     process.stderr.write(`uringscope: ${e.chainsFailed} chains of ${spec.name} failed (first error ${errnoName(e.firstError)})\n`);
     return 1;

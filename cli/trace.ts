@@ -22,9 +22,9 @@ export interface TraceArgs {
   '--'?: (string | number)[];
 }
 
-export function traceBuilder(y: Argv): Argv<TraceArgs> {
+/** The options of `trace` (shared with `record`). */
+export function traceOptions(y: Argv): Argv {
   return y
-    .usage('$0 trace (--pid N | --comm NAME | -- CMD ARGS...) [options]\n\nTrace the io_uring activity of any process: all its threads (app, iou-sqp-*, iou-wrk-*) and the processes it forks.')
     .option('pid', { type: 'number', array: true, alias: 'p', describe: 'trace these process ids (repeatable)' })
     .option('comm', { type: 'string', describe: 'trace processes with this name (15 chars), now and as they start' })
     .option('interval', { type: 'number', default: 1000, describe: 'milliseconds between interval reports' })
@@ -33,17 +33,26 @@ export function traceBuilder(y: Argv): Argv<TraceArgs> {
     .option('json', { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line' })
     .option('threads', { type: 'boolean', default: false, describe: 'per-thread context switches in summaries' })
     .option('inflight-entries', { type: 'number', default: 65536, describe: 'requests timed at once (in-kernel table size)' })
-    .option('ring-mb', { type: 'number', default: 16, describe: 'event ring buffer size in MiB (power of two)' })
+    .option('ring-mb', { type: 'number', default: 16, describe: 'event ring buffer size in MiB (power of two)' });
+}
+
+/** The argument checks of `trace` (shared with `record`). */
+export function checkTraceArgs(a: Partial<TraceArgs>): true {
+  const n = (a.pid?.length ? 1 : 0) + (a.comm ? 1 : 0) + ((a['--'] as unknown[] | undefined)?.length ? 1 : 0);
+  if (n !== 1) throw new UserError('give exactly one target: --pid N, --comm NAME or -- CMD ARGS...', 2);
+  if (!((a.interval ?? 0) > 0)) throw new UserError('--interval must be a positive number of milliseconds', 2);
+  if (a.duration !== undefined && !(a.duration >= 0)) throw new UserError('--duration must be a number of seconds >= 0', 2);
+  if (a.pid?.some((p) => !Number.isInteger(p) || p <= 0)) throw new UserError('--pid takes positive integer process ids', 2);
+  return true;
+}
+
+export function traceBuilder(y: Argv): Argv<TraceArgs> {
+  return traceOptions(
+    y.usage('$0 trace (--pid N | --comm NAME | -- CMD ARGS...) [options]\n\nTrace the io_uring activity of any process: all its threads (app, iou-sqp-*, iou-wrk-*) and the processes it forks.'),
+  )
     .example('$0 trace -- fio job.fio', 'start fio and trace it until it exits')
     .example('$0 trace --pid 1234 --duration 10 --json', 'ten seconds of a running process, as NDJSON')
-    .check((a) => {
-      const n = (a.pid?.length ? 1 : 0) + (a.comm ? 1 : 0) + ((a['--'] as unknown[] | undefined)?.length ? 1 : 0);
-      if (n !== 1) throw new UserError('give exactly one target: --pid N, --comm NAME or -- CMD ARGS...', 2);
-      if (!(a.interval > 0)) throw new UserError('--interval must be a positive number of milliseconds', 2);
-      if (a.duration !== undefined && !(a.duration >= 0)) throw new UserError('--duration must be a number of seconds >= 0', 2);
-      if (a.pid?.some((p) => !Number.isInteger(p) || p <= 0)) throw new UserError('--pid takes positive integer process ids', 2);
-      return true;
-    }) as unknown as Argv<TraceArgs>;
+    .check((a) => checkTraceArgs(a as Partial<TraceArgs>)) as unknown as Argv<TraceArgs>;
 }
 
 export function targetOf(a: TraceArgs): TargetSpec {

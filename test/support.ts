@@ -67,6 +67,12 @@ function tracerPrograms(): ProgInfo[] {
   return (JSON.parse(out) as ProgInfo[]).filter((p) => isTracerProgram(p.name));
 }
 
+/** The chain policy's programs (strategy bpf) still loaded in the kernel. */
+export function loadedPolicyPrograms(): string[] {
+  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
+  return (JSON.parse(out) as ProgInfo[]).map((p) => p.name ?? '').filter((n) => n.startsWith('policy_'));
+}
+
 /** Our tracer programs still loaded in the kernel, by name. */
 export function loadedTracerPrograms(): string[] {
   return tracerPrograms().map((p) => p.name!);

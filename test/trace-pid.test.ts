@@ -1,7 +1,7 @@
 // `trace --pid` on a process that was already running, `--comm`, and the
 // end of a run when the target exits.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { finalSummary, LOAD, ndjson, runCli, startCli, collect } from './support.js';
+import { collect, finalSummary, lastTracerProgramId, LOAD, ndjson, runCli, sleep, startCli, waitForTracer } from './support.js';
 
 function startLoop(): Promise<ChildProcess> {
   const p = spawn(LOAD, ['loop'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -44,9 +44,12 @@ describe('trace --pid', () => {
   });
 
   test('ends by itself when the traced process exits', async () => {
+    const before = lastTracerProgramId();
     const t = startCli(['trace', '--json', '--pid', String(loop.pid), '--interval', '100']);
     const done = collect(t);
-    setTimeout(() => loop.kill('SIGTERM'), 600);
+    await waitForTracer(before);
+    await sleep(300); // let it see some requests
+    loop.kill('SIGTERM');
     const r = await done;
     expect(r.code).toBe(0);
     expect(finalSummary(r.stdout).requests.NOP.completed).toBeGreaterThan(0);

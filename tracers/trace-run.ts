@@ -177,6 +177,8 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
   private finish(reason: EndReason): void {
     if (this.ended) return;
     this.ended = true;
+    // A command we started is not left running untraced when --duration ends.
+    if (reason === 'duration') this.signalChild('SIGTERM');
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
     const s = this.session;

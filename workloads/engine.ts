@@ -11,6 +11,8 @@ import { quantile } from '../tracers/histogram.js';
 import { UserError } from '../tracers/errors.js';
 import { packageRoot } from '../tracers/native.js';
 import type { Summary } from '../tracers/summary.js';
+import type { NativeSnapshot } from '../native/index.js';
+import type { EventBatch } from '../tracers/layout.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { compilePlan, type RunOverrides } from './plan.js';
 import type { WorkloadSpec } from './spec.js';
@@ -33,7 +35,7 @@ export interface EngineResult {
   processCpuNs: number;
   enterCalls: number;
   ctxSwitches: { voluntary: number; involuntary: number };
-  stopReason: 'completed' | 'duration' | 'signal';
+  stopReason: 'completed' | 'duration' | 'signal' | 'budget' | 'stalled';
   firstError: number;
   requests: Record<string, { submitted: number; completed: number }>;
   chainLatencyMaxNs: number;
@@ -47,6 +49,8 @@ export type EngineProgress = Pick<EngineResult, 'chains' | 'steps' | 'bytes' | '
 
 export interface RunOptions extends RunOverrides {
   intervalMs?: number;
+  /** Stream every request of the run as tracer event records ('events'). */
+  events?: boolean;
   /** Where scratch files go (a fresh directory inside it); default the OS temp dir. */
   scratchParent?: string;
 }
@@ -60,7 +64,9 @@ export interface RunEnd {
 
 export interface EngineRunEvents {
   progress: [EngineProgress];
-  interval: [Summary];
+  /** The interval, and the tracer's cumulative snapshot behind it (histograms for views). */
+  interval: [Summary, NativeSnapshot];
+  events: [EventBatch];
   end: [RunEnd];
 }
 
@@ -143,8 +149,10 @@ export class EngineRun extends EventEmitter<EngineRunEvents> {
     this.trace = new TraceRun({
       target: { kind: 'command', cmd: bin, args: [planPath], stdout: 'pipe' },
       intervalMs: this.options.intervalMs ?? 1000,
+      events: this.options.events,
     });
-    this.trace.on('interval', (s) => this.emit('interval', s));
+    this.trace.on('interval', (s, snap) => this.emit('interval', s, snap));
+    this.trace.on('events', (b) => this.emit('events', b));
     this.trace.once('end', (end) => this.finish(end));
     try {
       await this.trace.start();

@@ -22,6 +22,8 @@ export interface RunOverrides {
   strategy: Strategy;
   /** Strategy bpf: steps the in-kernel policy may issue before the run is stopped (0 = unlimited). */
   stepBudget?: number;
+  /** Checksum every byte read (default true): benchmarks of pure overhead turn it off. */
+  checksum?: boolean;
   chains?: number;
   durationS?: number;
   concurrency?: number;
@@ -108,7 +110,8 @@ export function compilePlan(spec: WorkloadSpec, o: RunOverrides, scratchDir: str
   lines.push(
     `run strategy=${o.strategy} chains=${chains} duration_ns=${durationNs} ` +
       `concurrency=${o.concurrency ?? spec.concurrency ?? 16} rate=${spec.rate ?? 0} ` +
-      `buffer=${bufferBytes(spec)} progress_ms=${o.progressMs ?? 0} step_budget=${o.stepBudget ?? 0}`,
+      `buffer=${bufferBytes(spec)} progress_ms=${o.progressMs ?? 0} step_budget=${o.stepBudget ?? 0} ` +
+      `checksum=${o.checksum === false ? 0 : 1}`,
   );
   const r = spec.ring ?? {};
   lines.push(

@@ -31,6 +31,7 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 const volatile u32 owner_tgid = 0;
 const volatile u32 nsteps = 0;
 const volatile u32 concurrency = 1;
+const volatile bool checksum = true;   /* FNV-1a of the bytes read (results checking) */
 const volatile u32 data_bytes = 4096;  /* chain data region per slot */
 const volatile u32 slot_bytes = 8192;  /* data + scratch (iovecs, timespecs) per slot */
 const volatile struct us_ring_layout lay = {};
@@ -310,7 +311,7 @@ static __always_inline bool start_chain(u32 slot, struct slot *s, u8 *sbuf, u64 
 {
 	u64 idx;
 
-	if (stop)
+	if (stop || (step_budget && counters[US_PC_ISSUED] >= step_budget))
 		return false;
 	idx = __sync_fetch_and_add(&next_chain, 1);
 	if (total_chains && idx >= total_chains)
@@ -344,7 +345,10 @@ static __always_inline void advance(u8 *mem, u8 *sbuf, u32 slot, struct slot *s,
 			if (s->c.status == US_CHAIN_DONE) {
 				add(US_PC_CHAINS, 1);
 				add(US_PC_CHECKSUM, s->sum);
-				__sync_fetch_and_add(&lat_hist[us_hist_bucket(lat) & (US_HIST_BUCKETS - 1)], 1);
+				u32 b = us_hist_bucket(lat);
+
+				if (b < US_HIST_BUCKETS)
+					__sync_fetch_and_add(&lat_hist[b], 1);
 				if (lat > lat_max)
 					lat_max = lat;
 			} else {
@@ -399,7 +403,7 @@ static long unpark_one(u64 i, void *p)
 }
 
 SEC("tp_btf/io_uring_create")
-int BPF_PROG(on_create, int fd, void *ring)
+int BPF_PROG(policy_create, int fd, void *ring)
 {
 	if ((bpf_get_current_pid_tgid() >> 32) == owner_tgid && !ring_ctx)
 		ring_ctx = (u64)ring;
@@ -407,7 +411,7 @@ int BPF_PROG(on_create, int fd, void *ring)
 }
 
 SEC("tp_btf/io_uring_complete")
-int BPF_PROG(on_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
 {
 	u64 ud, now;
 	u32 slot, step, zero = 0, *cqh, *cqt;
@@ -482,7 +486,7 @@ int BPF_PROG(on_complete, struct io_ring_ctx *ring, void *req, struct io_uring_c
 
 	if (res > 0 && us_moves_data(s->r.op)) {
 		add(US_PC_BYTES, (u64)res);
-		if (s->r.op == US_OP_READ || s->r.op == US_OP_READV || s->r.op == US_OP_RECV) {
+		if (checksum && (s->r.op == US_OP_READ || s->r.op == US_OP_READV || s->r.op == US_OP_RECV)) {
 			u32 words = (u32)res / 8;
 			struct sum_ctx c = { .buf = sbuf, .start = s->r.buf_off, .n = (u32)res, .h = s->sum };
 

@@ -139,6 +139,7 @@ std::string BpfRun::setup() {
   ro->owner_tgid = uint32_t(getpid());
   ro->nsteps = uint32_t(plan_.steps.size());
   ro->concurrency = conc;
+  ro->checksum = plan_.checksum;
   ro->data_bytes = plan_.bufferBytes;
   uint32_t slotBytes = pageUp(uint64_t(plan_.bufferBytes) + US_MAX_STEPS * 16);
   ro->slot_bytes = slotBytes;
@@ -288,6 +289,9 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       postNop(kUnpark, 1, 0);  // a completion to run the parked steps from
       wakeIfAsleep(true);
     } else if (now - stalledSince > 10000000000ull) {
+      // Nothing moved for 10 s: cancel what is in flight; if even that does
+      // not drain the slots, give up rather than hang.
+      if (st_->stopReason == "stalled") break;
       st_->stopReason = "stalled";
       __atomic_store_n(&bss->stop, 1u, __ATOMIC_RELEASE);
       postCancel();
@@ -299,6 +303,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
     }
   }
+  if (bss->counters[US_PC_BUDGET_STOP]) st_->stopReason = "budget";
   st_->wallNs = clockNs(CLOCK_MONOTONIC) - t0;
   st_->cpuNs = clockNs(CLOCK_THREAD_CPUTIME_ID) - cpu0;
   st_->processCpuNs = clockNs(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;

@@ -62,6 +62,7 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
       p->bufferBytes = uint32_t(num(f, "buffer", p->bufferBytes));
       p->progressMs = uint32_t(num(f, "progress_ms"));
       p->stepBudget = num(f, "step_budget");
+      p->checksum = num(f, "checksum", 1) != 0;
     } else if (kind == "ring") {
       p->ring.entries = uint32_t(num(f, "entries", 256));
       p->ring.sqpoll = num(f, "sqpoll");

@@ -44,6 +44,7 @@ struct EnginePlan {
   double rate = 0;          // chains started per second, 0 = unlimited
   uint32_t bufferBytes = 4096;
   uint32_t progressMs = 0;  // 0 = no progress lines
+  bool checksum = true;     // FNV-1a of every byte read (results checking); off for overhead benchmarks
   uint64_t stepBudget = 0;  // strategy bpf: steps the policy may issue (0 = unlimited)
   std::vector<TargetPlan> targets;
   std::vector<us_step> steps;

@@ -1,0 +1,93 @@
+// npm run bench:strategies — every built-in workload under link, user and
+// bpf, alternated in rounds within one run: steps/s, chain p50/p99,
+// io_uring_enter and context switches per step (run thread, SQPOLL thread),
+// CPU per step (whole engine process: the SQPOLL thread's work is the bpf
+// strategy's cost), and the bpf/user ratios.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { packageRoot } from '../tracers/native.js';
+import type { Summary } from '../tracers/summary.js';
+
+const rounds = Number(process.env.ROUNDS ?? 3);
+const workloads = (process.env.WORKLOADS ?? 'nop-chain,short-read,header-body,copy,echo,echo-tcp,retry').split(',');
+const strategies = ['link', 'user', 'bpf'] as const;
+type Strategy = (typeof strategies)[number];
+const cli = join(packageRoot(), 'dist', 'bin', 'uringscope.js');
+
+interface Sample {
+  stepsPerS: number;
+  p50: number;
+  p99: number;
+  enterPerStep: number;
+  appSwitchPerStep: number;
+  sqpollSwitchPerStep: number;
+  cpuNsPerStep: number;
+}
+
+function once(w: string, s: Strategy): Sample {
+  const r = spawnSync(process.execPath, [cli, 'run', w, '--strategy', s, '--json'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`run ${w} --strategy ${s} failed (${r.status}): ${r.stderr}`);
+  const line = r.stdout.trim().split('\n').pop()!;
+  const sum = JSON.parse(line) as Summary;
+  const e = sum.engine as { steps: number; wallNs: number; processCpuNs: number; chainLatencyNs: { p50: number; p99: number } };
+  const sw = sum.ctxSwitches.byThread;
+  return {
+    stepsPerS: e.steps / (e.wallNs / 1e9),
+    p50: e.chainLatencyNs.p50,
+    p99: e.chainLatencyNs.p99,
+    enterPerStep: sum.enter.calls / e.steps,
+    appSwitchPerStep: (sw.app.voluntary + sw.app.involuntary) / e.steps,
+    sqpollSwitchPerStep: (sw.sqpoll.voluntary + sw.sqpoll.involuntary) / e.steps,
+    cpuNsPerStep: e.processCpuNs / e.steps,
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const results = new Map<string, Sample[]>();
+for (let i = 0; i < rounds; i++) {
+  for (const w of workloads) {
+    // Rotate the strategy order every round so drift hits each alike.
+    for (let k = 0; k < strategies.length; k++) {
+      const s = strategies[(i + k) % strategies.length];
+      const key = `${w}/${s}`;
+      results.set(key, [...(results.get(key) ?? []), once(w, s)]);
+    }
+  }
+  process.stderr.write(`round ${i + 1}/${rounds} done\n`);
+}
+
+const f = (n: number, d = 0) => n.toFixed(d);
+const us = (ns: number) => `${(ns / 1e3).toFixed(1)}`;
+console.log(`${rounds} rounds, median per cell; chain latency in µs; switches = voluntary + involuntary`);
+console.log('| workload | strategy | steps/s | chain p50 | chain p99 | enter/step | app sw/step | sqpoll sw/step | CPU ns/step |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+const ratios: string[] = [];
+for (const w of workloads) {
+  const med: Partial<Record<Strategy, Sample>> = {};
+  for (const s of strategies) {
+    const xs = results.get(`${w}/${s}`)!;
+    const m: Sample = {
+      stepsPerS: median(xs.map((x) => x.stepsPerS)),
+      p50: median(xs.map((x) => x.p50)),
+      p99: median(xs.map((x) => x.p99)),
+      enterPerStep: median(xs.map((x) => x.enterPerStep)),
+      appSwitchPerStep: median(xs.map((x) => x.appSwitchPerStep)),
+      sqpollSwitchPerStep: median(xs.map((x) => x.sqpollSwitchPerStep)),
+      cpuNsPerStep: median(xs.map((x) => x.cpuNsPerStep)),
+    };
+    med[s] = m;
+    console.log(`| ${w} | ${s} | ${f(m.stepsPerS)} | ${us(m.p50)} | ${us(m.p99)} | ${f(m.enterPerStep, 4)} | ${f(m.appSwitchPerStep, 4)} | ${f(m.sqpollSwitchPerStep, 4)} | ${f(m.cpuNsPerStep)} |`);
+  }
+  const b = med.bpf!;
+  const u = med.user!;
+  const div = (a: number, c: number) => (c > 0 ? (a / c).toFixed(2) : 'inf');
+  ratios.push(`| ${w} | ${div(b.stepsPerS, u.stepsPerS)} | ${div(u.enterPerStep, b.enterPerStep)} | ${div(u.appSwitchPerStep, b.appSwitchPerStep)} |`);
+}
+console.log('\nbpf against user (higher is better for bpf)');
+console.log('| workload | steps/s ratio | enter/step: user ÷ bpf | app switches/step: user ÷ bpf |');
+console.log('|---|---:|---:|---:|');
+for (const r of ratios) console.log(r);

@@ -1,0 +1,296 @@
+// CLI glue for the interactive session (`uringscope`, `uringscope top`):
+// checks the terminal, finds what can run here, drives real runs
+// (EngineRun/TraceRun) into the store, and mounts the ink app. The views in
+// tui/ never start or stop anything themselves.
+import { createElement } from 'react';
+import { render, type Instance } from 'ink';
+import type { Argv } from 'yargs';
+import { runDoctor } from '../tracers/doctor.js';
+import { UserError } from '../tracers/errors.js';
+import { native } from '../tracers/native.js';
+import { TraceRun, checkTarget, type EndReason, type TargetSpec } from '../tracers/trace-run.js';
+import { listWorkloads, resolveWorkload } from '../workloads/catalog.js';
+import { EngineRun } from '../workloads/engine.js';
+import { App, type AppProps } from '../tui/app.js';
+import type { Controller, RunConfig, Strategies, Strategy, WorkloadItem } from '../tui/controller.js';
+import { StoreContext, ThemeContext } from '../tui/hooks.js';
+import { Store } from '../tui/store.js';
+import { makeTheme } from '../tui/theme.js';
+import { terminalGuard } from '../tui/terminal.js';
+
+export const NOT_A_TTY = 'the TUI needs a terminal; use `uringscope trace ...` or `uringscope run WORKLOAD --json`';
+
+export interface TuiArgs {
+  workload: string;
+  strategy: Strategy;
+  concurrency: number;
+  duration: number;
+  fps: number;
+  dashboard: boolean;
+}
+
+export interface TopArgs {
+  pid?: number[];
+  comm?: string;
+  fps: number;
+  dashboard: boolean;
+}
+
+export function tuiBuilder(y: Argv): Argv<TuiArgs> {
+  return y
+    .option('workload', { alias: 'w', type: 'string', default: 'short-read', describe: 'workload to start with: a name, ./workloads/NAME or a .json file' })
+    .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, default: 'link' as const, describe: 'strategy to start with' })
+    .option('concurrency', { alias: 'c', type: 'number', default: 16, describe: 'chains in flight at once' })
+    .option('duration', { alias: 'd', type: 'number', default: 10, describe: 'seconds per run (0 = the workload\'s chain count)' })
+    .option('fps', { type: 'number', default: 4, describe: 'screen refreshes (tracer snapshots) per second' })
+    .option('dashboard', { type: 'boolean', default: false, describe: 'open the full-screen dashboard' })
+    .check((a) => {
+      if (!(a.fps > 0 && a.fps <= 30)) throw new UserError('--fps must be a number from 0 (excluded) to 30', 2);
+      if (!(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= 65536)) throw new UserError('--concurrency must be an integer from 1 to 65536', 2);
+      if (!(a.duration >= 0)) throw new UserError('--duration must be a number of seconds >= 0', 2);
+      return true;
+    }) as unknown as Argv<TuiArgs>;
+}
+
+export function topBuilder(y: Argv): Argv<TopArgs> {
+  return y
+    .usage('$0 top (--pid N... | --comm NAME) [options]\n\nThe live panels attached to running processes, with a per-thread table.')
+    .option('pid', { type: 'number', array: true, alias: 'p', describe: 'attach to these process ids (repeatable)' })
+    .option('comm', { type: 'string', describe: 'attach to processes with this name, now and as they start' })
+    .option('fps', { type: 'number', default: 4, describe: 'screen refreshes (tracer snapshots) per second' })
+    .option('dashboard', { type: 'boolean', default: false, describe: 'open the full-screen dashboard' })
+    .check((a) => {
+      if ((a.pid?.length ? 1 : 0) + (a.comm ? 1 : 0) !== 1) throw new UserError('give one target: --pid N (repeatable) or --comm NAME', 2);
+      if (a.pid?.some((p) => !Number.isInteger(p) || p <= 0)) throw new UserError('--pid takes positive integer process ids', 2);
+      if (!(a.fps > 0 && a.fps <= 30)) throw new UserError('--fps must be a number from 0 (excluded) to 30', 2);
+      return true;
+    }) as unknown as Argv<TopArgs>;
+}
+
+function requireTty(): void {
+  // Keys need a terminal on stdin too (raw mode); one line on stderr, exit 2.
+  if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UserError(NOT_A_TTY, 2);
+}
+
+async function strategies(): Promise<Strategies> {
+  // What this kernel and these privileges allow, with the reason when not.
+  const d = await runDoctor({ loadTest: false });
+  return { link: d.strategies.link, user: d.strategies.user, bpf: d.strategies.bpf };
+}
+
+function endNote(reason: EndReason, mode: 'workload' | 'top'): string {
+  switch (reason) {
+    case 'targets-exited': return 'target exited: last numbers kept';
+    case 'command-exit': return mode === 'top' ? 'target exited: last numbers kept' : 'finished';
+    case 'duration': return 'duration reached';
+    default: return 'stopped';
+  }
+}
+
+/** Starts, stops and sequences runs into the store; one run (or one compare pair) at a time. */
+class Session implements Controller {
+  private current?: { stop(): void; done: Promise<void> };
+  private generation = 0;
+  private readonly opNames: string[];
+  onQuit?: () => void;
+  onDashboard?: () => void;
+
+  constructor(readonly store: Store, readonly intervalMs: number) {
+    this.opNames = native().opNames();
+  }
+
+  /** Runs one workload; resolves when it has ended (detached). */
+  private runWorkload(cfg: RunConfig, replace: boolean, gen: number): Promise<void> {
+    const store = this.store;
+    let spec;
+    try {
+      spec = resolveWorkload(cfg.workload);
+    } catch (e) {
+      store.note('error', (e as Error).message);
+      return Promise.resolve();
+    }
+    const id = store.begin({ label: `${spec.name} · ${cfg.strategy}`, workload: spec.name, strategy: cfg.strategy, stepsPerChain: spec.steps.length }, replace);
+    const run = new EngineRun(spec, {
+      strategy: cfg.strategy,
+      durationS: cfg.durationS > 0 ? cfg.durationS : undefined,
+      concurrency: cfg.concurrency,
+      intervalMs: this.intervalMs,
+      progressMs: this.intervalMs,
+    });
+    run.on('progress', (p) => store.progress(id, p));
+    const done = new Promise<void>((resolve) => {
+      run.once('end', (end) => {
+        const e = end.engine;
+        const note = !e ? 'failed' : e.stopReason === 'completed' ? `finished: ${e.chains} chains` : e.stopReason === 'duration' ? 'duration reached' : 'stopped';
+        store.end(id, { note, final: end.summary, error: e ? undefined : end.error, failedChains: e?.chainsFailed, firstErrno: e?.firstError });
+        resolve();
+      });
+    });
+    this.current = { stop: () => run.stop(), done };
+    run
+      .start()
+      .then(() => {
+        store.started(id);
+        run.on('interval', (s, snap) => store.interval(id, s, snap, this.opNames));
+        if (gen !== this.generation) run.stop();
+      })
+      .catch((e: Error) => {
+        store.end(id, { note: 'could not start', error: e.message });
+      });
+    return done;
+  }
+
+  start(cfg: RunConfig): void {
+    const gen = ++this.generation;
+    void this.stopCurrent().then(() => {
+      if (gen === this.generation) void this.runWorkload(cfg, true, gen);
+    });
+  }
+
+  compare(cfg: RunConfig, other: Strategy): void {
+    const gen = ++this.generation;
+    void this.stopCurrent().then(async () => {
+      if (gen !== this.generation) return;
+      this.store.note('info', `compare ${cfg.workload}: ${cfg.strategy}, then ${other}`);
+      await this.runWorkload(cfg, true, gen);
+      if (gen !== this.generation) return;
+      await this.runWorkload({ ...cfg, strategy: other }, false, gen);
+    });
+  }
+
+  /** Attaches the tracer to running processes (`top`). */
+  attach(target: TargetSpec, label: string): void {
+    const store = this.store;
+    const id = store.begin({ label });
+    const run = new TraceRun({ target, intervalMs: this.intervalMs, threads: true });
+    run.on('interval', (s, snap) => store.interval(id, s, snap, this.opNames));
+    const done = new Promise<void>((resolve) =>
+      run.once('end', (end) => {
+        store.end(id, { note: endNote(end.reason, 'top'), final: end.summary });
+        resolve();
+      }),
+    );
+    this.current = { stop: () => run.stop(), done };
+    run
+      .start()
+      .then(() => {
+        store.started(id);
+        store.note('info', `attached to ${label}`);
+      })
+      .catch((e: Error) => store.end(id, { note: 'could not attach', error: e.message }));
+  }
+
+  stop(): void {
+    this.generation++;
+    this.current?.stop();
+  }
+
+  private async stopCurrent(): Promise<void> {
+    const c = this.current;
+    if (!c) return;
+    c.stop();
+    await c.done;
+  }
+
+  /** Stops what runs and waits (bounded) for the tracer to detach. */
+  async shutdown(): Promise<void> {
+    this.generation++;
+    const c = this.current;
+    if (!c) return;
+    c.stop();
+    await Promise.race([c.done, new Promise((r) => setTimeout(r, 3000))]);
+  }
+
+  quit(): void {
+    this.onQuit?.();
+  }
+
+  dashboard(): void {
+    this.onDashboard?.();
+  }
+}
+
+function workloadItems(extra?: string): WorkloadItem[] {
+  const items: WorkloadItem[] = listWorkloads().map((w) => ({ name: w.name, description: w.description, error: w.error }));
+  if (extra && !items.some((w) => w.name === extra)) {
+    try {
+      const spec = resolveWorkload(extra);
+      // A file given by path is listed by that path, which is what resolveWorkload takes.
+      items.unshift({ name: extra, description: spec.description });
+    } catch (e) {
+      throw e instanceof UserError ? e : new UserError(String(e), 2);
+    }
+  }
+  return items;
+}
+
+/** Mounts the app and resolves with the exit code once the user quits. */
+async function session(props: Omit<AppProps, 'controller'>, fps: number, dashboard: boolean, init: (s: Session) => void): Promise<number> {
+  const store = new Store();
+  const s = new Session(store, Math.round(1000 / fps));
+  const guard = terminalGuard();
+  let ink: Instance | undefined;
+  let quitting = false;
+  const quit = new Promise<number>((resolve) => {
+    s.onQuit = () => {
+      if (quitting) return;
+      quitting = true;
+      void s.shutdown().then(() => {
+        ink?.unmount();
+        guard.restore();
+        resolve(0);
+      });
+    };
+  });
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.once(sig, () => s.quit());
+
+  const mountInk = (back = false) => {
+    const last = store.getState().runs.at(-1);
+    // Coming back from the dashboard: the same run on the same screen, not a fresh setup.
+    const resumed: Partial<AppProps> = back && last
+      ? { initialScreen: store.getState().runs.length > 1 ? 'compare' : 'live', initial: props.initial && last.workload ? { ...props.initial, workload: last.workload, strategy: (last.strategy as Strategy) ?? props.initial.strategy } : props.initial }
+      : {};
+    ink = render(
+      createElement(ThemeContext.Provider, { value: makeTheme() },
+        createElement(StoreContext.Provider, { value: store }, createElement(App, { ...props, ...resumed, controller: s }))),
+      { exitOnCtrlC: false, patchConsole: true, maxFps: Math.max(4, Math.ceil(fps)) },
+    );
+  };
+  s.onDashboard = () => {
+    void import('../tui/dashboard.js')
+      .then(({ openDashboard }) => {
+        ink?.unmount();
+        ink = undefined;
+        openDashboard(store, {
+          fps,
+          // blessed leaves the alternate screen when it closes: go back to it for ink.
+          onClose: () => {
+            guard.enter();
+            mountInk(true);
+          },
+          onQuit: () => s.quit(),
+        });
+      })
+      .catch((e: Error) => store.note('error', `dashboard: ${e.message}`));
+  };
+  mountInk();
+  init(s);
+  if (dashboard) s.dashboard();
+  return quit;
+}
+
+export async function runTui(a: TuiArgs): Promise<number> {
+  requireTty();
+  const workloads = workloadItems(a.workload);
+  const strat = await strategies();
+  const initial: RunConfig = { workload: a.workload, strategy: a.strategy, concurrency: a.concurrency, durationS: a.duration };
+  return session({ mode: 'workload', workloads, strategies: strat, initial }, a.fps, a.dashboard, () => {});
+}
+
+export async function runTop(a: TopArgs): Promise<number> {
+  requireTty();
+  const target: TargetSpec = a.pid?.length ? { kind: 'pids', pids: a.pid } : { kind: 'comm', comm: a.comm! };
+  checkTarget(target); // an unknown pid is one line and exit 1, before any screen
+  const label = target.kind === 'pids' ? `pid ${target.pids.join(',')}` : `comm ${target.comm}`;
+  return session({ mode: 'top', topLabel: label }, a.fps, a.dashboard, (s) => s.attach(target, label));
+}

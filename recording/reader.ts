@@ -1,0 +1,178 @@
+// Reads a recording chunk by chunk through a fixed-size window (fs reads of
+// WINDOW bytes, grown only for a chunk larger than that, at most
+// MAX_CHUNK_PAYLOAD), so memory stays bounded whatever the file's size.
+//
+// Damage is not an exception: a file cut or corrupted after its header reads
+// up to the last complete chunk, and `damage` says where it broke and how
+// many bytes were lost. A file that is not a recording at all (empty, wrong
+// magic, newer version, no complete header) is refused with a UserError whose
+// one-line message names the byte offset.
+import { open, type FileHandle } from 'node:fs/promises';
+import { UserError } from '../tracers/errors.js';
+import {
+  CHUNK_HEADER_SIZE, CHUNK_OVERHEAD, ChunkType, chunkTypeName, crc32, FILE_HEADER_SIZE, FORMAT_VERSION, MAGIC,
+  MAX_CHUNK_PAYLOAD, type RecordingHeader,
+} from './format.js';
+
+/** Exit status for a file that is not a readable recording (EX_DATAERR). */
+export const EXIT_BAD_RECORDING = 65;
+/** Exit status when a recording was read only in part (cut or corrupt after the header). */
+export const EXIT_INCOMPLETE = 3;
+
+const WINDOW = 4 * 1024 * 1024;
+
+export interface Chunk {
+  type: number;
+  /** File offset of the chunk's first byte. */
+  offset: number;
+  /** The payload: a view into the read window, valid until the next chunk is read. */
+  payload: Buffer;
+}
+
+export interface Damage {
+  kind: 'truncated' | 'corrupt';
+  /** Byte offset of the first chunk that could not be read. */
+  offset: number;
+  /** Bytes from there to the end of the file. */
+  lostBytes: number;
+  message: string;
+}
+
+export class RecordingReader {
+  header!: RecordingHeader;
+  /** Set once iteration stopped early. */
+  damage?: Damage;
+  /** Offset just past the last complete chunk read. */
+  goodBytes = 0;
+  private win = Buffer.allocUnsafe(WINDOW);
+  private winStart = 0;
+  private winLen = 0;
+  private next = 0;
+
+  private constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+    readonly size: number,
+  ) {}
+
+  static async open(path: string): Promise<RecordingReader> {
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new UserError(`cannot open ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`, err.code === 'ENOENT' ? 66 : 1);
+    }
+    try {
+      const st = await fh.stat();
+      if (st.isDirectory()) throw new UserError(`${path} is a directory, not a uringscope recording`, EXIT_BAD_RECORDING);
+      const r = new RecordingReader(path, fh, st.size);
+      await r.readHeader();
+      return r;
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+
+  private refuse(msg: string): never {
+    throw new UserError(`${this.path}: ${msg}`, EXIT_BAD_RECORDING);
+  }
+
+  private async readHeader(): Promise<void> {
+    if (this.size === 0) this.refuse('empty file (0 bytes), not a uringscope recording');
+    const have = await this.ensure(0, FILE_HEADER_SIZE);
+    const magicLen = Math.min(have, MAGIC.length);
+    if (!this.win.subarray(0, magicLen).equals(MAGIC.subarray(0, magicLen))) {
+      this.refuse('not a uringscope recording (no "USREC" magic at byte 0)');
+    }
+    if (have < FILE_HEADER_SIZE) this.refuse(`truncated at byte ${have}: the file ends inside its 8-byte file header`);
+    const version = this.win.readUInt16LE(6);
+    if (version > FORMAT_VERSION) {
+      this.refuse(`recording format version ${version} (byte 6) is newer than this uringscope reads (version ${FORMAT_VERSION}): upgrade uringscope`);
+    }
+    if (version < 1) this.refuse(`bad recording format version ${version} at byte 6`);
+    this.next = FILE_HEADER_SIZE;
+    this.goodBytes = FILE_HEADER_SIZE;
+    const first = await this.readChunk();
+    if (!first) this.refuse(`no complete header chunk: ${this.damage?.message ?? `the file ends at byte ${this.size}`}`);
+    if (first.type !== ChunkType.HEADER) this.refuse(`byte ${first.offset}: the first chunk is ${chunkTypeName(first.type)}, not the header`);
+    try {
+      this.header = JSON.parse(first.payload.toString('utf8')) as RecordingHeader;
+    } catch {
+      this.refuse(`byte ${first.offset}: the header chunk is not valid JSON`);
+    }
+    if (this.header?.format !== 'uringscope-recording') this.refuse(`byte ${first.offset}: the header chunk does not describe a uringscope recording`);
+  }
+
+  /** Makes bytes [offset, offset+n) available in the window; returns how many are (fewer at EOF). */
+  private async ensure(offset: number, n: number): Promise<number> {
+    const winEnd = this.winStart + this.winLen;
+    if (offset >= this.winStart && offset + n <= winEnd) return n;
+    if (n > this.win.length) this.win = Buffer.allocUnsafe(Math.max(n, this.win.length * 2));
+    // Keep what is already in the window from `offset` on, read the rest.
+    let kept = 0;
+    if (offset >= this.winStart && offset < winEnd) {
+      kept = winEnd - offset;
+      this.win.copy(this.win, 0, offset - this.winStart, this.winLen);
+    }
+    this.winStart = offset;
+    this.winLen = kept;
+    while (this.winLen < n) {
+      const { bytesRead } = await this.fh.read(this.win, this.winLen, this.win.length - this.winLen, offset + this.winLen);
+      if (bytesRead === 0) break;
+      this.winLen += bytesRead;
+    }
+    return Math.min(n, this.winLen);
+  }
+
+  private damaged(kind: Damage['kind'], offset: number, what: string): null {
+    this.damage = { kind, offset, lostBytes: this.size - offset, message: `${kind === 'truncated' ? 'truncated' : 'corrupt'} at byte ${offset}: ${what}` };
+    return null;
+  }
+
+  /** The next complete chunk, or null at the end of the file or at the first damage. */
+  async readChunk(): Promise<Chunk | null> {
+    if (this.damage) return null;
+    const off = this.next;
+    if (off >= this.size) return null;
+    const hv = await this.ensure(off, CHUNK_HEADER_SIZE);
+    if (hv < CHUNK_HEADER_SIZE) return this.damaged('truncated', off, `the file ends ${hv} bytes into a chunk header`);
+    const base = off - this.winStart;
+    const type = this.win.readUInt32LE(base);
+    const length = this.win.readUInt32LE(base + 4);
+    if (length > MAX_CHUNK_PAYLOAD) return this.damaged('corrupt', off, `chunk length ${length} is impossible (at most ${MAX_CHUNK_PAYLOAD})`);
+    const total = length + CHUNK_OVERHEAD;
+    const got = await this.ensure(off, total);
+    if (got < total) {
+      return this.damaged('truncated', off, `a ${chunkTypeName(type)} chunk of ${total} bytes is cut after ${got}`);
+    }
+    const b = off - this.winStart;
+    const want = this.win.readUInt32LE(b + CHUNK_HEADER_SIZE + length);
+    if (crc32(this.win.subarray(b, b + CHUNK_HEADER_SIZE + length)) !== want) {
+      return this.damaged('corrupt', off, `CRC mismatch in a ${chunkTypeName(type)} chunk of ${total} bytes`);
+    }
+    this.next = off + total;
+    this.goodBytes = this.next;
+    return { type, offset: off, payload: this.win.subarray(b + CHUNK_HEADER_SIZE, b + CHUNK_HEADER_SIZE + length) };
+  }
+
+  /** Every chunk after the header, in file order. */
+  async *chunks(): AsyncGenerator<Chunk> {
+    for (;;) {
+      const c = await this.readChunk();
+      if (!c) return;
+      yield c;
+    }
+  }
+
+  /** Marks a chunk whose CRC held but whose content is unusable (bad JSON, odd record size). */
+  corruptContent(c: Chunk, what: string): void {
+    this.damaged('corrupt', c.offset, `${chunkTypeName(c.type)} chunk: ${what}`);
+    this.goodBytes = c.offset;
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}

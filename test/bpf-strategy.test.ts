@@ -1,0 +1,107 @@
+// Strategy bpf on the real kernel: the chain policy runs at completion time
+// inside the kernel; same results as link and user, and userspace neither
+// enters io_uring nor sleeps once per step.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Summary } from '../tracers/summary.js';
+import { finalSummary, loadedPolicyPrograms, runCli, waitFor } from './support.js';
+
+interface Engine {
+  chains: number;
+  chainsFailed: number;
+  steps: number;
+  bytes: number;
+  readChecksum: string;
+  files: Record<string, { size: number; checksum: string }>;
+  stopReason: string;
+  requests: Record<string, { submitted: number; completed: number }>;
+  policy?: { stepsFromBpf: number; invocations: number; path: string; userspaceWakeupsPerStep: number };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'uringscope-bpf-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function workloadFile(name: string, spec: object): string {
+  const f = join(dir, `${name}.json`);
+  writeFileSync(f, JSON.stringify({ name, ...spec }));
+  return f;
+}
+
+async function run(w: string, strategy: string, extra: string[] = []): Promise<{ s: Summary; e: Engine; code: number | null; stderr: string }> {
+  const r = await runCli(['run', w, '--strategy', strategy, '--json', ...extra]);
+  const s = finalSummary(r.stdout);
+  return { s, e: s.engine as unknown as Engine, code: r.code, stderr: r.stderr };
+}
+
+const builtins = ['nop-chain', 'short-read', 'header-body', 'copy', 'echo', 'echo-tcp', 'retry'];
+
+describe('bpf strategy', () => {
+  test.each(builtins)('%s: identical results to user; the steps are issued from BPF', async (w) => {
+    const bpf = await run(w, 'bpf');
+    const user = await run(w, 'user');
+    expect(bpf.code).toBe(0);
+    expect(bpf.e.chainsFailed).toBe(0);
+    for (const k of ['chains', 'steps', 'bytes', 'readChecksum'] as const) expect([k, bpf.e[k]]).toEqual([k, user.e[k]]);
+    expect(bpf.e.files).toEqual(user.e.files);
+    expect(bpf.e.policy!.stepsFromBpf).toBe(bpf.e.steps);
+    expect(bpf.e.policy!.path).toBe('map-backed-sqpoll');
+    // The tracer sees the kernel do exactly what the policy says it issued.
+    for (const [op, c] of Object.entries(bpf.e.requests)) expect([op, bpf.s.requests[op]?.completed]).toEqual([op, c.completed]);
+  });
+
+  const copyBig = () =>
+    workloadFile('copy-big', {
+      description: 'copy a 40 MB file in 4 KiB chunks: 20,000 steps',
+      targets: { src: { kind: 'file', size: 40960000 - 100, content: 'random' }, dst: { kind: 'file', size: 0 } },
+      steps: [
+        { op: 'read', target: 'src', len: 4096, offset: { perChain: 4096 } },
+        { op: 'write', target: 'dst', len: 'previous', offset: { sameAs: 0 } },
+      ],
+      chains: 10000,
+      concurrency: 32,
+    });
+
+  test.each([['short-read'], ['nop-chain'], ['copy-big']])(
+    '%s: io_uring_enter calls and voluntary switches of the run thread per step <= 0.05 (tracer)',
+    async (w) => {
+      const { s, e } = await run(w === 'copy-big' ? copyBig() : w, 'bpf');
+      expect(e.steps).toBeGreaterThanOrEqual(10000);
+      expect(s.enter.calls / e.steps).toBeLessThanOrEqual(0.05);
+      expect(s.ctxSwitches.byThread.app.voluntary / e.steps).toBeLessThanOrEqual(0.05);
+      if (w === 'copy-big') expect(e.files.dst).toEqual(e.files.src);
+      // the same run under `user` enters the kernel at least 10x as often per step
+      const u = await run(w === 'copy-big' ? copyBig() : w, 'user');
+      expect(u.s.enter.calls / u.e.steps).toBeGreaterThanOrEqual((10 * s.enter.calls) / e.steps);
+      expect(u.s.enter.calls).toBeGreaterThan(100);
+    },
+  );
+
+  test('stress: 1000 chains in flight with io-wq punted steps, no lost or duplicated step, repeated', async () => {
+    const w = workloadFile('async-stress', {
+      description: '1000 chains of 4 NOPs forced through io-wq',
+      steps: Array.from({ length: 4 }, () => ({ op: 'nop', async: true })),
+      chains: 5000,
+      concurrency: 1000,
+    });
+    for (let i = 0; i < 5; i++) {
+      const { s, e, code } = await run(w, 'bpf');
+      expect(code).toBe(0);
+      expect(e.chains).toBe(5000);
+      expect(e.steps).toBe(20000);
+      expect(e.policy!.stepsFromBpf).toBe(20000);
+      expect(s.asyncPunts).toBeGreaterThanOrEqual(20000);
+      expect(s.requests.NOP.completed).toBe(20000 + 1000); // + one kick per slot
+    }
+  });
+
+  test('a runaway policy is stopped by the step budget, the ring torn down, the reason reported', async () => {
+    const r = await run('nop-chain', 'bpf', ['--chains', '1000000', '--step-budget', '20000']);
+    expect(r.code).toBe(1);
+    expect(r.e.stopReason).toBe('budget');
+    expect(r.e.policy!.stepsFromBpf).toBeLessThanOrEqual(20000);
+    expect(r.stderr).toMatch(/step budget \(20000 steps\)/);
+    // the engine process is gone and took the policy with it (freed after an RCU grace period)
+    await waitFor(() => loadedPolicyPrograms().length === 0, 'the policy programs to be gone', 5000);
+  });
+});

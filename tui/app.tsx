@@ -1,0 +1,205 @@
+// The interactive session: setup (workload, strategy, controls), the live
+// panels, the compare view and the help overlay, driven by one key handler.
+// Data comes only from the store (useStore); actions go to the Controller.
+import { useContext, useRef, useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import type { Controller, RunConfig, Strategies, Strategy, WorkloadItem } from './controller.js';
+import { STRATEGIES } from './controller.js';
+import { StoreContext, useStore, useTerminalSize, useTheme } from './hooks.js';
+import { actionOf, DURATIONS, type Action } from './keys.js';
+import { Header, HelpOverlay, StatusLine } from './panels/chrome.js';
+import { ComparePanel } from './panels/compare.js';
+import { FailuresPanel } from './panels/failures.js';
+import { LatencyPanel } from './panels/latency.js';
+import { LogPanel } from './panels/log.js';
+import { SetupScreen } from './panels/setup.js';
+import { SwitchesPanel } from './panels/switches.js';
+import { SyscallsPanel } from './panels/syscalls.js';
+import { ThreadsPanel } from './panels/threads.js';
+import { ThroughputPanel } from './panels/throughput.js';
+import type { RunState } from './store.js';
+
+export type Screen = 'setup' | 'live' | 'compare';
+
+export interface AppProps {
+  controller: Controller;
+  /** `workload`: the chain workloads; `top`: attached to processes, no setup. */
+  mode: 'workload' | 'top';
+  /** What `top` is attached to ("pid 1234"). */
+  topLabel?: string;
+  workloads?: WorkloadItem[];
+  strategies?: Strategies;
+  initial?: RunConfig;
+  /** Where to open (the live panels when coming back from the dashboard mid-run). */
+  initialScreen?: Screen;
+}
+
+// Used only when the caller did not ask the doctor (component tests).
+const NO_STRATEGIES: Strategies = { link: { ok: true }, user: { ok: true }, bpf: { ok: true } };
+
+/** The panels of one run, laid out for the terminal's size. */
+export function LivePanels({ run, width, rows, withThreads }: { run: RunState; width: number; rows: number; withThreads: boolean }) {
+  const left = Math.floor(width / 2);
+  const right = width - left;
+  const small = rows < 30;
+  const maxOps = small ? 3 : 4;
+  const maxBins = small ? 4 : 6;
+  // Rows above the log: two panel rows; what is left goes to the thread table and the log.
+  const latencyRows = 2 + Math.min(maxOps, Math.max(1, Object.keys(run.latency).length)) + (run.hist ? 1 + Math.min(maxBins, run.hist.bins.length) : 0);
+  const used = 6 + Math.max(latencyRows, 7);
+  const spare = Math.max(2, rows - used);
+  const threadRows = withThreads ? Math.max(0, spare - 4) : 0;
+  return (
+    <Box flexDirection="column">
+      <Box flexDirection="row">
+        <ThroughputPanel run={run} width={left} />
+        <FailuresPanel run={run} width={right} />
+      </Box>
+      <Box flexDirection="row">
+        <LatencyPanel run={run} width={left} maxOps={maxOps} maxBins={maxBins} />
+        <Box flexDirection="column" width={right}>
+          <SyscallsPanel run={run} width={right} />
+          <SwitchesPanel run={run} width={right} />
+        </Box>
+      </Box>
+      {withThreads && threadRows > 1 ? <ThreadsPanel threads={run.threads ?? []} width={width} maxRows={threadRows - 2} /> : null}
+    </Box>
+  );
+}
+
+function nextStrategy(cur: Strategy, step: number): Strategy {
+  const i = STRATEGIES.indexOf(cur);
+  return STRATEGIES[(i + step + STRATEGIES.length) % STRATEGIES.length];
+}
+
+export function App(props: AppProps) {
+  const store = useContext(StoreContext)!;
+  const state = useStore();
+  const theme = useTheme();
+  const { columns, rows } = useTerminalSize();
+  const workloads = props.workloads ?? [];
+  const strategies = props.strategies ?? NO_STRATEGIES;
+  const [cfgState, setCfgState] = useState<RunConfig>(props.initial ?? { workload: workloads[0]?.name ?? '', strategy: 'link', concurrency: 16, durationS: 10 });
+  // Several keys can arrive in one read (a paste, tmux send-keys): each must see the previous one's effect.
+  const cfgRef = useRef(cfgState);
+  const setCfg = (c: RunConfig) => {
+    cfgRef.current = c;
+    setCfgState(c);
+  };
+  const [screen, setScreen] = useState<Screen>(props.mode === 'top' ? 'live' : props.initialScreen ?? 'setup');
+  const [help, setHelp] = useState(false);
+  const [flash, setFlash] = useState<string | undefined>();
+
+  const start = (c: RunConfig) => {
+    const st = strategies[c.strategy];
+    if (!st.ok) return setFlash(`${c.strategy} is unavailable: ${st.reason ?? 'not supported here'}`);
+    const w = workloads.find((x) => x.name === c.workload);
+    if (w?.error) return setFlash(`${w.name} is unusable: ${w.error}`);
+    setFlash(undefined);
+    props.controller.start(c);
+    setScreen('live');
+  };
+
+  const act = (a: Action) => {
+    const cfg = cfgRef.current;
+    const selected = Math.max(0, workloads.findIndex((w) => w.name === cfg.workload));
+    if (a === 'quit') return props.controller.quit();
+    if (a === 'help') return setHelp(!help);
+    if (help) {
+      if (a === 'setup') setHelp(false);
+      return;
+    }
+    if (a === 'pause') return store.setPaused(!state.paused);
+    if (a === 'dashboard') return props.controller.dashboard?.();
+    if (props.mode === 'top') return;
+    switch (a) {
+      case 'start': return start(cfg);
+      case 'stop': return props.controller.stop();
+      case 'compare': {
+        const other: Strategy = cfg.strategy === 'user' ? 'link' : 'user';
+        const a0: Strategy = cfg.strategy === 'bpf' ? 'link' : cfg.strategy;
+        if (!strategies[a0].ok || !strategies[other].ok) return setFlash('compare needs two strategies that can run here');
+        setFlash(undefined);
+        props.controller.compare({ ...cfg, strategy: a0 }, other);
+        return setScreen('compare');
+      }
+      case 'setup': return setScreen('setup');
+      case 'live': return setScreen(screen === 'setup' ? 'live' : 'setup');
+      case 'up':
+      case 'down': {
+        if (screen !== 'setup' || workloads.length === 0) return;
+        const i = (selected + (a === 'up' ? -1 : 1) + workloads.length) % workloads.length;
+        return setCfg({ ...cfg, workload: workloads[i].name });
+      }
+      case 'prevStrategy': return setCfg({ ...cfg, strategy: nextStrategy(cfg.strategy, -1) });
+      case 'nextStrategy': return setCfg({ ...cfg, strategy: nextStrategy(cfg.strategy, 1) });
+      case 'link': case 'user': case 'bpf': return setCfg({ ...cfg, strategy: a });
+      case 'moreConcurrency': return setCfg({ ...cfg, concurrency: Math.min(65536, cfg.concurrency * 2) });
+      case 'lessConcurrency': return setCfg({ ...cfg, concurrency: Math.max(1, Math.floor(cfg.concurrency / 2)) });
+      case 'longer':
+      case 'shorter': {
+        const i = DURATIONS.findIndex((d) => d >= cfg.durationS);
+        const j = Math.max(0, Math.min(DURATIONS.length - 1, (i < 0 ? DURATIONS.length - 1 : i) + (a === 'longer' ? 1 : -1)));
+        return setCfg({ ...cfg, durationS: DURATIONS[j] });
+      }
+    }
+  };
+
+  useInput((input, key) => {
+    const a = actionOf(input, key);
+    if (a) return act(a);
+    // Unrecognised as one key: it may be several typed at once.
+    if (input.length > 1 && !key.ctrl && !key.meta) {
+      for (const ch of input) {
+        const b = actionOf(ch === '\r' ? '' : ch, { ...key, return: ch === '\r' });
+        if (b) act(b);
+      }
+    }
+  });
+  const cfg = cfgState;
+  const selected = Math.max(0, workloads.findIndex((w) => w.name === cfg.workload));
+
+  // One row short of the screen: ink redraws a frame as tall as the terminal by clearing it, which flickers.
+  const height = Math.max(10, rows - 1);
+  const body = height - 2;
+  const run = state.runs[state.runs.length - 1];
+  const title =
+    props.mode === 'top'
+      ? `top ${props.topLabel ?? ''}`
+      : screen === 'compare' && state.runs.length > 0
+        ? `compare ${state.runs[0].workload ?? ''}`
+        : run && screen !== 'setup'
+          ? run.label
+          : `${cfg.workload} · ${cfg.strategy}`;
+
+  let content;
+  if (help) content = <HelpOverlay width={columns} />;
+  else if (screen === 'setup' && props.mode === 'workload') {
+    content = <SetupScreen items={workloads} selected={selected} strategies={strategies} cfg={cfg} width={columns} rows={Math.min(body - 6, workloads.length + 1)} />;
+  } else if (screen === 'compare') {
+    content = state.runs.length ? <ComparePanel a={state.runs[0]} b={state.runs[1]} width={columns} /> : <Text>starting…</Text>;
+  } else if (run) {
+    content = <LivePanels run={run} width={columns} rows={body} withThreads={props.mode === 'top'} />;
+  } else {
+    content = <Text dimColor={theme.dim}>{props.mode === 'top' ? 'attaching…' : 'no run yet: Enter starts one'}</Text>;
+  }
+  const logRows = help ? 0 : Math.max(2, Math.min(6, body - contentRows(screen, props.mode, body, state.runs.length) - 1));
+
+  return (
+    <Box flexDirection="column" width={columns} height={height}>
+      <Header title={title} run={screen === 'setup' ? undefined : run} paused={state.paused} width={columns} />
+      {content}
+      <Box flexGrow={1} />
+      {logRows > 0 ? <LogPanel log={state.log} width={columns} rows={logRows} /> : null}
+      {flash ? <Text color={theme.bad} wrap="truncate">{flash}</Text> : null}
+      <StatusLine width={columns} screen={props.mode === 'top' ? 'top' : screen} />
+    </Box>
+  );
+}
+
+/** Rough height of the main content, so the log takes what is left. */
+function contentRows(screen: Screen, mode: AppProps['mode'], body: number, runs: number): number {
+  if (screen === 'setup' && mode === 'workload') return Math.min(body - 6, 10);
+  if (screen === 'compare') return runs ? 13 : 1;
+  return mode === 'top' ? body - 4 : Math.min(body - 4, body < 28 ? 16 : 20);
+}

@@ -1,0 +1,36 @@
+// What the views may ask for. The CLI glue (cli/tui.ts) implements it with
+// real runs; tests pass a recording fake. Views never touch runs directly.
+export type Strategy = 'link' | 'user' | 'bpf';
+export const STRATEGIES: Strategy[] = ['link', 'user', 'bpf'];
+
+export interface StrategyState {
+  ok: boolean;
+  /** Why it cannot run here (kernel, privileges, not built). */
+  reason?: string;
+}
+
+export type Strategies = Record<Strategy, StrategyState>;
+
+export interface RunConfig {
+  workload: string;
+  strategy: Strategy;
+  concurrency: number;
+  /** Seconds; 0 = the workload's own chain count. */
+  durationS: number;
+}
+
+export interface WorkloadItem {
+  name: string;
+  description: string;
+  error?: string;
+}
+
+export interface Controller {
+  start(cfg: RunConfig): void;
+  /** Runs cfg.strategy, then `other`, on the same workload, for the compare view. */
+  compare(cfg: RunConfig, other: Strategy): void;
+  stop(): void;
+  /** Full-screen blessed-contrib dashboard; the run goes on underneath. */
+  dashboard?(): void;
+  quit(): void;
+}

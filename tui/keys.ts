@@ -1,0 +1,66 @@
+// Key bindings in one table: the key handler, the help overlay and the status
+// line all read it, so they cannot disagree.
+import type { Key } from 'ink';
+
+export type Action =
+  | 'quit' | 'help' | 'start' | 'stop' | 'pause' | 'compare' | 'dashboard' | 'setup' | 'live'
+  | 'up' | 'down' | 'prevStrategy' | 'nextStrategy' | 'link' | 'user' | 'bpf'
+  | 'moreConcurrency' | 'lessConcurrency' | 'longer' | 'shorter';
+
+export interface Binding {
+  keys: string;
+  action: Action;
+  what: string;
+}
+
+export const BINDINGS: Binding[] = [
+  { keys: 'Enter/s', action: 'start', what: 'start the selected workload (restarts a finished run)' },
+  { keys: 'x', action: 'stop', what: 'stop the run (in-flight requests are cancelled)' },
+  { keys: 'p/space', action: 'pause', what: 'pause/resume the display (the run goes on)' },
+  { keys: '↑↓ j/k', action: 'up', what: 'pick a workload' },
+  { keys: '←→ h/l', action: 'nextStrategy', what: 'pick a strategy (1 link, 2 user, 3 bpf)' },
+  { keys: '+/-', action: 'moreConcurrency', what: 'concurrency ×2 / ÷2' },
+  { keys: ']/[', action: 'longer', what: 'duration up / down (0 = the workload\'s chain count)' },
+  { keys: 'c', action: 'compare', what: 'compare: run link and user one after the other' },
+  { keys: 'Tab', action: 'live', what: 'switch between setup and the live panels' },
+  { keys: 'd', action: 'dashboard', what: 'full-screen dashboard (q or d to come back)' },
+  { keys: '?', action: 'help', what: 'this help' },
+  { keys: 'q/Ctrl-C', action: 'quit', what: 'quit (stops the run, detaches the tracer)' },
+];
+
+/** The key press as an action, or undefined when it means nothing. */
+export function actionOf(input: string, key: Key): Action | undefined {
+  if (key.ctrl && input === 'c') return 'quit';
+  if (key.return) return 'start';
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'prevStrategy';
+  if (key.rightArrow) return 'nextStrategy';
+  if (key.tab) return 'live';
+  if (key.escape) return 'setup';
+  switch (input) {
+    case 'q': return 'quit';
+    case '?': return 'help';
+    case 's': return 'start';
+    case 'x': return 'stop';
+    case 'p': case ' ': return 'pause';
+    case 'k': return 'up';
+    case 'j': return 'down';
+    case 'h': return 'prevStrategy';
+    case 'l': return 'nextStrategy';
+    case '1': return 'link';
+    case '2': return 'user';
+    case '3': return 'bpf';
+    case '+': case '=': return 'moreConcurrency';
+    case '-': return 'lessConcurrency';
+    case ']': return 'longer';
+    case '[': return 'shorter';
+    case 'c': return 'compare';
+    case 'd': return 'dashboard';
+    case 'w': return 'setup';
+    default: return undefined;
+  }
+}
+
+/** Durations the [ ] keys step through, in seconds; 0 = the workload's chains. */
+export const DURATIONS = [0, 1, 2, 5, 10, 20, 30, 60, 120, 300];

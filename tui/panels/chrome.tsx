@@ -1,0 +1,55 @@
+// The header (what runs, its state), the status line with the keys, and the help overlay.
+import { Box, Text } from 'ink';
+import type { RunState } from '../store.js';
+import { BINDINGS } from '../keys.js';
+import { pad } from '../format.js';
+import { useTheme } from '../hooks.js';
+
+export function statusWord(run: RunState | undefined, paused: boolean): string {
+  if (paused) return 'paused';
+  if (!run) return 'ready';
+  return run.status;
+}
+
+export function Header({ title, run, paused, width }: { title: string; run?: RunState; paused: boolean; width: number }) {
+  const t = useTheme();
+  const word = statusWord(run, paused);
+  const colour = word === 'running' ? t.good : word === 'error' ? t.bad : word === 'paused' ? t.warn : t.accent;
+  return (
+    <Box width={width}>
+      <Text wrap="truncate">
+        <Text bold>uringscope</Text> {title} <Text color={colour} bold>[{word}]</Text>
+        {run ? ` ${(run.elapsedNs / 1e9).toFixed(1)}s` : ''}
+        {run?.endNote ? ` — ${run.endNote}` : ''}
+      </Text>
+    </Box>
+  );
+}
+
+export function StatusLine({ width, screen }: { width: number; screen: 'setup' | 'live' | 'compare' | 'top' }) {
+  const keys =
+    screen === 'setup'
+      ? 'Enter start ↑↓ workload ←→ strategy +/- conc [] dur c compare ? help q quit'
+      : screen === 'top'
+        ? 'p pause d dashboard ? help q quit'
+        : 'x stop p pause Enter restart Esc setup c compare d dash ? help q quit';
+  return (
+    <Text inverse wrap="truncate">
+      {pad(` ${keys}`, width)}
+    </Text>
+  );
+}
+
+export function HelpOverlay({ width }: { width: number }) {
+  const t = useTheme();
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor={t.accent} width={Math.min(width, 78)} paddingX={1}>
+      <Text bold color={t.accent}>Keys (? or Esc closes)</Text>
+      {BINDINGS.map((b) => (
+        <Text key={b.keys} wrap="truncate">
+          <Text bold>{pad(b.keys, 11)}</Text>{b.what}
+        </Text>
+      ))}
+    </Box>
+  );
+}

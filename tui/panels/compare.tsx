@@ -1,0 +1,59 @@
+// Compare: two runs of one workload under two strategies, the same numbers as
+// the panels side by side, with the ratio B/A.
+import { Text } from 'ink';
+import type { RunState } from '../store.js';
+import { fmtCount, fmtNs, pad, padStart, ratio } from '../format.js';
+import { Section } from './section.js';
+import { useTheme } from '../hooks.js';
+
+interface Row {
+  label: string;
+  a: number | undefined;
+  b: number | undefined;
+  fmt: (v: number) => string;
+}
+
+function rowsOf(a: RunState, b: RunState | undefined): Row[] {
+  const count = (v: number) => fmtCount(Math.round(v));
+  const per = (r: RunState | undefined, n: (r: RunState) => number) =>
+    r && r.engine?.steps ? n(r) / r.engine.steps : undefined;
+  const op = Object.keys(a.latency)[0];
+  const lat = (r: RunState | undefined, q: 'p50' | 'p99') => (r && op ? r.latency[op]?.[q] : undefined);
+  const rows: Row[] = [
+    { label: 'ops/s', a: a.opsPerS, b: b?.opsPerS, fmt: count },
+    { label: 'completions', a: a.totals.completed, b: b?.totals.completed, fmt: count },
+    { label: 'cancelled', a: a.totals.cancelled, b: b?.totals.cancelled, fmt: count },
+    { label: 'errors', a: a.totals.errors, b: b?.totals.errors, fmt: count },
+    { label: 'io_uring_enter', a: a.totals.enterCalls, b: b?.totals.enterCalls, fmt: count },
+    { label: 'enter/step', a: per(a, (r) => r.totals.enterCalls), b: per(b, (r) => r.totals.enterCalls), fmt: (v) => v.toFixed(3) },
+    { label: 'app vol sw', a: a.totals.switches.app.voluntary, b: b?.totals.switches.app.voluntary, fmt: count },
+    { label: 'iowq vol sw', a: a.totals.switches.iowq.voluntary, b: b?.totals.switches.iowq.voluntary, fmt: count },
+  ];
+  if (op) {
+    rows.push({ label: `${op} p50`, a: lat(a, 'p50'), b: lat(b, 'p50'), fmt: fmtNs });
+    rows.push({ label: `${op} p99`, a: lat(a, 'p99'), b: lat(b, 'p99'), fmt: fmtNs });
+  }
+  rows.push({ label: 'drops', a: a.totals.drops, b: b?.totals.drops, fmt: count });
+  return rows;
+}
+
+export function ComparePanel({ a, b, width }: { a: RunState; b?: RunState; width: number }) {
+  const t = useTheme();
+  const col = 16;
+  const name = (r?: RunState) => (r ? `${r.strategy ?? r.label} ${r.status === 'ended' ? '' : `(${r.status})`}`.trim() : 'waiting');
+  return (
+    <Section title={`Compare ${a.workload ?? ''}`} right={`ratio = ${b?.strategy ?? 'B'}/${a.strategy ?? 'A'}`} width={width}>
+      <Text dimColor={t.dim} wrap="truncate">
+        {pad('', 16)}{padStart(name(a), col)}{padStart(name(b), col)}{padStart('ratio', 9)}
+      </Text>
+      {rowsOf(a, b).map((r) => (
+        <Text key={r.label} wrap="truncate">
+          {pad(r.label, 16)}
+          {padStart(r.a === undefined ? '-' : r.fmt(r.a), col)}
+          {padStart(r.b === undefined ? '-' : r.fmt(r.b), col)}
+          {padStart(r.a !== undefined && r.b !== undefined ? ratio(r.b, r.a) : '-', 9)}
+        </Text>
+      ))}
+    </Section>
+  );
+}

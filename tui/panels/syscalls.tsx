@@ -1,0 +1,20 @@
+// Syscalls: io_uring_enter calls, per chain step (engine runs: what each
+// strategy pays per step) or per completed request (any process).
+import { Text } from 'ink';
+import type { RunState } from '../store.js';
+import { fmtCount, ratio } from '../format.js';
+import { Section } from './section.js';
+
+export function SyscallsPanel({ run, width }: { run: RunState; width: number }) {
+  const x = run.totals;
+  const steps = run.engine?.steps;
+  const per = steps !== undefined ? `per step ${ratio(x.enterCalls, steps)}` : `per request ${ratio(x.enterCalls, x.completed)}`;
+  const last = run.last;
+  const rate = last && last.durationNs > 0 ? fmtCount(Math.round(last.enter.calls / (last.durationNs / 1e9))) : '-';
+  return (
+    <Section title="Syscalls" width={width}>
+      <Text wrap="truncate">io_uring_enter {fmtCount(x.enterCalls)}  ({rate}/s)</Text>
+      <Text wrap="truncate">{per}  reqs/enter {ratio(x.toSubmit, x.enterCalls)}</Text>
+    </Section>
+  );
+}
