@@ -130,7 +130,7 @@ test('without a terminal: one line pointing at trace / run --json, exit 2', asyn
   }
 });
 
-test('short-read: cancellations under link, none under user; q exits 0 and detaches', async () => {
+test('short-read: cancellations under link, none under user or bpf; q exits 0 and detaches', async () => {
   const t = tmux(['--duration', '2']);
   await t.until((s) => s.includes('> short-read'), 'the setup screen');
   // Pick short-read with the keys: move away from it and back.
@@ -158,7 +158,16 @@ test('short-read: cancellations under link, none under user; q exits 0 and detac
   expect(count(user, COMPLETIONS)).toBeGreaterThan(0);
   expect(count(user, CANCELLED)).toBe(0);
 
-  // Both runs ended: the tracer of each detached when it ended, the screen stayed.
+  t.keys('Escape');
+  await t.until((s) => s.includes('[ready]'), 'back to setup');
+  t.keys('3');
+  t.keys('Enter');
+  const bpf = await t.until((s) => /short-read · bpf \[ended\]/.test(s), 'the bpf run to end');
+  t.save('tui-short-read-bpf.txt', bpf);
+  expect(count(bpf, COMPLETIONS)).toBeGreaterThan(0);
+  expect(count(bpf, CANCELLED)).toBe(0);
+
+  // Every run ended: the tracer of each detached when it ended, the screen stayed.
   expect(heldPrograms(t.pid())).toEqual([]);
   t.keys('q');
   expect(await t.exitStatus()).toBe(0);
