@@ -2,7 +2,6 @@
 // Entry point: every error a user can act on is one line and an exit code;
 // anything else is a bug and says so, still without a stack trace unless
 // URINGSCOPE_DEBUG is set.
-import { main } from '../cli/main.js';
 import { UserError } from '../tracers/errors.js';
 
 function report(e: unknown): never {
@@ -18,4 +17,12 @@ function report(e: unknown): never {
 
 process.on('uncaughtException', report);
 process.on('unhandledRejection', report);
+
+// ink decides once, when it is loaded, that a CI variable means "no live
+// frames". On a real terminal the TUI must be live whatever CI says, so ink
+// is loaded without it; the variable is put back for everything we start.
+const ci = process.env.CI;
+if (process.stdout.isTTY && process.stdin.isTTY) delete process.env.CI;
+const { main } = await import('../cli/main.js');
+if (ci !== undefined) process.env.CI = ci;
 main().catch(report);
