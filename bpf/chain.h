@@ -31,6 +31,8 @@ enum us_op {
 	US_OP_TIMEOUT,
 	US_OP_POLL,
 	US_OP_FSYNC,
+	US_OP_OPENAT,  /* opens the target's path; the fd is the step's result */
+	US_OP_CLOSE,   /* closes the fd an earlier openat returned */
 	US_OP_COUNT
 };
 
@@ -60,6 +62,7 @@ struct us_step {
 	u32 header_at;/* US_LEN_HEADER: byte of the u32 in step `ref`'s data */
 	u32 n_expect;
 	s32 expect[US_MAX_EXPECT]; /* errnos (positive) that count as success */
+	s32 fd_from;  /* >= 0: use the fd that openat step `fd_from` returned, not the target's */
 	u64 off;      /* US_OFF_FIXED: offset; US_OFF_PER_CHAIN: base */
 	u64 stride;   /* US_OFF_PER_CHAIN */
 	u64 timeout_ns;
@@ -91,6 +94,7 @@ struct us_req {
 	u64 off;
 	u64 timeout_ns;
 	u32 flags;
+	s32 raw_fd;   /* >= 0: an fd opened by the chain itself (openat); else fd-table index `fd` */
 };
 
 static __always_inline u32 us_le32(const u8 *p)
@@ -164,6 +168,7 @@ static __always_inline int us_plan(const struct us_step *steps, u32 nsteps, cons
 	r->off = off;
 	r->timeout_ns = s->timeout_ns;
 	r->flags = s->flags;
+	r->raw_fd = s->fd_from >= 0 ? (s32)c->moved[s->fd_from & (US_MAX_STEPS - 1)] : -1;
 	return 0;
 }
 

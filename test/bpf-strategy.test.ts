@@ -34,7 +34,7 @@ async function run(w: string, strategy: string, extra: string[] = []): Promise<{
   return { s, e: s.engine as unknown as Engine, code: r.code, stderr: r.stderr };
 }
 
-const builtins = ['nop-chain', 'short-read', 'header-body', 'copy', 'echo', 'echo-tcp', 'retry'];
+const builtins = ['nop-chain', 'short-read', 'header-body', 'copy', 'echo', 'echo-tcp', 'retry', 'open-read-close'];
 
 describe('bpf strategy', () => {
   test.each(builtins)('%s: identical results to user; the steps are issued from BPF', async (w) => {

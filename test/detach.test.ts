@@ -2,7 +2,7 @@
 // (SIGINT), SIGTERM, and even SIGKILL (nothing is pinned, so the kernel
 // drops everything with the process's file descriptors).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { collect, expectNoTracer, finalSummary, lastTracerProgramId, LOAD, runCli, startCli, waitForTracer } from './support.js';
+import { collect, expectNoTracer, finalSummary, lastTracerProgramId, LOAD, runCli, startCli, waitFor, waitForTracer } from './support.js';
 
 let loop: ChildProcess;
 
@@ -24,9 +24,13 @@ describe('detach', () => {
 
   test.each(['SIGINT', 'SIGTERM'] as const)('on %s: final summary, exit 0, nothing left', async (sig) => {
     const before = lastTracerProgramId();
-    const t = startCli(['trace', '--json', '--pid', String(loop.pid)]);
+    const t = startCli(['trace', '--json', '--interval', '100', '--pid', String(loop.pid)]);
     const done = collect(t);
     await waitForTracer(before);
+    // The target is added once the programs are in: wait until requests show.
+    let out = '';
+    t.stdout!.on('data', (d) => (out += d));
+    await waitFor(() => /"type":"interval".*"NOP"/.test(out), 'requests in an interval');
     t.kill(sig);
     const r = await done;
     expect(r.code).toBe(0);

@@ -43,7 +43,7 @@ const builtins = readdirSync(builtinDir())
 
 describe('built-in workloads under link and user', () => {
   test('there are the six cases of the seed', () => {
-    for (const w of ['nop-chain', 'short-read', 'header-body', 'copy', 'echo', 'retry']) expect(builtins).toContain(w);
+    for (const w of ['nop-chain', 'short-read', 'header-body', 'copy', 'echo', 'retry', 'open-read-close']) expect(builtins).toContain(w);
   });
 
   test.each(builtins)('%s: same results under link and user; engine and tracer agree', async (w) => {

@@ -7,7 +7,7 @@ import { runWorkloadsCommand, type WorkloadsArgs } from '../cli/workloads.js';
 import { UserError } from '../tracers/errors.js';
 import { builtinDir, listWorkloads, resolveWorkload } from '../workloads/catalog.js';
 
-const BUILTINS = ['copy', 'echo', 'echo-tcp', 'header-body', 'nop-chain', 'retry', 'short-read'];
+const BUILTINS = ['copy', 'echo', 'echo-tcp', 'header-body', 'nop-chain', 'open-read-close', 'retry', 'short-read'];
 
 function workload(name: string, op = 'nop'): string {
   return JSON.stringify({ name, description: `local ${name}`, steps: [{ op }] });
@@ -107,7 +107,7 @@ describe('uringscope workloads', () => {
     });
     expect(await run({ json: false, validate: 'workloads/mine.json' }, dir)).toEqual({ code: 0, out: 'ok: mine (1 step)\n' });
     await expect(run({ json: false, validate: 'workloads/broken.json' }, dir)).rejects.toThrow(
-      new UserError('workloads/broken.json: /steps/0/op: must be one of nop, read, write, readv, writev, send, recv, timeout, poll, fsync (got "reed")', 2),
+      new UserError('workloads/broken.json: /steps/0/op: must be one of nop, read, write, readv, writev, send, recv, timeout, poll, fsync, openat, close (got "reed")', 2),
     );
   });
 });

@@ -36,7 +36,7 @@ describe('built-in workloads', () => {
 
   test('all seven are there, each valid with a one-line description', () => {
     expect(builtins.map((w) => w.name).sort()).toEqual(
-      ['copy', 'echo', 'echo-tcp', 'header-body', 'nop-chain', 'retry', 'short-read'],
+      ['copy', 'echo', 'echo-tcp', 'header-body', 'nop-chain', 'open-read-close', 'retry', 'short-read'],
     );
     for (const w of builtins) {
       expect(w.source).toBe('builtin');
@@ -94,8 +94,17 @@ describe('bad workload files: one line naming the file, the place and what was e
 
   test('an unknown op lists the ops', () => {
     expect(errorOf(doc([read(), { op: 'reed' }]))).toBe(
-      `${FILE}: /steps/1/op: must be one of nop, read, write, readv, writev, send, recv, timeout, poll, fsync (got "reed")`,
+      `${FILE}: /steps/1/op: must be one of nop, read, write, readv, writev, send, recv, timeout, poll, fsync, openat, close (got "reed")`,
     );
+  });
+
+  test('fdFrom: close needs it, it names an earlier openat, and not with a target', () => {
+    const open = { op: 'openat', target: 'in' };
+    expect(errorOf(doc([open, { op: 'close' }]))).toBe(`${FILE}: /steps/1: op "close" needs "fdFrom": the openat step whose fd it closes`);
+    expect(errorOf(doc([read(), { op: 'close', fdFrom: 0 }]))).toBe(`${FILE}: /steps/1/fdFrom: step 0 is a read, not an openat`);
+    expect(errorOf(doc([open, { op: 'read', len: 4, fdFrom: 1 }]))).toBe(`${FILE}: /steps/1/fdFrom: must refer to an earlier step, below 1 (got 1)`);
+    expect(errorOf(doc([open, { op: 'read', target: 'in', len: 4, fdFrom: 0 }]))).toBe(`${FILE}: /steps/1: give "target" or "fdFrom", not both`);
+    expect(parseWorkload(doc([open, { op: 'read', len: 4, fdFrom: 0 }, { op: 'close', fdFrom: 0 }]), FILE).steps).toHaveLength(3);
   });
 
   test('a negative size', () => {

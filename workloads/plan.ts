@@ -10,6 +10,7 @@ export type Strategy = 'link' | 'user' | 'bpf';
 // enum us_op, us_len_mode, us_off_mode, ... in bpf/chain.h
 const OP: Record<StepOp, number> = {
   nop: 0, read: 1, write: 2, readv: 3, writev: 4, send: 5, recv: 6, timeout: 7, poll: 8, fsync: 9,
+  openat: 10, close: 11,
 };
 const LEN = { fixed: 0, previous: 1, header: 2 };
 const OFF = { fixed: 0, perChain: 1, continue: 2, sameAs: 3 };
@@ -95,6 +96,7 @@ function stepLine(s: StepSpec, fds: Map<string, number>): string {
     retries: s.retries ?? 3,
     flags: (s.hardlink ? FLAG.hardlink : 0) | (s.async ? FLAG.async : 0) | (s.dontwait ? FLAG.dontwait : 0),
     timeout_ns: s.timeoutNs ?? 0,
+    fd_from: s.fdFrom ?? -1,
   };
   if (s.expect?.length) f.expect = s.expect.map(errnoOf).join(',');
   return 'step ' + Object.entries(f).map(([k, v]) => `${k}=${v}`).join(' ');

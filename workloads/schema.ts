@@ -21,7 +21,7 @@ function members<T extends string>(set: Record<T, true>): T[] {
 
 export const STEP_OPS = members<StepOp>({
   nop: true, read: true, write: true, readv: true, writev: true, send: true, recv: true,
-  timeout: true, poll: true, fsync: true,
+  timeout: true, poll: true, fsync: true, openat: true, close: true,
 });
 const FILE_CONTENTS = members<FileContent>({ zero: true, random: true, records: true });
 const SOCKET_KINDS = members<SocketTarget['kind']>({ socketpair: true, tcp: true, pipe: true });
@@ -98,6 +98,7 @@ const step = object<StepSpec>(
   {
     op: { enum: STEP_OPS },
     target: text,
+    fdFrom: count(0, 15),
     len: length,
     offset,
     bufOffset: count(),

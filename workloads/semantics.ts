@@ -55,7 +55,7 @@ function opMismatch(op: StepOp, name: string, kind: TargetSpec['kind'], end: str
   if ((op === 'send' || op === 'recv') && kind !== 'socketpair' && kind !== 'tcp') {
     return `op "${op}" needs a socketpair or tcp endpoint ("${name}" is a ${kind})`;
   }
-  if (op === 'fsync' && kind !== 'file' && kind !== 'path') return `op "fsync" needs a file ("${name}" is a ${kind})`;
+  if ((op === 'fsync' || op === 'openat') && kind !== 'file' && kind !== 'path') return `op "${op}" needs a file ("${name}" is a ${kind})`;
   if (WRITES.has(op) && kind === 'path') return `op "${op}" cannot write to "${name}": path targets are opened read-only`;
   if (kind === 'pipe' && READS.has(op) && end === 'a') return `"${name}.a" is the write end of the pipe: read from "${name}.b"`;
   if (kind === 'pipe' && WRITES.has(op) && end === 'b') return `"${name}.b" is the read end of the pipe: write to "${name}.a"`;
@@ -92,16 +92,30 @@ function* referenceProblems(steps: StepSpec[], i: number): Generator<Problem> {
   if (s.len === 'previous' && i === 0) yield { path: `${at}/len`, message: '"previous" needs an earlier step' };
   if (typeof s.len === 'object') yield* earlier(s.len.header.step, `${at}/len/header/step`);
   if (typeof s.offset === 'object' && 'sameAs' in s.offset) yield* earlier(s.offset.sameAs, `${at}/offset/sameAs`);
-  if (s.offset === 'continue' && !steps.slice(0, i).some((p) => p.target === s.target)) {
+  if (s.offset === 'continue' && !steps.slice(0, i).some((p) => p.target === s.target && p.fdFrom === s.fdFrom)) {
     yield { path: `${at}/offset`, message: `"continue" needs an earlier step on target ${show(s.target)}` };
   }
+}
+
+/** fdFrom names an earlier openat; a step takes its fd from a target or from there, not both. */
+function* fdFromProblems(steps: StepSpec[], i: number): Generator<Problem> {
+  const s = steps[i];
+  const at = `/steps/${i}`;
+  if (s.op === 'close' && s.fdFrom === undefined) yield { path: at, message: 'op "close" needs "fdFrom": the openat step whose fd it closes' };
+  if (s.fdFrom === undefined) return;
+  if (s.target !== undefined) yield { path: at, message: 'give "target" or "fdFrom", not both' };
+  if (s.op === 'openat') yield { path: `${at}/fdFrom`, message: 'openat opens a target: it takes no "fdFrom"' };
+  const k = s.fdFrom;
+  if (k >= i) yield { path: `${at}/fdFrom`, message: `must refer to an earlier step, below ${i} (got ${k})` };
+  else if (steps[k].op !== 'openat') yield { path: `${at}/fdFrom`, message: `step ${k} is a ${steps[k].op}, not an openat` };
 }
 
 function* stepProblems(spec: WorkloadSpec, i: number): Generator<Problem> {
   const s = spec.steps[i];
   const at = `/steps/${i}`;
+  yield* fdFromProblems(spec.steps, i);
   if (s.target !== undefined) yield* targetRefProblems(spec.targets ?? {}, s, s.target, at);
-  else if (!NEEDS_NO_TARGET.has(s.op)) yield { path: at, message: `op "${s.op}" needs a "target"` };
+  else if (!NEEDS_NO_TARGET.has(s.op) && s.fdFrom === undefined) yield { path: at, message: `op "${s.op}" needs a "target"` };
   if (MOVES_DATA.has(s.op) && s.len === undefined) yield { path: at, message: `op "${s.op}" needs a "len"` };
   if (s.op === 'timeout' && s.timeoutNs === undefined) yield { path: at, message: 'op "timeout" needs a "timeoutNs"' };
   yield* referenceProblems(spec.steps, i);

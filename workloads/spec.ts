@@ -48,7 +48,7 @@ export type TargetSpec = FileTarget | PathTarget | SocketTarget;
 
 export type StepOp =
   | 'nop' | 'read' | 'write' | 'readv' | 'writev' | 'send' | 'recv'
-  | 'timeout' | 'poll' | 'fsync';
+  | 'timeout' | 'poll' | 'fsync' | 'openat' | 'close';
 
 /**
  * Length of the transfer:
@@ -70,8 +70,11 @@ export type OffsetRule = number | 'continue' | { perChain: number; base?: number
 
 export interface StepSpec {
   op: StepOp;
-  /** Target name; `NAME.a`/`NAME.b` for socketpair, tcp and pipe (pipe: a = write end, b = read end). */
+  /** Target name; `NAME.a`/`NAME.b` for socketpair, tcp and pipe (pipe: a = write end, b = read end).
+   *  openat opens a file or path target's path (files read-write, paths read-only). */
   target?: string;
+  /** Use the fd that step N (an openat) returned instead of a target; close needs it. */
+  fdFrom?: number;
   len?: LengthRule;
   offset?: OffsetRule;
   /** Where in the chain's buffer the data goes / comes from. Default 0. */

@@ -36,6 +36,8 @@ const volatile u32 data_bytes = 4096;  /* chain data region per slot */
 const volatile u32 slot_bytes = 8192;  /* data + scratch (iovecs, timespecs) per slot */
 const volatile struct us_ring_layout lay = {};
 const volatile s32 fds[US_MAX_FDS] = {};
+const volatile u32 path_off[US_MAX_FDS] = {};   /* openat: where each target's path sits at paths_uaddr */
+const volatile u32 open_flags[US_MAX_FDS] = {};
 
 /*
  * The step template. Not const: bpf/chain.h takes plain pointers, and clang
@@ -47,6 +49,7 @@ struct us_step steps[US_MAX_STEPS] = {};
 /* Shared with userspace through the skeleton's .bss mapping. */
 u64 ring_ctx = 0;      /* our ring, learned at io_uring_create */
 u64 bufs_uaddr = 0;    /* where userspace mapped the bufs map */
+u64 paths_uaddr = 0;   /* NUL-terminated target paths in the engine's memory (openat) */
 u64 total_chains = 0;  /* 0: until stop */
 u64 step_budget = 0;   /* 0: unlimited */
 u64 next_chain = 0;
@@ -155,6 +158,8 @@ static __always_inline u8 kernel_op(u8 op)
 	case US_OP_TIMEOUT: return IORING_OP_TIMEOUT;
 	case US_OP_POLL: return IORING_OP_POLL_ADD;
 	case US_OP_FSYNC: return IORING_OP_FSYNC;
+	case US_OP_OPENAT: return IORING_OP_OPENAT;
+	case US_OP_CLOSE: return IORING_OP_CLOSE;
 	}
 	return IORING_OP_NOP;
 }
@@ -188,7 +193,7 @@ static __always_inline bool post_locked(u8 *mem, u8 *sbuf, u32 slot, struct us_r
 	if (r->flags & US_STEP_ASYNC)
 		sqe->flags = IOSQE_ASYNC_BIT;
 	if (op != US_OP_NOP && op != US_OP_TIMEOUT)
-		sqe->fd = fds[r->fd & (US_MAX_FDS - 1)];
+		sqe->fd = r->raw_fd >= 0 ? r->raw_fd : fds[r->fd & (US_MAX_FDS - 1)];
 	switch (op) {
 	case US_OP_READ:
 	case US_OP_WRITE:
@@ -225,6 +230,11 @@ static __always_inline bool post_locked(u8 *mem, u8 *sbuf, u32 slot, struct us_r
 		break;
 	case US_OP_POLL:
 		sqe->poll32_events = 1; /* POLLIN */
+		break;
+	case US_OP_OPENAT:
+		sqe->fd = -100; /* AT_FDCWD */
+		sqe->addr = paths_uaddr + path_off[r->fd & (US_MAX_FDS - 1)];
+		sqe->open_flags = open_flags[r->fd & (US_MAX_FDS - 1)];
 		break;
 	}
 	asm volatile("" ::: "memory"); /* the SQE is written before the tail moves (x86 keeps stores in order) */

@@ -15,8 +15,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "bpf_strategy.h"
+#include "targets.h"
 
 extern "C" {
 #include "policy.h"
@@ -113,6 +115,7 @@ class BpfRun {
   ring_buffer *rb_ = nullptr;
   bool wakeAsked_ = false;
   uint32_t kicks_ = 0;
+  std::vector<char> pathBuf_;  // target paths for openat, alive for the whole run
   uint64_t userNops_ = 0;     // kick and unpark NOPs posted from here
   uint64_t userCancels_ = 0;  // cancel-all requests posted from here
 };
@@ -147,6 +150,16 @@ std::string BpfRun::setup() {
   for (size_t i = 0; i < plan_.steps.size(); i++)
     memcpy(&skel_->bss->steps[i], &plan_.steps[i], sizeof(us_step));
   for (size_t i = 0; i < fds_.size() && i < US_MAX_FDS; i++) ro->fds[i] = fds_[i];
+  // openat reads its path from our memory (the SQPOLL thread shares it).
+  std::vector<std::string> paths;
+  std::vector<int> flags;
+  targetPaths(plan_, &paths, &flags);
+  for (size_t i = 0; i < paths.size() && i < US_MAX_FDS; i++) {
+    ro->path_off[i] = uint32_t(pathBuf_.size());
+    ro->open_flags[i] = uint32_t(flags[i]);
+    pathBuf_.insert(pathBuf_.end(), paths[i].begin(), paths[i].end());
+    pathBuf_.push_back('\0');
+  }
   bpf_map__set_value_size(skel_->maps.ring_mem, lay_.mem_bytes);
   bpf_map__set_max_entries(skel_->maps.bufs, conc);
   bpf_map__set_value_size(skel_->maps.bufs, slotBytes);
@@ -167,6 +180,7 @@ std::string BpfRun::setup() {
     return err("cannot map the policy's ring and buffer memory", errno);
   }
   skel_->bss->bufs_uaddr = reinterpret_cast<uint64_t>(bufs_);
+  skel_->bss->paths_uaddr = reinterpret_cast<uint64_t>(pathBuf_.data());
   skel_->bss->total_chains = plan_.durationNs ? 0 : plan_.chains;
   skel_->bss->step_budget = plan_.stepBudget;
 

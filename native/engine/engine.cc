@@ -1,4 +1,5 @@
 #include "engine.h"
+#include "targets.h"
 
 #include <liburing.h>
 #include <poll.h>
@@ -6,6 +7,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
+
+#include <fcntl.h>
 
 #include <cerrno>
 #include <cstring>
@@ -44,7 +47,9 @@ struct Slot {
 class Engine {
  public:
   Engine(const EnginePlan &p, const std::vector<int> &fds, EngineStats *st)
-      : plan_(p), fds_(fds), st_(st), nsteps_(uint32_t(p.steps.size())) {}
+      : plan_(p), fds_(fds), st_(st), nsteps_(uint32_t(p.steps.size())) {
+    targetPaths(p, &paths_, &openFlags_);
+  }
 
   std::string setup();
   void run(std::atomic<bool> &stop, ProgressSink *sink);
@@ -66,6 +71,8 @@ class Engine {
   const std::vector<int> &fds_;
   EngineStats *st_;
   uint32_t nsteps_;
+  std::vector<std::string> paths_;  // per fd-table entry: what openat opens
+  std::vector<int> openFlags_;
   io_uring ring_{};
   bool ringUp_ = false;
   bool fixedFiles_ = false;
@@ -167,8 +174,10 @@ void Engine::issue(Slot &s) {
   us_req planned[US_MAX_STEPS];
   uint32_t n = 0;
   for (uint32_t i = s.c.step; i < nsteps_ && n < US_MAX_STEPS; i++) {
-    // A length taken from data the link has not read yet cannot be planned.
+    // A length taken from data the link has not read yet, or an fd an openat
+    // in this link has not returned yet, cannot be planned.
     if (n > 0 && plan_.steps[i].len_mode == US_LEN_HEADER) break;
+    if (n > 0 && plan_.steps[i].fd_from >= int32_t(s.c.step)) break;
     int err = us_plan(plan_.steps.data(), nsteps_, &sim, i, s.buf, bufLen, &planned[n]);
     if (err) {
       if (n == 0) {
@@ -207,8 +216,9 @@ void Engine::issue(Slot &s) {
 }
 
 void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q) {
-  int fd = r.fd < fds_.size() ? fds_[r.fd] : -1;
-  int fdArg = fixedFiles_ ? int(r.fd) : fd;
+  int fd = r.raw_fd >= 0 ? r.raw_fd : r.fd < fds_.size() ? fds_[r.fd] : -1;
+  bool fixed = fixedFiles_ && r.raw_fd < 0;
+  int fdArg = fixed ? int(r.fd) : fd;
   uint8_t *p = s.buf + r.buf_off;
   // Under `link`, a short send/recv must break the link as a short read
   // does, so the rest is re-planned from what really moved.
@@ -252,8 +262,15 @@ void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q) {
     case US_OP_FSYNC:
       io_uring_prep_fsync(q, fdArg, 0);
       break;
+    case US_OP_OPENAT:
+      io_uring_prep_openat(q, AT_FDCWD, paths_[r.fd].c_str(), openFlags_[r.fd], 0);
+      break;
+    case US_OP_CLOSE:
+      io_uring_prep_close(q, fd);
+      break;
   }
-  if (fixedFiles_ && r.op != US_OP_NOP && r.op != US_OP_TIMEOUT) q->flags |= IOSQE_FIXED_FILE;
+  if (fixed && r.op != US_OP_NOP && r.op != US_OP_TIMEOUT && r.op != US_OP_OPENAT && r.op != US_OP_CLOSE)
+    q->flags |= IOSQE_FIXED_FILE;
   if (r.flags & US_STEP_ASYNC) q->flags |= IOSQE_ASYNC;
   io_uring_sqe_set_data64(q, (uint64_t(slot) << 8) | r.step);
 }
@@ -430,6 +447,8 @@ const char *kernelOpName(int op, bool fixedBuffers) {
     case US_OP_TIMEOUT: return "TIMEOUT";
     case US_OP_POLL: return "POLL_ADD";
     case US_OP_FSYNC: return "FSYNC";
+    case US_OP_OPENAT: return "OPENAT";
+    case US_OP_CLOSE: return "CLOSE";
     case US_OP_COUNT: return "ASYNC_CANCEL";
   }
   return "UNKNOWN";

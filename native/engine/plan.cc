@@ -102,6 +102,7 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
       s.off = num(f, "off");
       s.stride = num(f, "stride");
       s.timeout_ns = num(f, "timeout_ns");
+      s.fd_from = f.count("fd_from") ? int32_t(strtol(f["fd_from"].c_str(), nullptr, 0)) : -1;
       std::string ex = str(f, "expect");
       std::istringstream es(ex);
       std::string e;

@@ -177,3 +177,17 @@ bool fileChecksum(const std::string &path, uint64_t *sum, uint64_t *size) {
   *size = n;
   return r == 0;
 }
+
+void targetPaths(const EnginePlan &plan, std::vector<std::string> *paths, std::vector<int> *flags) {
+  for (const TargetPlan &t : plan.targets) {
+    if (t.kind == "file" || t.kind == "path") {
+      paths->push_back(t.path);
+      flags->push_back((t.kind == "file" ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    } else {
+      for (int end = 0; end < 2; end++) {
+        paths->push_back("");
+        flags->push_back(0);
+      }
+    }
+  }
+}

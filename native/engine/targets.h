@@ -20,6 +20,10 @@ struct OpenTargets {
 // target; on error nothing is left behind.
 std::string openTargets(const EnginePlan &plan, OpenTargets *out);
 
+// Per fd-table entry: the path an openat step opens and its flags (files
+// read-write, paths read-only; sockets have none).
+void targetPaths(const EnginePlan &plan, std::vector<std::string> *paths, std::vector<int> *flags);
+
 // FNV-1a 64 of a whole file (for checking what a run wrote).
 bool fileChecksum(const std::string &path, uint64_t *sum, uint64_t *size);
 
