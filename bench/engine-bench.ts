@@ -18,7 +18,7 @@ const engine = join(root, 'build', 'uringscope-engine');
 const raw = join(root, 'build', 'bench', 'raw_chains');
 const dir = mkdtempSync(join(tmpdir(), 'uringscope-bench-engine-'));
 
-const NOP_CHAINS = 50000;
+const NOP_CHAINS = 500000;
 const NOP_STEPS = 8;
 const NOP_CONC = 32;
 const COPY_BYTES = 64 << 20;

@@ -170,7 +170,12 @@ bool Engine::startChain(Slot &s) {
 // Issues the chain's next request (user) or the rest of it as a kernel link.
 void Engine::issue(Slot &s) {
   uint32_t bufLen = plan_.bufferBytes;
-  us_chain sim = s.c;
+  // Only a link needs a scratch copy of the chain to plan ahead in; `user`
+  // plans one step from the chain itself (the copy is ~400 bytes a step).
+  const bool link = plan_.strategy == Strategy::Link;
+  us_chain sim;
+  if (link) sim = s.c;
+  const us_chain *state = link ? &sim : &s.c;
   us_req planned[US_MAX_STEPS];
   uint32_t n = 0;
   for (uint32_t i = s.c.step; i < nsteps_ && n < US_MAX_STEPS; i++) {
@@ -178,7 +183,7 @@ void Engine::issue(Slot &s) {
     // in this link has not returned yet, cannot be planned.
     if (n > 0 && plan_.steps[i].len_mode == US_LEN_HEADER) break;
     if (n > 0 && plan_.steps[i].fd_from >= int32_t(s.c.step)) break;
-    int err = us_plan(plan_.steps.data(), nsteps_, &sim, i, s.buf, bufLen, &planned[n]);
+    int err = us_plan(plan_.steps.data(), nsteps_, state, i, s.buf, bufLen, &planned[n]);
     if (err) {
       if (n == 0) {
         s.c.status = US_CHAIN_FAILED;
@@ -189,7 +194,7 @@ void Engine::issue(Slot &s) {
       break;
     }
     n++;
-    if (plan_.strategy == Strategy::User) break;
+    if (!link) break;
     // Plan the rest as if this step moved everything it asked for.
     if (us_complete(plan_.steps.data(), nsteps_, &sim, &planned[n - 1], int32_t(planned[n - 1].len)) != US_NEXT ||
         sim.step != i + 1)
