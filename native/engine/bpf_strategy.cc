@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bpf_strategy.h"
+#include "run_clock.h"
 #include "targets.h"
 
 extern "C" {
@@ -38,12 +39,6 @@ const uint32_t kPage = 4096;
 const uint64_t kKick = 0xff, kUnpark = 0xfe, kCancel = 0xfd;  // user_data steps, as in chain.bpf.c
 
 uint32_t pageUp(uint64_t v) { return uint32_t((v + kPage - 1) & ~uint64_t(kPage - 1)); }
-
-uint64_t clockNs(clockid_t id) {
-  timespec ts;
-  clock_gettime(id, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 int ringSetup(uint32_t entries, io_uring_params *p) {
   return int(syscall(__NR_io_uring_setup, entries, p));
@@ -268,10 +263,8 @@ void BpfRun::wakeIfAsleep(bool force) {
 
 void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
   auto *bss = skel_->bss;
-  uint64_t t0 = clockNs(CLOCK_MONOTONIC);
-  uint64_t cpu0 = clockNs(CLOCK_THREAD_CPUTIME_ID), pcpu0 = clockNs(CLOCK_PROCESS_CPUTIME_ID);
-  rusage ru0;
-  getrusage(RUSAGE_THREAD, &ru0);
+  RunClock clock;
+  uint64_t t0 = clock.startNs();
   uint64_t kicks = plan_.durationNs ? plan_.concurrency : std::min<uint64_t>(plan_.concurrency, plan_.chains);
   postNop(kKick, uint32_t(kicks), 0);
   wakeIfAsleep(false);
@@ -318,13 +311,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
     }
   }
   if (bss->counters[US_PC_BUDGET_STOP]) st_->stopReason = "budget";
-  st_->wallNs = clockNs(CLOCK_MONOTONIC) - t0;
-  st_->cpuNs = clockNs(CLOCK_THREAD_CPUTIME_ID) - cpu0;
-  st_->processCpuNs = clockNs(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;
-  rusage ru1;
-  getrusage(RUSAGE_THREAD, &ru1);
-  st_->voluntary = uint64_t(ru1.ru_nvcsw - ru0.ru_nvcsw);
-  st_->involuntary = uint64_t(ru1.ru_nivcsw - ru0.ru_nivcsw);
+  clock.stop(st_);
   collect();
 }
 

@@ -1,4 +1,5 @@
 #include "engine.h"
+#include "run_clock.h"
 #include "targets.h"
 
 #include <liburing.h>
@@ -20,12 +21,6 @@ extern "C" {
 }
 
 namespace {
-
-uint64_t clockNs(clockid_t id) {
-  timespec ts;
-  clock_gettime(id, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 const uint32_t kCancelOp = US_OP_COUNT;  // index of ASYNC_CANCEL in the per-op counters
 const uint64_t kCancelTag = ~0ull;
@@ -349,10 +344,8 @@ void Engine::cancelAll() {
 }
 
 void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
-  t0_ = clockNs(CLOCK_MONOTONIC);
-  uint64_t cpu0 = clockNs(CLOCK_THREAD_CPUTIME_ID), pcpu0 = clockNs(CLOCK_PROCESS_CPUTIME_ID);
-  rusage ru0;
-  getrusage(RUSAGE_THREAD, &ru0);
+  RunClock clock;
+  t0_ = clock.startNs();
   uint64_t nextProgress = t0_ + uint64_t(plan_.progressMs) * 1000000ull;
   double ratePerNs = plan_.rate > 0 ? plan_.rate / 1e9 : 0;
 
@@ -429,13 +422,7 @@ void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
     onCqe(c);
     io_uring_cqe_seen(&ring_, c);
   }
-  st_->wallNs = clockNs(CLOCK_MONOTONIC) - t0_;
-  st_->cpuNs = clockNs(CLOCK_THREAD_CPUTIME_ID) - cpu0;
-  st_->processCpuNs = clockNs(CLOCK_PROCESS_CPUTIME_ID) - pcpu0;
-  rusage ru1;
-  getrusage(RUSAGE_THREAD, &ru1);
-  st_->voluntary = uint64_t(ru1.ru_nvcsw - ru0.ru_nvcsw);
-  st_->involuntary = uint64_t(ru1.ru_nivcsw - ru0.ru_nivcsw);
+  clock.stop(st_);
 }
 
 }  // namespace
