@@ -84,7 +84,20 @@ describe('setup screen', () => {
     unmount();
   });
 
-  test('q quits, ? opens help, c compares link with user, x stops', async () => {
+  test('with bpf available, c compares the selected strategy with bpf', async () => {
+    const all = { link: { ok: true }, user: { ok: true }, bpf: { ok: true } };
+    for (const [strategy, first] of [['link', 'link'], ['user', 'user'], ['bpf', 'user']] as const) {
+      const { stdin, controller, unmount } = mount(new Store(), {
+        strategies: all,
+        initial: { workload: 'short-read', strategy, concurrency: 16, durationS: 10 },
+      });
+      await keys(stdin, 'c');
+      expect(controller.calls[0]).toMatchObject({ what: 'compare', cfg: { strategy: first }, other: 'bpf' });
+      unmount();
+    }
+  });
+
+  test('q quits, ? opens help, c compares link with user when bpf cannot run, x stops', async () => {
     const { frame, stdin, controller, unmount } = mount(new Store());
     await keys(stdin, '?');
     expect(frame()).toContain('Keys (? or Esc closes)');

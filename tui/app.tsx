@@ -116,8 +116,12 @@ export function App(props: AppProps) {
       case 'start': return start(cfg);
       case 'stop': return props.controller.stop();
       case 'compare': {
-        const other: Strategy = cfg.strategy === 'user' ? 'link' : 'user';
-        const a0: Strategy = cfg.strategy === 'bpf' ? 'link' : cfg.strategy;
+        // The comparison that matters is against the in-kernel policy: the
+        // selected strategy against bpf (user against bpf when bpf is selected);
+        // where bpf cannot run, link against user.
+        const bpfOk = strategies.bpf.ok;
+        const a0: Strategy = cfg.strategy === 'bpf' ? 'user' : cfg.strategy;
+        const other: Strategy = bpfOk ? 'bpf' : a0 === 'user' ? 'link' : 'user';
         if (!strategies[a0].ok || !strategies[other].ok) return setFlash('compare needs two strategies that can run here');
         setFlash(undefined);
         props.controller.compare({ ...cfg, strategy: a0 }, other);

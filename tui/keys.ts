@@ -21,7 +21,7 @@ export const BINDINGS: Binding[] = [
   { keys: '←→ h/l', action: 'nextStrategy', what: 'pick a strategy (1 link, 2 user, 3 bpf)' },
   { keys: '+/-', action: 'moreConcurrency', what: 'concurrency ×2 / ÷2' },
   { keys: ']/[', action: 'longer', what: 'duration up / down (0 = the workload\'s chain count)' },
-  { keys: 'c', action: 'compare', what: 'compare: run link and user one after the other' },
+  { keys: 'c', action: 'compare', what: 'compare: the selected strategy, then bpf (user then bpf if bpf is selected)' },
   { keys: 'Tab', action: 'live', what: 'switch between setup and the live panels' },
   { keys: 'd', action: 'dashboard', what: 'full-screen dashboard (q or d to come back)' },
   { keys: '?', action: 'help', what: 'this help' },
