@@ -95,6 +95,25 @@ describe('bpf strategy', () => {
     }
   });
 
+  test('SQ full: more chains in flight than SQ entries, steps parked and retried, none lost', async () => {
+    const w = workloadFile('sq-full', {
+      description: '256 chains in flight on a 16-entry SQ',
+      steps: [{ op: 'nop' }, { op: 'nop', async: true }, { op: 'nop' }, { op: 'nop', async: true }],
+      chains: 20000,
+      concurrency: 256,
+      ring: { entries: 16 },
+    });
+    const { s, e, code } = await run(w, 'bpf');
+    expect(code).toBe(0);
+    expect(e.chains).toBe(20000);
+    expect(e.steps).toBe(80000);
+    const p = e.policy as unknown as { sqFullParks: number; unparked: number; stepsFromBpf: number };
+    expect(p.sqFullParks).toBeGreaterThan(0);
+    expect(p.unparked).toBe(p.sqFullParks);
+    expect(p.stepsFromBpf).toBe(80000);
+    expect(s.requests.NOP.completed).toBe(e.requests.NOP.completed);
+  });
+
   test('a runaway policy is stopped by the step budget, the ring torn down, the reason reported', async () => {
     const r = await run('nop-chain', 'bpf', ['--chains', '1000000', '--step-budget', '20000']);
     expect(r.code).toBe(1);

@@ -117,7 +117,7 @@ export function compilePlan(spec: WorkloadSpec, o: RunOverrides, scratchDir: str
   );
   const r = spec.ring ?? {};
   lines.push(
-    `ring entries=${r.entries ?? 256} sqpoll=${r.sqpoll ? 1 : 0} idle_ms=${r.sqThreadIdleMs ?? 100} ` +
+    `ring entries=${r.entries ?? 256} exact_entries=${r.entries !== undefined ? 1 : 0} sqpoll=${r.sqpoll ? 1 : 0} idle_ms=${r.sqThreadIdleMs ?? 100} ` +
       `defer_taskrun=${r.deferTaskrun ? 1 : 0} registered_buffers=${r.registeredBuffers ? 1 : 0} ` +
       `registered_files=${r.registeredFiles ? 1 : 0}`,
   );

@@ -60,7 +60,7 @@ u32 parked = 0;        /* slots waiting for room in the SQ */
 u64 counters[US_PC_COUNT] = {};
 u64 op_issued[US_OP_COUNT] = {};
 u64 op_completed[US_OP_COUNT] = {};
-u64 user_completed[2] = {}; /* completions of what userspace posted: [0] kick/unpark NOPs, [1] cancels */
+u64 user_completed[3] = {}; /* completions of what userspace posted: [0] kicks, [1] cancels, [2] unparks */
 u64 cancelled = 0;
 u64 lat_hist[US_HIST_BUCKETS] = {};
 u64 lat_max = 0;
@@ -457,7 +457,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 		bpf_loop(concurrency, unpark_one, &u, 0);
 	}
 	if (step == UD_UNPARK || step == UD_CANCEL) {
-		__sync_fetch_and_add(&user_completed[step == UD_CANCEL], 1);
+		__sync_fetch_and_add(&user_completed[step == UD_CANCEL ? 1 : 2], 1);
 		return 0;
 	}
 	s = bpf_map_lookup_elem(&slots, &slot);

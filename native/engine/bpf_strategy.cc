@@ -125,8 +125,10 @@ BpfRun::~BpfRun() {
 
 std::string BpfRun::setup() {
   uint32_t conc = plan_.concurrency;
+  // Room for every chain's step by default; a workload that sets ring.entries
+  // gets exactly that, and steps that find the SQ full are parked and retried.
   uint32_t entries = 8;
-  while (entries < plan_.ring.entries || entries < 2 * conc + 2) entries <<= 1;
+  while (entries < plan_.ring.entries || (!plan_.ring.exactEntries && entries < 2 * conc + 2)) entries <<= 1;
   if (entries > 32768) return "the bpf strategy supports at most 16383 chains in flight";
   std::string e = probeLayout(entries, 1000, &lay_);
   if (!e.empty()) return e;
@@ -275,7 +277,9 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
     ring_buffer__poll(rb_, 100);
     uint64_t now = clockNs(CLOCK_MONOTONIC);
     wakeIfAsleep(false);
-    bool kicked = __atomic_load_n(&bss->user_completed[0], __ATOMIC_ACQUIRE) >= kicks_;
+    // More slots than SQ entries: kick the rest as room frees up.
+    if (kicks_ < kicks && !stopping) postNop(kKick, uint32_t(kicks - kicks_), kicks_);
+    bool kicked = kicks_ == kicks && __atomic_load_n(&bss->user_completed[0], __ATOMIC_ACQUIRE) >= kicks_;
     if (kicked && __atomic_load_n(&bss->active, __ATOMIC_ACQUIRE) == 0) break;
     if (!stopping && stop.load()) {
       stopping = true;
@@ -333,7 +337,7 @@ void BpfRun::collect() {
   }
   // What userspace posted: kick/unpark NOPs are NOPs to the kernel.
   st_->submitted[US_OP_NOP] += userNops_;
-  st_->completed[US_OP_NOP] += bss->user_completed[0];
+  st_->completed[US_OP_NOP] += bss->user_completed[0] + bss->user_completed[2];
   st_->submitted[US_OP_COUNT] = userCancels_;
   st_->completed[US_OP_COUNT] = bss->user_completed[1];
   for (int b = 0; b < US_HIST_BUCKETS; b++) st_->latHist[b] = bss->lat_hist[b];

@@ -65,6 +65,7 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
       p->checksum = num(f, "checksum", 1) != 0;
     } else if (kind == "ring") {
       p->ring.entries = uint32_t(num(f, "entries", 256));
+      p->ring.exactEntries = num(f, "exact_entries") != 0;
       p->ring.sqpoll = num(f, "sqpoll");
       p->ring.sqThreadIdleMs = uint32_t(num(f, "idle_ms", 100));
       p->ring.deferTaskrun = num(f, "defer_taskrun");

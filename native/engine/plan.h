@@ -16,6 +16,7 @@ enum class Strategy { Link, User, Bpf };
 
 struct RingOptions {
   uint32_t entries = 256;
+  bool exactEntries = false;  // the workload set entries: do not grow the ring for concurrency
   bool sqpoll = false;
   uint32_t sqThreadIdleMs = 100;
   bool deferTaskrun = false;
