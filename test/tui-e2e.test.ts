@@ -166,6 +166,7 @@ test('short-read: cancellations under link, none under user or bpf; q exits 0 an
   t.save('tui-short-read-bpf.txt', bpf);
   expect(count(bpf, COMPLETIONS)).toBeGreaterThan(0);
   expect(count(bpf, CANCELLED)).toBe(0);
+  expect(bpf).toMatch(/bpf: [\d.]+[kM]? steps in-kernel/); // the policy's own counters, live
 
   // Every run ended: the tracer of each detached when it ended, the screen stayed.
   expect(heldPrograms(t.pid())).toEqual([]);

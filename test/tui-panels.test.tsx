@@ -143,6 +143,22 @@ describe('live panels on a fake snapshot stream', () => {
     unmount();
   });
 
+  test('a bpf run shows the policy counters read from its maps', async () => {
+    const store = new Store(() => 0);
+    const id = store.begin({ label: 'short-read · bpf', workload: 'short-read', strategy: 'bpf' });
+    store.started(id);
+    const { frame, stdin, unmount } = mount(store);
+    await keys(stdin, '\t');
+    store.progress(id, {
+      chains: 500, steps: 2000, bytes: 0, resubmits: 0, cancelled: 0, enterCalls: 1,
+      policy: { stepsIssued: 2000, sqFullParks: 7, wakeups: 1, invocations: 2016 },
+    });
+    store.interval(id, summary({ completed: 2000 }));
+    await tick();
+    expect(frame()).toContain('bpf: 2000 steps in-kernel  parks 7  wake 1');
+    unmount();
+  });
+
   test('totals add up over intervals; the end keeps the last rate and says why', async () => {
     const { store, id } = running();
     const { frame, stdin, unmount } = mount(store);

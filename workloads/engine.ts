@@ -45,7 +45,7 @@ export interface EngineResult {
   policy?: Record<string, number>;
 }
 
-export type EngineProgress = Pick<EngineResult, 'chains' | 'steps' | 'bytes' | 'resubmits' | 'cancelled' | 'enterCalls'>;
+export type EngineProgress = Pick<EngineResult, 'chains' | 'steps' | 'bytes' | 'resubmits' | 'cancelled' | 'enterCalls' | 'policy'>;
 
 export interface RunOptions extends RunOverrides {
   intervalMs?: number;

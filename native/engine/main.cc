@@ -47,11 +47,26 @@ void printCounts(const EngineStats &s) {
          s.chains, s.chainsFailed, s.chainsInterrupted, s.steps, s.resubmits, s.cancelled, s.retries, s.bytes);
 }
 
+void printPolicy(const EngineStats &s) {
+  if (s.policy.empty()) return;
+  printf(",\"policy\":{");
+  bool first = true;
+  for (auto &kv : s.policy) {
+    printf("%s%s:%" PRIu64, first ? "" : ",", jsonString(kv.first).c_str(), kv.second);
+    first = false;
+  }
+  printf("}");
+}
+
+// Strategy bpf: the policy's counters (read from its maps) ride along, so a
+// live view can show what the kernel side is doing.
 struct StdoutProgress : ProgressSink {
   void progress(const EngineStats &s) override {
     printf("{\"type\":\"progress\",");
     printCounts(s);
-    printf(",\"enterCalls\":%" PRIu64 "}\n", s.enterCalls);
+    printf(",\"enterCalls\":%" PRIu64, s.enterCalls);
+    printPolicy(s);
+    printf("}\n");
     fflush(stdout);
   }
 };
@@ -103,15 +118,7 @@ void printResult(const EnginePlan &plan, const EngineStats &s, const OpenTargets
   }
   (void)t;
   printf("}");
-  if (!s.policy.empty()) {
-    printf(",\"policy\":{");
-    first = true;
-    for (auto &kv : s.policy) {
-      printf("%s%s:%" PRIu64, first ? "" : ",", jsonString(kv.first).c_str(), kv.second);
-      first = false;
-    }
-    printf("}");
-  }
+  printPolicy(s);
   printf("}\n");
   fflush(stdout);
 }

@@ -5,6 +5,15 @@ import type { RunState } from '../store.js';
 import { fmtCount, ratio } from '../format.js';
 import { Section } from './section.js';
 
+/** Strategy bpf: what the in-kernel policy did (its map counters), live. */
+function PolicyLine({ policy }: { policy: Record<string, number> }) {
+  return (
+    <Text wrap="truncate">
+      bpf: {fmtCount(policy.stepsIssued ?? 0)} steps in-kernel  parks {fmtCount(policy.sqFullParks ?? 0)}  wake {fmtCount(policy.wakeups ?? 0)}
+    </Text>
+  );
+}
+
 export function SyscallsPanel({ run, width }: { run: RunState; width: number }) {
   const x = run.totals;
   const steps = run.engine?.steps;
@@ -15,6 +24,7 @@ export function SyscallsPanel({ run, width }: { run: RunState; width: number }) 
     <Section title="Syscalls" width={width}>
       <Text wrap="truncate">io_uring_enter {fmtCount(x.enterCalls)}  ({rate}/s)</Text>
       <Text wrap="truncate">{per}  reqs/enter {ratio(x.toSubmit, x.enterCalls)}</Text>
+      {run.engine?.policy ? <PolicyLine policy={run.engine.policy} /> : null}
     </Section>
   );
 }
