@@ -19,6 +19,7 @@ import { writeLine } from './output.js';
 import { checkRunArgs, errnoName, runOptions, type RunArgs } from './run.js';
 import { checkTraceArgs, targetOf, traceOptions, type TraceArgs } from './trace.js';
 import { fmtCount } from './units.js';
+import { stopRunOnSignal, stopTraceOnSignal } from './signals.js';
 
 export type RecordArgs = Omit<TraceArgs, 'duration'> & Omit<RunArgs, 'workload'> & { output: string; workload?: string };
 
@@ -141,20 +142,8 @@ async function recordTrace(a: RecordArgs): Promise<number> {
   if (a.events) run.on('events', (b) => writer.events(b.buffer));
 
   const ended = new Promise<TraceEnd>((resolve) => run.once('end', resolve));
-  const onSignal = (sig: NodeJS.Signals) => {
-    run.signalChild(sig);
-    run.stop('signal');
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('SIGHUP', onSignal);
-  try {
-    await run.start();
-  } catch (e) {
-    writer.end({ ktimeNs: ktimeNow(), reason: 'error', summary: emptyEnd(a), error: (e as Error).message });
-    await writer.close().catch(() => undefined);
-    throw e;
-  }
+  stopTraceOnSignal(run);
+  await startRecorded(writer, a, () => run.start());
   const end = await ended;
   writer.end({ ktimeNs: ktimeNow(), reason: end.reason, exitCode: end.exitCode, summary: end.summary });
   await writer.close();
@@ -172,6 +161,17 @@ function emptyEnd(a: RecordArgs): Summary {
       sqpoll: { voluntary: 0, involuntary: 0, offCpuNs: 0, onCpuNs: 0 },
       iowq: { voluntary: 0, involuntary: 0, offCpuNs: 0, onCpuNs: 0 } } },
     drops: 0, untracked: { completions: 0, neverCompleted: 0, evicted: 0 }, ...(a.events ? { events: { received: 0, written: 0 } } : {}) };
+}
+
+/** Starts a run; if it cannot start, the file still ends with an end chunk saying why. */
+async function startRecorded(writer: RecordingWriter, a: RecordArgs, start: () => Promise<void>): Promise<void> {
+  try {
+    await start();
+  } catch (e) {
+    writer.end({ ktimeNs: ktimeNow(), reason: 'error', summary: emptyEnd(a), error: (e as Error).message });
+    await writer.close().catch(() => undefined);
+    throw e;
+  }
 }
 
 async function recordRun(a: RecordArgs): Promise<number> {
@@ -199,20 +199,8 @@ async function recordRun(a: RecordArgs): Promise<number> {
     progress.interval(s);
   });
   const ended = new Promise<RunEnd>((resolve) => run.once('end', resolve));
-  let signals = 0;
-  const onSignal = () => {
-    if (++signals > 1) process.exit(130);
-    run.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    await run.start();
-  } catch (e) {
-    writer.end({ ktimeNs: ktimeNow(), reason: 'error', summary: emptyEnd(a), error: (e as Error).message });
-    await writer.close().catch(() => undefined);
-    throw e;
-  }
+  stopRunOnSignal(run);
+  await startRecorded(writer, a, () => run.start());
   const end = await ended;
   writer.end({ ktimeNs: ktimeNow(), reason: end.engine?.stopReason ?? 'error', summary: end.summary, error: end.error });
   await writer.close();

@@ -11,6 +11,7 @@ import { EngineRun, type EngineProgress, type RunEnd } from '../workloads/engine
 import { writeLine } from './output.js';
 import { renderSummary } from './summary-table.js';
 import { fmtCount, fmtNs, fmtRatio } from './units.js';
+import { stopRunOnSignal } from './signals.js';
 
 export interface RunArgs {
   workload: string;
@@ -123,14 +124,7 @@ export async function runRun(a: RunArgs): Promise<number> {
   if (tty) run.on('progress', (p) => process.stderr.write(progressLine(p, a.duration ? undefined : (a.chains ?? spec.chains))));
 
   const ended = new Promise<RunEnd>((resolve) => run.once('end', resolve));
-  let signals = 0;
-  const onSignal = () => {
-    // First Ctrl-C: the engine cancels what is in flight and reports; a second one does not wait.
-    if (++signals > 1) process.exit(130);
-    run.stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  stopRunOnSignal(run);
   await run.start();
   const end = await ended;
   if (tty) process.stderr.write('\n');

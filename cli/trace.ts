@@ -8,6 +8,7 @@ import { TraceRun, type TargetSpec, type TraceEnd } from '../tracers/trace-run.j
 import { UserError } from '../tracers/errors.js';
 import { renderSummary } from './summary-table.js';
 import { writeLine } from './output.js';
+import { stopTraceOnSignal } from './signals.js';
 
 export interface TraceArgs {
   pid?: number[];
@@ -124,14 +125,7 @@ export async function runTrace(a: TraceArgs): Promise<number> {
   }
 
   const ended = new Promise<TraceEnd>((resolve) => run.once('end', resolve));
-  const onSignal = (sig: NodeJS.Signals) => {
-    // Stop tracing now; the command we started must not run on untraced.
-    run.signalChild(sig);
-    run.stop('signal');
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  process.once('SIGHUP', onSignal);
+  stopTraceOnSignal(run);
 
   await run.start();
   if (!a.json) {

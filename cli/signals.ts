@@ -1,0 +1,28 @@
+// How each kind of command ends on Ctrl-C / SIGTERM / SIGHUP, in one place.
+import type { EngineRun } from '../workloads/engine.js';
+import type { TraceRun } from '../tracers/trace-run.js';
+
+/**
+ * A trace stops at once and reports; a command we started gets the same
+ * signal, so it does not run on untraced.
+ */
+export function stopTraceOnSignal(run: TraceRun): void {
+  const onSignal = (sig: NodeJS.Signals) => {
+    run.signalChild(sig);
+    run.stop('signal');
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, onSignal);
+}
+
+/**
+ * A workload run: the first signal asks the engine to cancel what is in
+ * flight, reap it and report; a second one does not wait.
+ */
+export function stopRunOnSignal(run: EngineRun): void {
+  let signals = 0;
+  const onSignal = () => {
+    if (++signals > 1) process.exit(130);
+    run.stop();
+  };
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, onSignal);
+}
