@@ -7,7 +7,7 @@ BPFTOOL    ?= $(shell command -v bpftool || echo /usr/sbin/bpftool)
 ARCH       := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 BPF_CFLAGS := $(EXTRA_BPF_CFLAGS) -target bpf -mcpu=v3 -g -O2 -Wall -Wno-unused-function \
               -D__TARGET_ARCH_$(ARCH) -I$(BUILD) -Ibpf
-BPF_SRCS   := $(shell find bpf -name '*.bpf.c')
+BPF_SRCS   := $(shell find bpf -name "*.bpf.c" -not -path "bpf/runtime/*")
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 HELPERS    := $(patsubst test/helpers/%.c,$(BUILD)/helpers/%,$(wildcard test/helpers/*.c)) \
@@ -32,7 +32,7 @@ $(BUILD)/vmlinux.h:
 	@test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux missing: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF=y is needed)" >&2; exit 1; }
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h)
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h bpf/runtime/*.h)
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -43,9 +43,9 @@ $(ADDON): $(BPF_SKELS) $(wildcard native/*.cc native/*.h) native/binding.gyp $(w
 	cd native && ../node_modules/.bin/node-gyp rebuild --silent --nodedir=$(NODEDIR)
 
 # The engine runs workloads in its own process (see native/engine/main.cc).
-$(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) $(wildcard bpf/*.h) $(BPF_SKELS)
+$(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) $(wildcard bpf/*.h bpf/runtime/*.h) $(BPF_SKELS)
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wno-missing-field-initializers -Ibpf -I$(BUILD)/bpf -o $@ $(ENGINE_SRCS) -luring -lbpf -lelf -lz
+	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wno-missing-field-initializers -Ibpf -I$(BUILD)/bpf -o $@ $(ENGINE_SRCS) -luring -lbpf -lelf -lz -ldl
 
 $(BUILD)/helpers/%: test/helpers/%.c $(wildcard test/helpers/*.h)
 	@mkdir -p $(@D)

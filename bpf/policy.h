@@ -46,7 +46,11 @@ struct us_ring_layout {
 	X(NEED_WAKEUP, wakeupRequests)  /* SQPOLL idle when a step was posted */        \
 	X(BUDGET_STOP, budgetStops)     /* steps refused: the run's step budget is spent */ \
 	X(CHECKSUM, readChecksum)       /* sum over chains of FNV-1a of bytes read */   \
-	X(FIRST_ERROR, firstError)      /* -errno of the first failed chain */
+	X(FIRST_ERROR, firstError)      /* -errno of the first failed chain */          \
+	X(EMITS, emits)                 /* records a C policy sent with us_emit */      \
+	X(EMITS_LOST, emitsLost)        /* ... that found the ring buffer full */       \
+	X(CANCELS, policyCancels)       /* cancels a C policy issued */                 \
+	X(OVERLAPS, overlaps)           /* policy calls for one chain that overlapped (never expected) */
 
 #define US_PC_ENUM(e, n) US_PC_##e,
 enum us_policy_counter { US_POLICY_COUNTERS(US_PC_ENUM) US_PC_COUNT };
@@ -56,6 +60,7 @@ enum us_done_kind {
 	US_DONE_CHAIN = 0, /* a chain finished (status in `status`) */
 	US_DONE_IDLE = 1,  /* a slot went idle: no chain left to start */
 	US_DONE_WAKE = 2,  /* the SQPOLL thread sleeps with work posted: wake it */
+	US_DONE_EMIT = 3,  /* a C policy's us_emit(): `status` is its kind, a and b its values */
 };
 
 /* A record on the policy's ring buffer. Never one per step. */
@@ -65,6 +70,8 @@ struct us_done {
 	u32 chain;
 	u32 status;
 	u64 latency_ns;
+	u64 a;
+	u64 b;
 };
 
 /* user_data of a policy request: slot << 8 | step. */

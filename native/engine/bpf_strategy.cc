@@ -1,5 +1,6 @@
-// Strategy `bpf`: the chain policy runs inside the kernel
-// (bpf/policies/chain.bpf.c). This file builds the ring on the policy's
+// Strategy `bpf`: the chain policy runs inside the kernel: the declarative
+// interpreter (bpf/policies/chain.bpf.c), or a C policy compiled with its
+// runtime (bpf/runtime/policy.bpf.c, --policy). This file builds the ring on the policy's
 // mmapable map (IORING_SETUP_NO_MMAP | NO_SQARRAY | SQPOLL; liburing 2.3
 // has no helpers for that, so it is the raw syscall), kicks every slot once,
 // then sleeps on the policy's ring buffer, waking only for rare records
@@ -17,14 +18,18 @@
 #include <cstring>
 #include <vector>
 
+#include "bpf_object.h"
 #include "bpf_strategy.h"
 #include "run_clock.h"
 #include "targets.h"
 
 extern "C" {
 #include "policy.h"
+#define US_API_TYPES_ONLY
+#include "uringscope.h"
 }
-#include "policies/chain.skel.h"
+#include "policy_names.h"
+#include "policies/chain.skel.h"  // only for the interpreter's object bytes: globals are found by name
 
 #ifndef IORING_SETUP_NO_MMAP
 #define IORING_SETUP_NO_MMAP (1U << 14)
@@ -47,6 +52,9 @@ int ringSetup(uint32_t entries, io_uring_params *p) {
 int ringEnter(int fd, uint32_t flags) {
   return int(syscall(__NR_io_uring_enter, fd, 0, 0, flags, nullptr, 0));
 }
+
+// A slot: the chain's data, then 16 bytes of scratch (iovec, timespec) per step/tag.
+uint32_t slotBytesOf(const EnginePlan &p) { return pageUp(uint64_t(p.bufferBytes) + US_MAX_STEPS * 16); }
 
 std::string err(const std::string &what, int e) { return what + ": " + strerror(e < 0 ? -e : e); }
 
@@ -98,10 +106,23 @@ class BpfRun {
   void wakeIfAsleep(bool force);
   void collect();
 
+  // The runtime's globals in the loaded object (shared memory with the programs).
+  struct Shared {
+    uint64_t *ringCtx, *bufsUaddr, *pathsUaddr, *totalChains, *stepBudget;
+    uint32_t *sqLock, *active, *parked, *stop;
+    uint64_t *counters, *opIssued, *opCompleted, *userCompleted, *cancelled, *latHist, *latMax;
+    uint64_t *stats;  // C policies only: the US_STATS counters
+  };
+  std::string configure();
+  std::string bindShared();
+
   const EnginePlan &plan_;
   const std::vector<int> &fds_;
   EngineStats *st_;
-  chain_bpf *skel_ = nullptr;
+  ProgressSink *sink_ = nullptr;
+  BpfObject obj_;
+  Shared sh_{};
+  std::vector<std::string> statNames_;
   us_ring_layout lay_{};
   uint8_t *mem_ = nullptr;
   uint8_t *bufs_ = nullptr;
@@ -120,7 +141,6 @@ BpfRun::~BpfRun() {
   if (ringFd_ >= 0) close(ringFd_);  // before the memory goes: the kernel unpins it
   if (mem_) munmap(mem_, lay_.mem_bytes);
   if (bufs_) munmap(bufs_, bufsBytes_);
-  if (skel_) chain_bpf::destroy(skel_);
 }
 
 std::string BpfRun::setup() {
@@ -133,53 +153,39 @@ std::string BpfRun::setup() {
   std::string e = probeLayout(entries, 1000, &lay_);
   if (!e.empty()) return e;
 
-  skel_ = chain_bpf::open();
-  if (!skel_) return err("cannot open the chain policy", errno);
-  auto *ro = skel_->rodata;
-  ro->owner_tgid = uint32_t(getpid());
-  ro->nsteps = uint32_t(plan_.steps.size());
-  ro->concurrency = conc;
-  ro->checksum = plan_.checksum;
-  ro->data_bytes = plan_.bufferBytes;
-  uint32_t slotBytes = pageUp(uint64_t(plan_.bufferBytes) + US_MAX_STEPS * 16);
-  ro->slot_bytes = slotBytes;
-  memcpy(const_cast<us_ring_layout *>(&ro->lay), &lay_, sizeof lay_);
-  for (size_t i = 0; i < plan_.steps.size(); i++)
-    memcpy(&skel_->bss->steps[i], &plan_.steps[i], sizeof(us_step));
-  for (size_t i = 0; i < fds_.size() && i < US_MAX_FDS; i++) ro->fds[i] = fds_[i];
-  // openat reads its path from our memory (the SQPOLL thread shares it).
-  std::vector<std::string> paths;
-  std::vector<int> flags;
-  targetPaths(plan_, &paths, &flags);
-  for (size_t i = 0; i < paths.size() && i < US_MAX_FDS; i++) {
-    ro->path_off[i] = uint32_t(pathBuf_.size());
-    ro->open_flags[i] = uint32_t(flags[i]);
-    pathBuf_.insert(pathBuf_.end(), paths[i].begin(), paths[i].end());
-    pathBuf_.push_back('\0');
+  std::string what = plan_.policy.bpfObject.empty() ? "the chain policy" : "policy " + plan_.policy.name;
+  if (plan_.policy.bpfObject.empty()) {
+    size_t sz = 0;
+    const void *bytes = chain_bpf__elf_bytes(&sz);
+    e = obj_.openMem(bytes, sz, "chain_bpf");
+  } else {
+    e = obj_.openFile(plan_.policy.bpfObject);
   }
-  bpf_map__set_value_size(skel_->maps.ring_mem, lay_.mem_bytes);
-  bpf_map__set_max_entries(skel_->maps.bufs, conc);
-  bpf_map__set_value_size(skel_->maps.bufs, slotBytes);
-  bpf_map__set_max_entries(skel_->maps.slots, conc);
-  int r = chain_bpf::load(skel_);
-  if (r) return err("the chain policy was refused by the kernel (run with URINGSCOPE_DEBUG=1 for the verifier log)", r);
-  r = chain_bpf::attach(skel_);
-  if (r) return err("cannot attach the chain policy", r);
+  if (!e.empty()) return e;
+  e = configure();
+  if (!e.empty()) return e;
+  e = obj_.load(what);
+  if (!e.empty()) return e;
+  e = bindShared();
+  if (!e.empty()) return e;
+  e = obj_.attach();
+  if (!e.empty()) return e;
 
+  uint32_t slotBytes = slotBytesOf(plan_);
   mem_ = static_cast<uint8_t *>(mmap(nullptr, lay_.mem_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-                                     bpf_map__fd(skel_->maps.ring_mem), 0));
+                                     bpf_map__fd(obj_.map("ring_mem")), 0));
   bufsBytes_ = size_t(slotBytes) * conc;
   bufs_ = static_cast<uint8_t *>(mmap(nullptr, bufsBytes_, PROT_READ | PROT_WRITE, MAP_SHARED,
-                                      bpf_map__fd(skel_->maps.bufs), 0));
+                                      bpf_map__fd(obj_.map("bufs")), 0));
   if (mem_ == MAP_FAILED || bufs_ == MAP_FAILED) {
     mem_ = mem_ == MAP_FAILED ? nullptr : mem_;
     bufs_ = bufs_ == MAP_FAILED ? nullptr : bufs_;
     return err("cannot map the policy's ring and buffer memory", errno);
   }
-  skel_->bss->bufs_uaddr = reinterpret_cast<uint64_t>(bufs_);
-  skel_->bss->paths_uaddr = reinterpret_cast<uint64_t>(pathBuf_.data());
-  skel_->bss->total_chains = plan_.durationNs ? 0 : plan_.chains;
-  skel_->bss->step_budget = plan_.stepBudget;
+  *sh_.bufsUaddr = reinterpret_cast<uint64_t>(bufs_);
+  *sh_.pathsUaddr = reinterpret_cast<uint64_t>(pathBuf_.data());
+  *sh_.totalChains = plan_.durationNs ? 0 : plan_.chains;
+  *sh_.stepBudget = plan_.stepBudget;
 
   io_uring_params p;
   memset(&p, 0, sizeof p);
@@ -192,14 +198,15 @@ std::string BpfRun::setup() {
   if (ringFd_ < 0) return err("io_uring_setup on the policy's memory failed", errno);
   if (p.sq_off.tail != lay_.sq_tail || p.cq_off.head != lay_.cq_head || p.cq_off.cqes != lay_.cqes)
     return "the kernel laid the ring out differently the second time: cannot run the policy";
-  if (!skel_->bss->ring_ctx) return "the chain policy did not see its ring being created";
+  if (!*sh_.ringCtx) return what + " did not see its ring being created";
 
   rb_ = ring_buffer__new(
-      bpf_map__fd(skel_->maps.done),
+      bpf_map__fd(obj_.map("done")),
       [](void *ctx, void *data, size_t) -> int {
         auto *self = static_cast<BpfRun *>(ctx);
         const us_done *d = static_cast<const us_done *>(data);
         if (d->kind == US_DONE_WAKE) self->wakeAsked_ = true;
+        if (d->kind == US_DONE_EMIT && self->sink_) self->sink_->emit(d->chain, d->status, d->a, d->b);
         return 0;
       },
       this, nullptr);
@@ -207,11 +214,90 @@ std::string BpfRun::setup() {
   return "";
 }
 
+// Writes the run's configuration into the object before it loads: the
+// constants in .rodata (the verifier sees them as known values), the step
+// template (interpreter only) and the map sizes.
+std::string BpfRun::configure() {
+  uint32_t conc = plan_.concurrency;
+  uint32_t slotBytes = slotBytesOf(plan_);
+  auto *tgid = obj_.as<uint32_t>("owner_tgid");
+  auto *concurrency = obj_.as<uint32_t>("concurrency");
+  auto *checksum = obj_.as<bool>("checksum");
+  auto *dataBytes = obj_.as<uint32_t>("data_bytes");
+  auto *slotBytesVar = obj_.as<uint32_t>("slot_bytes");
+  auto *lay = obj_.as<us_ring_layout>("lay");
+  auto *fds = obj_.as<int32_t>("fds");
+  auto *pathOff = obj_.as<uint32_t>("path_off");
+  auto *openFlags = obj_.as<uint32_t>("open_flags");
+  if (!tgid || !concurrency || !checksum || !dataBytes || !slotBytesVar || !lay || !fds || !pathOff || !openFlags ||
+      !obj_.map("ring_mem") || !obj_.map("bufs") || !obj_.map("slots") || !obj_.map("done"))
+    return "the policy object lacks the runtime (build it with scripts/build-policy.sh)";
+  *tgid = uint32_t(getpid());
+  *concurrency = conc;
+  *checksum = plan_.checksum;
+  *dataBytes = plan_.bufferBytes;
+  *slotBytesVar = slotBytes;
+  *lay = lay_;
+  for (size_t i = 0; i < fds_.size() && i < US_MAX_FDS; i++) fds[i] = fds_[i];
+  if (auto *nsteps = obj_.as<uint32_t>("nsteps")) {  // the declarative interpreter
+    auto *steps = obj_.as<us_step>("steps");
+    if (!steps) return "the chain policy has no step template";
+    *nsteps = uint32_t(plan_.steps.size());
+    for (size_t i = 0; i < plan_.steps.size(); i++) steps[i] = plan_.steps[i];
+  }
+  // openat reads its path from our memory (the SQPOLL thread shares it).
+  std::vector<std::string> paths;
+  std::vector<int> flags;
+  targetPaths(plan_, &paths, &flags);
+  for (size_t i = 0; i < paths.size() && i < US_MAX_FDS; i++) {
+    pathOff[i] = uint32_t(pathBuf_.size());
+    openFlags[i] = uint32_t(flags[i]);
+    pathBuf_.insert(pathBuf_.end(), paths[i].begin(), paths[i].end());
+    pathBuf_.push_back('\0');
+  }
+  // A C policy's counter names: US_STATS(a, b) leaves "a, b" in .rodata.
+  size_t namesLen = 0;
+  if (const char *names = obj_.as<const char>("us_stat_names")) {
+    (void)obj_.var("us_stat_names", &namesLen);
+    statNames_ = splitStatNames(std::string(names, strnlen(names, namesLen)));
+  }
+  bpf_map__set_value_size(obj_.map("ring_mem"), lay_.mem_bytes);
+  bpf_map__set_max_entries(obj_.map("bufs"), conc);
+  bpf_map__set_value_size(obj_.map("bufs"), slotBytes);
+  bpf_map__set_max_entries(obj_.map("slots"), conc);
+  return "";
+}
+
+std::string BpfRun::bindShared() {
+  sh_.ringCtx = obj_.as<uint64_t>("ring_ctx");
+  sh_.bufsUaddr = obj_.as<uint64_t>("bufs_uaddr");
+  sh_.pathsUaddr = obj_.as<uint64_t>("paths_uaddr");
+  sh_.totalChains = obj_.as<uint64_t>("total_chains");
+  sh_.stepBudget = obj_.as<uint64_t>("step_budget");
+  sh_.sqLock = obj_.as<uint32_t>("sq_lock");
+  sh_.active = obj_.as<uint32_t>("active");
+  sh_.parked = obj_.as<uint32_t>("parked");
+  sh_.stop = obj_.as<uint32_t>("stop");
+  sh_.counters = obj_.as<uint64_t>("counters");
+  sh_.opIssued = obj_.as<uint64_t>("op_issued");
+  sh_.opCompleted = obj_.as<uint64_t>("op_completed");
+  sh_.userCompleted = obj_.as<uint64_t>("user_completed");
+  sh_.cancelled = obj_.as<uint64_t>("cancelled");
+  sh_.latHist = obj_.as<uint64_t>("lat_hist");
+  sh_.latMax = obj_.as<uint64_t>("lat_max");
+  sh_.stats = obj_.as<uint64_t>("stats");
+  void *need[] = {sh_.ringCtx, sh_.bufsUaddr, sh_.pathsUaddr, sh_.totalChains, sh_.stepBudget, sh_.sqLock,
+                  sh_.active, sh_.parked, sh_.stop, sh_.counters, sh_.opIssued, sh_.opCompleted,
+                  sh_.userCompleted, sh_.cancelled, sh_.latHist, sh_.latMax};
+  for (void *p : need)
+    if (!p) return "the policy object's runtime globals are not where the loader expects (rebuild it)";
+  return "";
+}
+
 // Posts n NOPs (kick/unpark) under the producer lock shared with BPF.
 bool BpfRun::postNop(uint64_t step, uint32_t n, uint32_t firstSlot) {
-  auto *bss = skel_->bss;
   uint32_t expected = 0;
-  for (int spin = 0; !__atomic_compare_exchange_n(&bss->sq_lock, &expected, 1u, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); spin++) {
+  for (int spin = 0; !__atomic_compare_exchange_n(sh_.sqLock, &expected, 1u, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); spin++) {
     expected = 0;
     if (spin > 1000000) return false;
   }
@@ -227,16 +313,15 @@ bool BpfRun::postNop(uint64_t step, uint32_t n, uint32_t firstSlot) {
     sqe->user_data = US_UD(firstSlot + k, step);
   }
   __atomic_store_n(tail, t + n, __ATOMIC_RELEASE);
-  __atomic_store_n(&bss->sq_lock, 0u, __ATOMIC_RELEASE);
+  __atomic_store_n(sh_.sqLock, 0u, __ATOMIC_RELEASE);
   userNops_ += n;
   if (step == kKick) kicks_ += n;
   return n > 0;
 }
 
 void BpfRun::postCancel() {
-  auto *bss = skel_->bss;
   uint32_t expected = 0;
-  while (!__atomic_compare_exchange_n(&bss->sq_lock, &expected, 1u, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+  while (!__atomic_compare_exchange_n(sh_.sqLock, &expected, 1u, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
     expected = 0;
   auto *tail = reinterpret_cast<volatile uint32_t *>(mem_ + lay_.sq_tail);
   uint32_t t = *tail;
@@ -246,7 +331,7 @@ void BpfRun::postCancel() {
   sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY;
   sqe->user_data = US_UD(0, kCancel);
   __atomic_store_n(tail, t + 1, __ATOMIC_RELEASE);
-  __atomic_store_n(&bss->sq_lock, 0u, __ATOMIC_RELEASE);
+  __atomic_store_n(sh_.sqLock, 0u, __ATOMIC_RELEASE);
   userCancels_++;
   wakeIfAsleep(true);
 }
@@ -264,7 +349,7 @@ void BpfRun::wakeIfAsleep(bool force) {
 }
 
 void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
-  auto *bss = skel_->bss;
+  sink_ = sink;
   RunClock clock;
   uint64_t t0 = clock.startNs();
   uint64_t kicks = plan_.durationNs ? plan_.concurrency : std::min<uint64_t>(plan_.concurrency, plan_.chains);
@@ -279,24 +364,24 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
     wakeIfAsleep(false);
     // More slots than SQ entries: kick the rest as room frees up.
     if (kicks_ < kicks && !stopping) postNop(kKick, uint32_t(kicks - kicks_), kicks_);
-    bool kicked = kicks_ == kicks && __atomic_load_n(&bss->user_completed[0], __ATOMIC_ACQUIRE) >= kicks_;
-    if (kicked && __atomic_load_n(&bss->active, __ATOMIC_ACQUIRE) == 0) break;
+    bool kicked = kicks_ == kicks && __atomic_load_n(&sh_.userCompleted[0], __ATOMIC_ACQUIRE) >= kicks_;
+    if (kicked && __atomic_load_n(sh_.active, __ATOMIC_ACQUIRE) == 0) break;
     if (!stopping && stop.load()) {
       stopping = true;
       st_->stopReason = "signal";
-      __atomic_store_n(&bss->stop, 1u, __ATOMIC_RELEASE);
+      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
       postCancel();
     }
     if (!stopping && plan_.durationNs && now - t0 >= plan_.durationNs) {
       stopping = true;
       st_->stopReason = "duration";
-      __atomic_store_n(&bss->stop, 1u, __ATOMIC_RELEASE);  // chains in flight finish
+      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);  // chains in flight finish
     }
-    uint64_t issued = __atomic_load_n(&bss->counters[US_PC_ISSUED], __ATOMIC_RELAXED);
+    uint64_t issued = __atomic_load_n(&sh_.counters[US_PC_ISSUED], __ATOMIC_RELAXED);
     if (issued != lastIssued) {
       lastIssued = issued;
       stalledSince = now;
-    } else if (bss->parked && now - stalledSince > 100000000ull) {
+    } else if (*sh_.parked && now - stalledSince > 100000000ull) {
       postNop(kUnpark, 1, 0);  // a completion to run the parked steps from
       wakeIfAsleep(true);
     } else if (now - stalledSince > 10000000000ull) {
@@ -304,7 +389,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       // not drain the slots, give up rather than hang.
       if (st_->stopReason == "stalled") break;
       st_->stopReason = "stalled";
-      __atomic_store_n(&bss->stop, 1u, __ATOMIC_RELEASE);
+      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
       postCancel();
       stalledSince = now;
     }
@@ -314,14 +399,13 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
     }
   }
-  if (bss->counters[US_PC_BUDGET_STOP]) st_->stopReason = "budget";
+  if (sh_.counters[US_PC_BUDGET_STOP]) st_->stopReason = "budget";
   clock.stop(st_);
   collect();
 }
 
 void BpfRun::collect() {
-  auto *bss = skel_->bss;
-  const auto *c = bss->counters;
+  const uint64_t *c = sh_.counters;
   st_->chains = c[US_PC_CHAINS];
   st_->chainsFailed = c[US_PC_CHAINS_FAILED] - c[US_PC_CHAINS_STOPPED];
   st_->chainsInterrupted = c[US_PC_CHAINS_STOPPED];
@@ -330,21 +414,23 @@ void BpfRun::collect() {
   st_->bytes = c[US_PC_BYTES];
   st_->readChecksum = c[US_PC_CHECKSUM];
   st_->firstError = -int32_t(c[US_PC_FIRST_ERROR]);
-  st_->cancelled = bss->cancelled;
+  st_->cancelled = *sh_.cancelled;
   for (int op = 0; op < US_OP_COUNT; op++) {
-    st_->submitted[op] = bss->op_issued[op];
-    st_->completed[op] = bss->op_completed[op];
+    st_->submitted[op] = sh_.opIssued[op];
+    st_->completed[op] = sh_.opCompleted[op];
   }
   // What userspace posted: kick/unpark NOPs are NOPs to the kernel.
   st_->submitted[US_OP_NOP] += userNops_;
-  st_->completed[US_OP_NOP] += bss->user_completed[0] + bss->user_completed[2];
-  st_->submitted[US_OP_COUNT] = userCancels_;
-  st_->completed[US_OP_COUNT] = bss->user_completed[1];
-  for (int b = 0; b < US_HIST_BUCKETS; b++) st_->latHist[b] = bss->lat_hist[b];
-  st_->latMaxNs = bss->lat_max;
+  st_->completed[US_OP_NOP] += sh_.userCompleted[0] + sh_.userCompleted[2];
+  st_->submitted[US_OP_COUNT] = userCancels_ + sh_.opIssued[US_OP_COUNT];
+  st_->completed[US_OP_COUNT] = sh_.userCompleted[1] + sh_.opCompleted[US_OP_COUNT];
+  for (int b = 0; b < US_HIST_BUCKETS; b++) st_->latHist[b] = sh_.latHist[b];
+  st_->latMaxNs = *sh_.latMax;
 #define US_POLICY_OUT(e, n) st_->policy[#n] = c[US_PC_##e];
   US_POLICY_COUNTERS(US_POLICY_OUT)
 #undef US_POLICY_OUT
+  for (size_t i = 0; sh_.stats && i < statNames_.size() && i < US_MAX_STATS; i++)
+    st_->policy["stat." + statNames_[i]] = sh_.stats[i];
 }
 
 }  // namespace

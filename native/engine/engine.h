@@ -39,6 +39,8 @@ struct EngineStats {
 
 struct ProgressSink {
   virtual void progress(const EngineStats &s) = 0;
+  // A C policy's us_emit(): passed on as it arrives (batched by the caller).
+  virtual void emit(uint32_t chain, uint32_t kind, uint64_t a, uint64_t b) = 0;
   virtual ~ProgressSink() = default;
 };
 

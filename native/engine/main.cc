@@ -61,6 +61,16 @@ void printPolicy(const EngineStats &s) {
 // Strategy bpf: the policy's counters (read from its maps) ride along, so a
 // live view can show what the kernel side is doing.
 struct StdoutProgress : ProgressSink {
+  // The first records a policy emits, one JSON line each; the rest are only
+  // counted (engine.policy.emits): a policy emitting per step must not turn
+  // the pipe to Node into the bottleneck.
+  void emit(uint32_t chain, uint32_t kind, uint64_t a, uint64_t b) override {
+    if (emitted_++ >= kMaxEmitLines) return;
+    printf("{\"type\":\"emit\",\"chain\":%u,\"kind\":%u,\"a\":%" PRIu64 ",\"b\":%" PRIu64 "}\n", chain, kind, a, b);
+    fflush(stdout);
+  }
+  static constexpr uint64_t kMaxEmitLines = 1000;
+  uint64_t emitted_ = 0;
   void progress(const EngineStats &s) override {
     printf("{\"type\":\"progress\",");
     printCounts(s);

@@ -71,6 +71,12 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
       p->ring.deferTaskrun = num(f, "defer_taskrun");
       p->ring.registeredBuffers = num(f, "registered_buffers");
       p->ring.registeredFiles = num(f, "registered_files");
+    } else if (kind == "policy") {
+      std::string k = str(f, "kind");
+      if (!str(f, "name").empty()) p->policy.name = str(f, "name");
+      if (k == "bpf") p->policy.bpfObject = str(f, "path");
+      else if (k == "native") p->policy.nativeObject = str(f, "path");
+      else return "plan line " + std::to_string(n) + ": unknown policy kind \"" + k + "\"";
     } else if (kind == "target") {
       TargetPlan t;
       t.name = str(f, "name");
@@ -116,6 +122,8 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
     }
   }
   if (p->steps.empty()) return "plan has no steps";
+  if (!p->policy.name.empty() && (p->policy.bpfObject.empty() || p->policy.nativeObject.empty()))
+    return "plan: a policy needs both its bpf and native objects";
   if (p->concurrency == 0) p->concurrency = 1;
   return "";
 }

@@ -36,6 +36,13 @@ struct TargetPlan {
   uint64_t seed = 0;
 };
 
+// A C policy (--policy), built twice from one source by scripts/build-policy.sh.
+struct PolicyPlan {
+  std::string name;          // for messages: the source file's name
+  std::string bpfObject;     // strategy bpf: the runtime + policy BPF object
+  std::string nativeObject;  // strategy user: the shared object
+};
+
 struct EnginePlan {
   Strategy strategy = Strategy::User;
   RingOptions ring;
@@ -49,6 +56,7 @@ struct EnginePlan {
   uint64_t stepBudget = 0;  // strategy bpf: steps the policy may issue (0 = unlimited)
   std::vector<TargetPlan> targets;
   std::vector<us_step> steps;
+  PolicyPlan policy;  // empty: the workload's steps decide (declarative)
 };
 
 // Parses a plan; returns "" or a one-line error.

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The BPF runtime of a C policy (strategy `bpf`, `--policy FILE.c`): built
+ * per policy with -DUS_POLICY_SOURCE="FILE.c" (scripts/build-policy.sh). At
+ * every completion of our ring it updates the chain (bpf/policy_runtime.h,
+ * shared with the native runtime), calls the policy, and moves the requests
+ * it queued into the ring in one go (a kernel link it built stays contiguous
+ * in the SQ), parking them when the SQ is full. Chains start here too; like
+ * the declarative interpreter (bpf/policies/chain.bpf.c), userspace only
+ * kicks each slot once.
+ */
+#include "ring.bpf.h"
+#include "uringscope.h"
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+#define UD_PCANCEL 0xfc /* user_data tag of a cancel the policy issued (US_TAG_CANCEL) */
+
+u64 stats[US_MAX_STATS] = {}; /* the policy's US_STATS counters */
+
+struct pslot {
+	struct us_ctx c;
+	u64 start_ns;
+	u64 sum;       /* FNV-1a of the bytes this chain read */
+	u32 parked;
+	u32 busy;
+	u32 in_policy;
+	u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);         /* resized by the loader */
+	__type(key, u32);
+	__type(value, struct pslot);
+} slots SEC(".maps");
+
+/* The API's hooks (bpf/uringscope.h). */
+static __always_inline const u8 *us_rt_buf(u32 slot)
+{
+	return bpf_map_lookup_elem(&bufs, &slot);
+}
+
+static __always_inline u32 us_rt_buf_bytes(void)
+{
+	return data_bytes;
+}
+
+static __always_inline u64 *us_rt_stats(void)
+{
+	return stats;
+}
+
+#include US_POLICY_SOURCE
+#include "policy_runtime.h"
+
+static __always_inline void emit(struct us_ctx *c, const struct us_action *a)
+{
+	struct us_done *d = bpf_ringbuf_reserve(&done, sizeof(*d), 0);
+
+	if (!d) {
+		add(US_PC_EMITS_LOST, 1);
+		return;
+	}
+	d->kind = US_DONE_EMIT;
+	d->slot = c->slot;
+	d->chain = c->chain;
+	d->status = a->emit_kind;
+	d->latency_ns = 0;
+	d->a = a->a;
+	d->b = a->b;
+	bpf_ringbuf_submit(d, BPF_RB_NO_WAKEUP);
+	add(US_PC_EMITS, 1);
+}
+
+static __always_inline void park(struct pslot *s)
+{
+	if (!s->parked) {
+		s->parked = 1;
+		__sync_fetch_and_add(&parked, 1);
+		add(US_PC_SQ_FULL, 1);
+	}
+}
+
+/*
+ * The actions are walked with bpf_loop callbacks: each callback is verified
+ * once, where an unrolled walk over 8 actions with running counts would make
+ * the verifier explore every combination.
+ */
+struct act_walk {
+	struct pslot *s;
+	u8 *mem;
+	u8 *sbuf;
+	u32 slot;
+	u32 t;     /* SQ tail when writing started */
+	u32 k;     /* SQEs written */
+	u32 need;  /* SQEs the pending actions need */
+	u32 last;  /* the last ISSUE among them: a link ends there */
+};
+
+/* Emits go out at once; issues of a chain that ended are dropped; the rest counted. */
+static long classify_one(u64 i, void *p)
+{
+	struct act_walk *w = p;
+	struct us_ctx *c = &w->s->c;
+	struct us_action *a;
+
+	if (i < c->posted || i >= c->nact || i >= US_MAX_ACTIONS)
+		return 0;
+	a = &c->act[i & (US_MAX_ACTIONS - 1)];
+	if (a->kind == US_ACT_EMIT) {
+		emit(c, a);
+		a->kind = 0;
+	} else if (a->kind == US_ACT_ISSUE && c->status != US_CHAIN_RUNNING) {
+		a->kind = 0; /* the chain ended in the same call: nothing more to issue */
+	} else if (a->kind == US_ACT_ISSUE && budget_spent()) {
+		us_fail(c, -EBUSY);
+		a->kind = 0;
+	} else if (a->kind) {
+		w->need++;
+		if (a->kind == US_ACT_ISSUE)
+			w->last = (u32)i;
+	}
+	return 0;
+}
+
+/* Writes action i's SQE (a request or a cancel) at tail + k. Caller holds the SQ lock. */
+static long write_one(u64 i, void *p)
+{
+	struct act_walk *w = p;
+	struct us_ctx *c = &w->s->c;
+	struct us_action *a;
+	struct us_req r = {};
+	u8 link = 0;
+
+	if (i < c->posted || i >= c->nact || i >= US_MAX_ACTIONS)
+		return 0;
+	a = &c->act[i & (US_MAX_ACTIONS - 1)];
+	if (a->kind == US_ACT_CANCEL) {
+		if (write_cancel(w->mem, w->slot, w->t + w->k, a->q.tag))
+			w->k++;
+		add(US_PC_CANCELS, 1);
+		return 0;
+	}
+	if (a->kind != US_ACT_ISSUE)
+		return 0;
+	/* A link never reaches past the batch: it would join another chain's request. */
+	if (i != w->last)
+		link = (a->q.flags & US_IO_HARDLINK) ? IOSQE_IO_HARDLINK_BIT
+		       : (a->q.flags & US_IO_LINK) ? IOSQE_IO_LINK_BIT : 0;
+	r.op = a->q.op;
+	r.fd = (u8)a->q.fd;
+	r.step = a->q.tag;
+	r.len = a->q.len;
+	r.buf_off = a->q.buf_off;
+	r.off = a->q.op == US_OP_TIMEOUT ? 0 : a->q.off;
+	r.timeout_ns = a->q.op == US_OP_TIMEOUT ? a->q.off : 0;
+	r.flags = a->q.flags & (US_ASYNC | US_DONTWAIT);
+	r.raw_fd = (a->q.flags & US_FD_RAW) ? a->q.fd : -1;
+	if (write_sqe(w->mem, w->sbuf, w->slot, w->t + w->k, &r, link)) {
+		us_rt_issued(c, a);
+		w->k++;
+	}
+	return 0;
+}
+
+/*
+ * Moves the chain's queued actions into the ring: emits go to the ring
+ * buffer at once; requests and cancels are written under the SQ lock and
+ * published together (a kernel link the policy built stays contiguous), or
+ * all parked when the SQ has no room for them. False when parked.
+ */
+static __always_inline bool post_actions(u8 *mem, u8 *sbuf, u32 slot, struct pslot *s)
+{
+	struct act_walk w = { .s = s, .mem = mem, .sbuf = sbuf, .slot = slot };
+	struct us_ctx *c = &s->c;
+
+	bpf_loop(US_MAX_ACTIONS, classify_one, &w, 0);
+	if (w.need) {
+		if (!lock_sq()) {
+			park(s);
+			return false;
+		}
+		if (sq_room(mem, &w.t) < w.need) {
+			unlock_sq();
+			park(s);
+			return false;
+		}
+		bpf_loop(US_MAX_ACTIONS, write_one, &w, 0);
+		publish(mem, w.t + w.k, w.k, slot);
+		unlock_sq();
+	}
+	c->posted = c->nact;
+	if (s->parked) {
+		s->parked = 0;
+		__sync_fetch_and_sub(&parked, 1);
+		add(US_PC_UNPARKED, 1);
+	}
+	return true;
+}
+
+/* Starts the next chain in the slot, if the run has one. */
+static __always_inline bool start_chain(u32 slot, struct pslot *s, u64 now)
+{
+	u64 idx;
+
+	if (!next_chain_index(&idx))
+		return false;
+	s->start_ns = now;
+	s->sum = US_FNV_OFFSET;
+	us_rt_begin(&s->c, slot, (u32)idx);
+	return true;
+}
+
+/* Runs the slot forward: post what the policy queued, end chains, start the next. */
+static __always_inline void advance(u8 *mem, u8 *sbuf, u32 slot, struct pslot *s, u64 now)
+{
+	int guard;
+
+	/*
+	 * Bounded: the finished chain, then a next one (which might issue
+	 * nothing and end at once). Anything still queued after that is parked
+	 * and goes out with the next unpark scan.
+	 */
+	for (guard = 0; guard < 3; guard++) {
+		if (!post_actions(mem, sbuf, slot, s))
+			return;
+		if (!us_rt_over(&s->c))
+			return;
+		if (s->busy)
+			account_chain(slot, s->c.chain, s->c.status, s->c.error, s->sum, now - s->start_ns);
+		if (!start_chain(slot, s, now)) {
+			if (s->busy) {
+				s->busy = 0;
+				if (__sync_fetch_and_add(&active, -1) == 1)
+					notify(US_DONE_IDLE, slot, 0, 0, 0, true); /* the last one: wake userspace */
+			}
+			return;
+		}
+		if (!s->busy) {
+			s->busy = 1;
+			__sync_fetch_and_add(&active, 1);
+		}
+	}
+	if (s->c.posted != s->c.nact)
+		park(s);
+}
+
+struct unpark_ctx {
+	u8 *mem;
+	u64 now;
+	u32 budget;
+};
+
+static long unpark_one(u64 i, void *p)
+{
+	struct unpark_ctx *u = p;
+	u32 slot = (u32)i;
+	struct pslot *s = bpf_map_lookup_elem(&slots, &slot);
+	u8 *sbuf = bpf_map_lookup_elem(&bufs, &slot);
+
+	if (!s || !sbuf || !s->parked)
+		return 0;
+	if (!post_actions(u->mem, sbuf, slot, s))
+		return 1; /* still full: stop scanning */
+	return --u->budget == 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+	u64 ud, now;
+	u32 slot, tag, zero = 0, before;
+	s32 res;
+	u8 *mem, *sbuf;
+	struct pslot *s;
+	const struct us_sqe *q;
+
+	if ((u64)ring != ring_ctx || !ring_ctx)
+		return 0;
+	mem = bpf_map_lookup_elem(&ring_mem, &zero);
+	if (!mem)
+		return 0;
+	add(US_PC_INVOCATIONS, 1);
+	consume_cq(mem);
+
+	ud = cqe->user_data;
+	res = cqe->res;
+	slot = (u32)(ud >> 8);
+	tag = (u32)(ud & 0xff);
+	now = bpf_ktime_get_ns();
+
+	if (parked) {
+		struct unpark_ctx u = { .mem = mem, .now = now, .budget = 8 };
+
+		bpf_loop(concurrency, unpark_one, &u, 0);
+	}
+	if (tag == UD_UNPARK || tag == UD_CANCEL) {
+		__sync_fetch_and_add(&user_completed[tag == UD_CANCEL ? 1 : 2], 1);
+		return 0;
+	}
+	if (tag == UD_PCANCEL) {
+		__sync_fetch_and_add(&op_completed[US_OP_COUNT], 1);
+		return 0;
+	}
+	s = bpf_map_lookup_elem(&slots, &slot);
+	sbuf = bpf_map_lookup_elem(&bufs, &slot);
+	if (!s || !sbuf)
+		return 0;
+
+	if (tag == UD_KICK) {
+		/* An empty, finished slot: advance() starts its first chain. */
+		__sync_fetch_and_add(&user_completed[0], 1);
+		s->busy = 0;
+		__builtin_memset(&s->c, 0, sizeof(s->c));
+		s->c.status = US_CHAIN_DONE;
+		advance(mem, sbuf, slot, s, now);
+		return 0;
+	}
+	if (tag >= US_MAX_TAGS)
+		return 0;
+
+	q = &s->c.req[tag];
+	if (q->op < US_OP_COUNT)
+		__sync_fetch_and_add(&op_completed[q->op], 1);
+	if (res > 0 && us_moves_data(q->op)) {
+		add(US_PC_BYTES, (u64)res);
+		if (checksum && s->c.status == US_CHAIN_RUNNING && is_read_op(q->op))
+			s->sum = fnv_bytes(sbuf, q->buf_off, (u32)res, s->sum);
+	}
+	if (res == -ECANCELED) {
+		__sync_fetch_and_add(&cancelled, 1);
+		if (stop && s->c.status == US_CHAIN_RUNNING) {
+			/* Our stop cancelled it: the chain is interrupted, the policy not asked. */
+			s->c.status = US_CHAIN_FAILED;
+			s->c.error = res;
+			add(US_PC_CHAINS_STOPPED, 1);
+		}
+	}
+	if (__sync_lock_test_and_set(&s->in_policy, 1))
+		add(US_PC_OVERLAPS, 1);
+	before = s->c.completions;
+	us_rt_complete(&s->c, tag, res, cqe->flags);
+	add(US_PC_STEPS, s->c.completions - before);
+	__sync_fetch_and_and(&s->in_policy, 0);
+	advance(mem, sbuf, slot, s, now);
+	return 0;
+}

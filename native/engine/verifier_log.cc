@@ -1,0 +1,115 @@
+#include "verifier_log.h"
+
+#include <bpf/libbpf.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <regex>
+#include <sstream>
+#include <vector>
+
+namespace {
+
+std::mutex mu;
+std::string captured;
+bool capturing = false;
+
+int printFn(enum libbpf_print_level level, const char *fmt, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  // The verifier log comes as one "%s": size the buffer for it.
+  va_list copy;
+  va_copy(copy, args);
+  int n = vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
+  if (n < 0) return 0;
+  std::string buf(size_t(n) + 1, '\0');
+  vsnprintf(&buf[0], buf.size(), fmt, args);
+  buf.resize(size_t(n));
+  std::lock_guard<std::mutex> g(mu);
+  if (capturing) {
+    captured += buf;
+    // The end of the log says why; a policy that is too large logs megabytes.
+    if (captured.size() > (1u << 20)) captured.erase(0, captured.size() - (1u << 20));
+  } else if (getenv("URINGSCOPE_DEBUG")) {
+    fputs(buf.c_str(), stderr);
+  }
+  return 0;
+}
+
+bool startsWith(const std::string &s, const char *p) { return s.rfind(p, 0) == 0; }
+
+std::string trim(const std::string &s) {
+  size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t\r");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+}  // namespace
+
+void beginVerifierLog() {
+  libbpf_set_print(printFn);
+  std::lock_guard<std::mutex> g(mu);
+  captured.clear();
+  capturing = true;
+}
+
+std::string endVerifierLog() {
+  std::lock_guard<std::mutex> g(mu);
+  capturing = false;
+  std::string s;
+  s.swap(captured);
+  if (getenv("URINGSCOPE_DEBUG")) fputs(s.c_str(), stderr);
+  return s;
+}
+
+bool parseVerifierLog(const std::string &log, VerifierError *out) {
+  size_t begin = log.find("-- BEGIN PROG LOAD LOG --");
+  if (begin == std::string::npos) return false;
+  size_t end = log.find("-- END PROG LOAD LOG --", begin);
+  std::string body = log.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+  std::vector<std::string> lines;
+  std::istringstream in(body);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+
+  static const std::regex insn(R"(^\d+: \()");
+  static const std::regex src(R"(^; (.*) @ (\S+):(\d+)$)");
+  // The complaint: what follows the last instruction the verifier walked.
+  size_t lastInsn = 0;
+  for (size_t i = 1; i < lines.size(); i++)
+    if (std::regex_search(lines[i], insn)) lastInsn = i;
+  std::string msg;
+  for (size_t i = lastInsn ? lastInsn + 1 : 1; i < lines.size(); i++) {
+    std::string l = trim(lines[i]);
+    if (l.empty() || startsWith(l, "processed ") || startsWith(l, "verification time") ||
+        startsWith(l, "stack depth") || startsWith(l, "libbpf:") || startsWith(l, "; ") ||
+        startsWith(l, "-- ") || std::regex_search(l, insn))
+      continue;
+    msg += (msg.empty() ? "" : "; ") + l;
+  }
+  if (msg.empty() && lastInsn == 0) return false;
+  out->message = msg.empty() ? "refused (no reason in the log)" : msg;
+  for (size_t i = lastInsn + 1; i-- > 1;) {
+    std::smatch m;
+    if (std::regex_match(lines[i], m, src)) {
+      out->source = trim(m[1]);
+      out->file = m[2];
+      out->line = std::stoi(m[3]);
+      break;
+    }
+  }
+  return true;
+}
+
+std::string explainLoadFailure(const std::string &what, int err, const std::string &log) {
+  VerifierError v;
+  if (parseVerifierLog(log, &v)) {
+    std::string where = v.line ? v.file + ":" + std::to_string(v.line) + ": " : "";
+    std::string code = v.source.empty() ? "" : " (at `" + v.source + "`)";
+    return where + "the verifier refused " + what + ": " + v.message + code;
+  }
+  int e = err < 0 ? -err : err;
+  if (e == EPERM || e == EACCES)
+    return "cannot load " + what + ": " + strerror(e) + " (BPF needs root, or CAP_BPF + CAP_PERFMON)";
+  return "cannot load " + what + ": " + strerror(e) + " (run with URINGSCOPE_DEBUG=1 for libbpf's log)";
+}
