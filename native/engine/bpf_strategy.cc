@@ -98,6 +98,7 @@ class BpfRun {
   BpfRun(const EnginePlan &p, const std::vector<int> &fds, EngineStats *st) : plan_(p), fds_(fds), st_(st) {}
   ~BpfRun();
   std::string setup();
+  std::string prepare();  // probe the layout, open, configure and load (verify) the object
   void run(std::atomic<bool> &stop, ProgressSink *sink);
 
  private:
@@ -143,7 +144,7 @@ BpfRun::~BpfRun() {
   if (bufs_) munmap(bufs_, bufsBytes_);
 }
 
-std::string BpfRun::setup() {
+std::string BpfRun::prepare() {
   uint32_t conc = plan_.concurrency;
   // Room for every chain's step by default; a workload that sets ring.entries
   // gets exactly that, and steps that find the SQ full are parked and retried.
@@ -164,7 +165,13 @@ std::string BpfRun::setup() {
   if (!e.empty()) return e;
   e = configure();
   if (!e.empty()) return e;
-  e = obj_.load(what);
+  return obj_.load(what);
+}
+
+std::string BpfRun::setup() {
+  uint32_t conc = plan_.concurrency;
+  std::string what = plan_.policy.bpfObject.empty() ? "the chain policy" : "policy " + plan_.policy.name;
+  std::string e = prepare();
   if (!e.empty()) return e;
   e = bindShared();
   if (!e.empty()) return e;
@@ -434,6 +441,12 @@ void BpfRun::collect() {
 }
 
 }  // namespace
+
+std::string verifyPolicy(const EnginePlan &plan, const std::vector<int> &fds) {
+  EngineStats unused;
+  BpfRun r(plan, fds, &unused);
+  return r.prepare();
+}
 
 std::string runBpfStrategy(const EnginePlan &plan, const std::vector<int> &fds, std::atomic<bool> &stop,
                            ProgressSink *sink, EngineStats *out) {

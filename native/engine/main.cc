@@ -17,6 +17,7 @@
 
 #include "bpf_strategy.h"
 #include "engine.h"
+#include "policy_user.h"
 #include "targets.h"
 
 namespace {
@@ -169,8 +170,12 @@ int main(int argc, char **argv) {
   }
   EngineStats stats;
   StdoutProgress progress;
-  err = plan.strategy == Strategy::Bpf ? runBpfStrategy(plan, targets.fds, gStop, &progress, &stats)
-                                       : runEngine(plan, targets.fds, gStop, &progress, &stats);
+  if (plan.strategy == Strategy::Bpf)
+    err = runBpfStrategy(plan, targets.fds, gStop, &progress, &stats);
+  else if (plan.strategy == Strategy::User && !plan.policy.name.empty())
+    err = runPolicyUser(plan, targets.fds, gStop, &progress, &stats);
+  else
+    err = runEngine(plan, targets.fds, gStop, &progress, &stats);
   if (!err.empty()) {
     targets.closeAll();
     printError(err);
