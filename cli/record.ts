@@ -16,7 +16,7 @@ import { EngineRun, type RunEnd } from '../workloads/engine.js';
 import { EVENT_LAYOUT, FORMAT_VERSION, snapshotToJson, type RecordingHeader } from '../recording/format.js';
 import { RecordingWriter } from '../recording/writer.js';
 import { writeLine } from './output.js';
-import { checkRunArgs, errnoName, runOptions, type RunArgs } from './run.js';
+import { checkRunArgs, defaultStepBudget, errnoName, runOptions, type RunArgs } from './run.js';
 import { checkTraceArgs, targetOf, traceOptions, type TraceArgs } from './trace.js';
 import { fmtCount } from './units.js';
 import { stopRunOnSignal, stopTraceOnSignal } from './signals.js';
@@ -186,6 +186,8 @@ async function recordRun(a: RecordArgs): Promise<number> {
     progressMs: 0,
     scratchParent: a.scratch,
     events: a.events,
+    stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
+    policy: a.policy,
   });
   const writer = await RecordingWriter.create(
     a.output,

@@ -23,6 +23,7 @@ export interface RunArgs {
   json: boolean;
   scratch?: string;
   'step-budget'?: number;
+  policy?: string;
 }
 
 /** The options of `run` besides the workload positional (shared with `record`, which passes the ones it defines itself in `except`). */
@@ -36,6 +37,7 @@ export function runOptions(y: Argv, except: readonly string[] = []): Argv {
     json: { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line with an "engine" object' },
     scratch: { type: 'string', describe: 'directory for scratch files (default: the system temp dir)' },
     'step-budget': { type: 'number', describe: 'strategy bpf: stop the run once the policy issued this many steps (runaway guard; default 10x the planned steps)' },
+    policy: { alias: 'p', type: 'string', describe: 'strategies user/bpf: a C policy (FILE.c, or a built-in: see bpf/policies/) decides instead of the steps' },
   };
   for (const [name, o] of Object.entries(opts)) if (!except.includes(name)) y = y.option(name, o);
   return y;
@@ -60,6 +62,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
   )
     .example('$0 run short-read --strategy link', 'kernel links: watch the cancellations')
     .example('$0 run copy --strategy user --json', 'userspace-driven copy, as NDJSON')
+    .example('$0 run header-body --strategy bpf --policy header-body', 'a C policy decides in the kernel')
     .check((a) => checkRunArgs(a as Partial<RunArgs>)) as unknown as Argv<RunArgs>;
 }
 
@@ -93,7 +96,7 @@ function progressLine(p: EngineProgress, total: number | undefined): string {
  * A BPF policy that keeps issuing requests would never give the ring back:
  * by default a run may issue ten times the steps it plans, then it is stopped.
  */
-function defaultStepBudget(spec: WorkloadSpec, a: RunArgs): number {
+export function defaultStepBudget(spec: WorkloadSpec, a: Pick<RunArgs, 'duration' | 'chains'>): number {
   if (a.duration !== undefined) return 0;
   return 10 * (a.chains ?? spec.chains ?? 1000) * spec.steps.length + 1000;
 }
@@ -114,6 +117,7 @@ export async function runRun(a: RunArgs): Promise<number> {
     progressMs: tty ? 200 : 0,
     scratchParent: a.scratch,
     stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
+    policy: a.policy,
   });
   let elapsed = 0;
   run.on('interval', (s) => {

@@ -15,6 +15,7 @@ import type { NativeSnapshot } from '../native/index.js';
 import type { EventBatch } from '../tracers/layout.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { compilePlan, type RunOverrides } from './plan.js';
+import { buildPolicy } from './policy.js';
 import type { WorkloadSpec } from './spec.js';
 
 /** What the engine reports about itself (native/engine/main.cc). */
@@ -53,6 +54,16 @@ export interface RunOptions extends RunOverrides {
   events?: boolean;
   /** Where scratch files go (a fresh directory inside it); default the OS temp dir. */
   scratchParent?: string;
+  /** A C policy (file or built-in name) for strategies user and bpf. */
+  policy?: string;
+}
+
+/** A record a C policy sent with us_emit() (the engine passes the first 1000 on). */
+export interface PolicyEmit {
+  chain: number;
+  kind: number;
+  a: number;
+  b: number;
 }
 
 export interface RunEnd {
@@ -67,6 +78,7 @@ export interface EngineRunEvents {
   /** The interval, and the tracer's cumulative snapshot behind it (histograms for views). */
   interval: [Summary, NativeSnapshot];
   events: [EventBatch];
+  emit: [PolicyEmit];
   end: [RunEnd];
 }
 
@@ -75,7 +87,7 @@ export function enginePath(): string {
 }
 
 /** The contract's `engine` object, plus the engine's own detail. */
-export function engineSummary(e: EngineResult): Record<string, unknown> {
+export function engineSummary(e: EngineResult, policyName?: string): Record<string, unknown> {
   const hist = new Float64Array(160);
   for (const [b, n] of e.chainLatencyHist) hist[b] = n;
   return {
@@ -102,14 +114,24 @@ export function engineSummary(e: EngineResult): Record<string, unknown> {
     requests: e.requests,
     files: e.files,
     stopReason: e.stopReason,
-    ...(e.policy ? { policy: policySummary(e) } : {}),
+    ...(e.policy ? { policy: policySummary(e, policyName) } : {}),
   };
 }
 
+/** A C policy's own numbers: its US_STATS counters, emits and cancels (both strategies). */
+function cPolicyFields(p: Record<string, number>, name: string): Record<string, unknown> {
+  const stats: Record<string, number> = {};
+  for (const [k, v] of Object.entries(p)) if (k.startsWith('stat.')) stats[k.slice(5)] = v;
+  return { source: name, stats, emits: p.emits ?? 0, cancels: p.policyCancels ?? 0 };
+}
+
 /** Issue 6's numbers: what the in-kernel policy did, and how often userspace woke. */
-function policySummary(e: EngineResult): Record<string, unknown> {
+function policySummary(e: EngineResult, policyName?: string): Record<string, unknown> {
   const p = e.policy!;
+  const own = policyName ? cPolicyFields(p, policyName) : {};
+  if (e.strategy !== 'bpf') return own;
   return {
+    ...own,
     path: 'map-backed-sqpoll',
     invocations: p.invocations,
     stepsFromBpf: p.stepsIssued,
@@ -128,6 +150,7 @@ export class EngineRun extends EventEmitter<EngineRunEvents> {
   private dir?: string;
   private result?: EngineResult;
   private error?: string;
+  private policyName?: string;
 
   constructor(
     readonly spec: WorkloadSpec,
@@ -139,13 +162,22 @@ export class EngineRun extends EventEmitter<EngineRunEvents> {
   async start(): Promise<void> {
     const bin = enginePath();
     if (!existsSync(bin)) throw new UserError(`the engine is not built (${bin} is missing): run \`npm run build\``);
+    let overrides: RunOverrides = this.options;
+    if (this.options.policy) {
+      if (this.options.strategy === 'link') {
+        throw new UserError('--policy needs --strategy user or bpf (under link the kernel\'s own link rules decide)', 2);
+      }
+      const policyBuild = await buildPolicy(this.options.policy);
+      this.policyName = policyBuild.name;
+      overrides = { ...this.options, policyBuild };
+    }
     try {
       this.dir = mkdtempSync(join(this.options.scratchParent ?? tmpdir(), 'uringscope-run-'));
     } catch (e) {
       throw new UserError(`cannot create a scratch directory in ${this.options.scratchParent ?? tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const planPath = join(this.dir, 'plan.txt');
-    writeFileSync(planPath, compilePlan(this.spec, this.options, this.dir));
+    writeFileSync(planPath, compilePlan(this.spec, overrides, this.dir));
     this.trace = new TraceRun({
       target: { kind: 'command', cmd: bin, args: [planPath], stdout: 'pipe' },
       intervalMs: this.options.intervalMs ?? 1000,
@@ -172,6 +204,7 @@ export class EngineRun extends EventEmitter<EngineRunEvents> {
       return; // not ours
     }
     if (msg.type === 'progress') this.emit('progress', msg as unknown as EngineProgress);
+    else if (msg.type === 'emit') this.emit('emit', msg as unknown as PolicyEmit);
     else if (msg.type === 'engine') this.result = msg as unknown as EngineResult;
     else if (msg.type === 'error') this.error = msg.message;
   }
@@ -186,7 +219,7 @@ export class EngineRun extends EventEmitter<EngineRunEvents> {
     setImmediate(() => {
       this.cleanup();
       const summary = end.summary;
-      if (this.result) summary.engine = engineSummary(this.result);
+      if (this.result) summary.engine = engineSummary(this.result, this.policyName);
       const error = this.error ?? (this.result ? undefined : `the engine exited with status ${end.exitCode} without a result`);
       this.emit('end', { summary, engine: this.result, error });
     });

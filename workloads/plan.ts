@@ -3,6 +3,7 @@
 // numeric fields of struct us_step (bpf/chain.h).
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import type { PolicyBuild } from './policy.js';
 import type { LengthRule, OffsetRule, StepOp, StepSpec, TargetSpec, WorkloadSpec } from './spec.js';
 
 export type Strategy = 'link' | 'user' | 'bpf';
@@ -29,6 +30,8 @@ export interface RunOverrides {
   durationS?: number;
   concurrency?: number;
   progressMs?: number;
+  /** A compiled C policy (strategies user and bpf): it decides instead of the steps. */
+  policyBuild?: PolicyBuild;
 }
 
 /** fd-table index of every target endpoint ("in", "sock.a", "sock.b"). */
@@ -135,5 +138,12 @@ export function compilePlan(spec: WorkloadSpec, o: RunOverrides, scratchDir: str
     }
   }
   for (const s of spec.steps) lines.push(stepLine(s, fds));
+  const pb = o.policyBuild;
+  if (pb && o.strategy !== 'link') {
+    // The name has no spaces in it for the plan's sake; paths go last on their line.
+    const name = pb.name.replace(/\s+/g, '_');
+    lines.push(`policy name=${name} kind=bpf path=${pb.bpfObject}`);
+    lines.push(`policy name=${name} kind=native path=${pb.nativeObject}`);
+  }
   return lines.join('\n') + '\n';
 }

@@ -1,0 +1,90 @@
+// C chain policies (`--policy FILE.c` or a built-in name from bpf/policies/):
+// found, compiled twice from one source (BPF for strategy bpf, a shared
+// object for strategy user) by scripts/build-policy.sh, and cached by the
+// content of everything that goes into them, so a second run starts at once.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { UserError } from '../tracers/errors.js';
+import { packageRoot } from '../tracers/native.js';
+
+const run = promisify(execFile);
+
+export interface PolicyBuild {
+  /** What messages call it: the source file's name. */
+  name: string;
+  source: string;
+  bpfObject: string;
+  nativeObject: string;
+}
+
+export function policyDir(): string {
+  return join(packageRoot(), 'bpf', 'policies');
+}
+
+/** Built-in policies: bpf/policies/NAME.c (the declarative interpreter, chain.bpf.c, is not one). */
+export function builtinPolicies(): string[] {
+  return readdirSync(policyDir())
+    .filter((f) => f.endsWith('.c') && !f.endsWith('.bpf.c'))
+    .map((f) => f.slice(0, -2))
+    .sort();
+}
+
+/** A policy argument: a file (anything with a slash or ending in .c) or a built-in name. */
+export function resolvePolicy(arg: string): string {
+  if (arg.includes('/') || arg.endsWith('.c')) {
+    const p = resolve(arg);
+    if (!existsSync(p)) throw new UserError(`policy file ${arg} not found`);
+    return p;
+  }
+  const p = join(policyDir(), `${arg}.c`);
+  if (!existsSync(p)) throw new UserError(`unknown policy "${arg}": built-ins are ${builtinPolicies().join(', ')}; or give a .c file`);
+  return p;
+}
+
+// Everything a build depends on besides the policy itself.
+const INPUTS = [
+  'bpf/uringscope.h', 'bpf/policy_runtime.h', 'bpf/chain.h', 'bpf/policy.h', 'bpf/tracer.h', 'bpf/hist.h',
+  'bpf/runtime/ring.bpf.h', 'bpf/runtime/policy.bpf.c', 'native/policy/runtime.c', 'scripts/build-policy.sh',
+];
+
+function cacheKey(source: string): string {
+  const h = createHash('sha256');
+  h.update(readFileSync(source));
+  for (const f of INPUTS) h.update(readFileSync(join(packageRoot(), f)));
+  return h.digest('hex').slice(0, 24);
+}
+
+/** The first compiler error, as one line ("file.c:12:5: error: ..."). */
+export function firstCompileError(stderr: string, source: string): string {
+  const lines = stderr.split('\n');
+  const err = lines.find((l) => /\berror:/.test(l) && l.includes(basename(source))) ?? lines.find((l) => /\berror:/.test(l));
+  return (err ?? lines.find((l) => l.trim()) ?? 'the compiler failed').replace(/^.*\//, '').trim();
+}
+
+/** Compiles a policy (or takes it from the cache). Compile errors are UserErrors of one line. */
+export async function buildPolicy(arg: string): Promise<PolicyBuild> {
+  const source = resolvePolicy(arg);
+  const name = basename(source);
+  const dir = join(tmpdir(), 'uringscope-policies', cacheKey(source));
+  const built: PolicyBuild = { name, source, bpfObject: join(dir, 'policy.bpf.o'), nativeObject: join(dir, 'policy.so') };
+  if (existsSync(built.bpfObject) && existsSync(built.nativeObject)) return built;
+  // Build next to the cache entry and move it in whole: a run killed halfway
+  // leaves no entry that looks complete.
+  const tmp = `${dir}.${process.pid}.tmp`;
+  mkdirSync(tmp, { recursive: true });
+  try {
+    await run(join(packageRoot(), 'scripts', 'build-policy.sh'), [source, tmp], { maxBuffer: 16 << 20 });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    const err = e as { code?: string | number; stderr?: string };
+    if (err.code === 'ENOENT') throw new UserError('cannot compile policies: clang or the build script is missing (run scripts/install.sh)');
+    throw new UserError(`policy ${name} does not compile: ${firstCompileError(err.stderr ?? '', source)}`);
+  }
+  return built;
+}
