@@ -36,7 +36,7 @@ export function runOptions(y: Argv, except: readonly string[] = []): Argv {
     interval: { type: 'number', default: 1000, describe: 'milliseconds between interval reports' },
     json: { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line with an "engine" object' },
     scratch: { type: 'string', describe: 'directory for scratch files (default: the system temp dir)' },
-    'step-budget': { type: 'number', describe: 'strategy bpf: stop the run once the policy issued this many steps (runaway guard; default 10x the planned steps)' },
+    'step-budget': { type: 'number', describe: 'strategy bpf or a --policy: stop the run once the policy issued this many steps (runaway guard; default 10x the planned steps)' },
     policy: { alias: 'p', type: 'string', describe: 'strategies user/bpf: a C policy (FILE.c, or a built-in: see bpf/policies/) decides instead of the steps' },
   };
   for (const [name, o] of Object.entries(opts)) if (!except.includes(name)) y = y.option(name, o);
@@ -137,7 +137,7 @@ export async function runRun(a: RunArgs): Promise<number> {
   else process.stdout.write(`${renderSummary(end.summary, `summary: ${spec.name}`)}\n${engineLines(end.summary)}\n`);
   const e = end.engine!;
   if (e.stopReason === 'budget') {
-    process.stderr.write(`uringscope: the BPF policy reached its step budget (${a['step-budget'] ?? defaultStepBudget(spec, a)} steps) and was stopped: raise --step-budget if that is expected\n`);
+    process.stderr.write(`uringscope: the ${a.strategy === 'bpf' ? 'BPF ' : ''}policy reached its step budget (${a['step-budget'] ?? defaultStepBudget(spec, a)} steps) and was stopped: raise --step-budget if that is expected\n`);
     return 1;
   }
   if (e.chainsFailed > 0) {

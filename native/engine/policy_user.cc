@@ -119,7 +119,7 @@ class PolicyRun {
   uint32_t pending_ = 0;
   bool stopping_ = false;  // a signal: cancel what is in flight, issue nothing more
   bool noMore_ = false;    // a signal or the duration: start no more chains
-  uint64_t emits_ = 0, cancels_ = 0;
+  uint64_t emits_ = 0, cancels_ = 0, issued_ = 0, budgetStops_ = 0;
 };
 
 std::string PolicyRun::setup() {
@@ -207,6 +207,15 @@ void PolicyRun::post(Slot &s) {
       continue;
     }
     if (a.kind == US_ACT_ISSUE && (c->status != US_CHAIN_RUNNING || stopping_)) continue;
+    // The run's step budget, as in the kernel: a policy that never ends its
+    // chains is stopped, not left to spin.
+    if (a.kind == US_ACT_ISSUE && plan_.stepBudget && issued_ >= plan_.stepBudget) {
+      budgetStops_++;
+      noMore_ = true;
+      c->status = US_CHAIN_FAILED;
+      c->error = -EBUSY;
+      continue;
+    }
     io_uring_sqe *q = sqe();
     if (!q) {  // cannot happen: the SQ was just flushed
       c->status = US_CHAIN_FAILED;
@@ -243,6 +252,7 @@ void PolicyRun::post(Slot &s) {
     }
     io_uring_sqe_set_data64(q, (uint64_t(slot) << 8) | tag);
     pol_.issued(c, &a);
+    issued_++;
     st_->submitted[r.op < US_OP_COUNT ? r.op : 0]++;
   }
   c->posted = c->nact;
@@ -319,6 +329,7 @@ void PolicyRun::collect() {
     st_->policy["stat." + pol_.statNames[i]] = stats[i];
   st_->policy["emits"] = emits_;
   st_->policy["policyCancels"] = cancels_;
+  st_->policy["budgetStops"] = budgetStops_;
 }
 
 void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
@@ -387,6 +398,7 @@ void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
     onCqe(c);
     io_uring_cqe_seen(&ring_, c);
   }
+  if (budgetStops_) st_->stopReason = "budget";
   clock.stop(st_);
   collect();
 }

@@ -83,10 +83,15 @@ bool parseVerifierLog(const std::string &log, VerifierError *out) {
     std::string l = trim(lines[i]);
     if (l.empty() || startsWith(l, "processed ") || startsWith(l, "verification time") ||
         startsWith(l, "stack depth") || startsWith(l, "libbpf:") || startsWith(l, "; ") ||
-        startsWith(l, "-- ") || std::regex_search(l, insn))
+        startsWith(l, "-- ") || startsWith(l, "cur state:") || startsWith(l, "old state:") ||
+        std::regex_search(l, insn))
       continue;
     msg += (msg.empty() ? "" : "; ") + l;
   }
+  // Some complaints end the instruction line itself ("... goto pc-3 infinite loop detected at insn 376").
+  static const std::regex inline_msg(R"((infinite loop detected.*|back-edge from insn.*|unreachable insn.*))");
+  std::smatch im;
+  if (msg.empty() && lastInsn && std::regex_search(lines[lastInsn], im, inline_msg)) msg = im[1];
   if (msg.empty() && lastInsn == 0) return false;
   out->message = msg.empty() ? "refused (no reason in the log)" : msg;
   for (size_t i = lastInsn + 1; i-- > 1;) {
