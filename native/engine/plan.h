@@ -11,6 +11,7 @@
 extern "C" {
 #include "chain.h"  // bpf/chain.h: steps and the policy shared with BPF
 }
+#include "replay_table.h"
 
 enum class Strategy { Link, User, Bpf };
 
@@ -49,6 +50,11 @@ struct EnginePlan {
   uint64_t stepBudget = 0;  // strategy bpf: steps the policy may issue (0 = unlimited)
   std::vector<TargetPlan> targets;
   std::vector<us_step> steps;
+  // Replay (`replay path=FILE`): every chain takes its requests from this
+  // table instead of `steps`; main.cc loads it, and `chains` is its chain count.
+  std::string replayPath;
+  ReplayTable replay;
+  bool isReplay() const { return !replayPath.empty(); }
 };
 
 // Parses a plan; returns "" or a one-line error.
