@@ -2,6 +2,8 @@
 // --events, issued again by the native engine under a strategy, against
 // scratch files, traced; printed like `run` and, with -o, recorded like it
 // so `report FILE OUT` compares the two.
+import { statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Argv } from 'yargs';
 import { buildReplayStream, type ReplayStream } from '../recording/replay-stream.js';
 import { UserError } from '../tracers/errors.js';
@@ -56,7 +58,9 @@ function replayLines(s: ReplayStream, info: Record<string, unknown>): string {
     `── replay of ${s.source} ${'─'.repeat(Math.max(4, 50 - s.source.length))}`,
     `  ${fmtCount(s.requests)} of ${fmtCount(s.recorded)} recorded requests in ${fmtCount(s.chains)} chains (${fmtCount(s.linkedChains)} linked, longest ${s.longestLink})` +
       `  concurrency ${s.concurrency} (recorded ${s.recordedConcurrency})`,
-    `  speed ${s.speed === 0 ? 'as fast as possible' : `${s.speed}x`}: chain starts over ${fmtNs(s.scheduledSpanNs)} (recorded ${fmtNs(s.recordedSpanNs)})` +
+    (s.speed === 0
+      ? `  speed 0: every chain at once (recorded chain starts over ${fmtNs(s.recordedSpanNs)})`
+      : `  speed ${s.speed}x: chain starts over ${fmtNs(s.scheduledSpanNs)} (recorded ${fmtNs(s.recordedSpanNs)})`) +
       `  scratch files ${s.targets.length}  results differing from the recording ${fmtCount(Number(info.resultsDiffer ?? 0))}`,
   ];
   for (const [op, k] of Object.entries(s.skipped)) lines.push(`  skipped ${fmtCount(k.count)} ${op}: ${k.reason}`);
@@ -69,9 +73,26 @@ function progressLine(p: EngineProgress, total: number): string {
   return `\r  chains ${fmtCount(p.chains)}/${fmtCount(total)}  requests ${fmtCount(p.steps)}  resubmits ${fmtCount(p.resubmits)}   `;
 }
 
+/** The scratch files are written before the first request: refuse up front if they cannot fit. */
+function checkScratchSpace(s: ReplayStream, parent: string): void {
+  const need = s.targets.reduce((n, t) => n + t.size, 0);
+  let free: number;
+  try {
+    const st = statfsSync(parent);
+    free = st.bavail * st.bsize;
+  } catch (e) {
+    throw new UserError(`cannot use ${parent} for scratch files: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  if (need > free) {
+    const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+    throw new UserError(`the replay's ${s.targets.length} scratch files need ${mib(need)} but ${parent} has ${mib(free)} free: use --scratch DIR`);
+  }
+}
+
 export async function runReplay(a: ReplayArgs): Promise<number> {
   if (a.strategy === 'bpf') throw new UserError('replay under bpf is not built yet', 64);
   const stream = await buildReplayStream(a.file, a.speed);
+  checkScratchSpace(stream, a.scratch ?? tmpdir());
   const tty = process.stderr.isTTY && !a.json;
   const run = new ReplayRun(stream, {
     strategy: a.strategy,

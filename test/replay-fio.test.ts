@@ -2,7 +2,8 @@
 // `user` and `link`, the replay's own --events recording holds exactly the
 // recorded requests per opcode (count, length histogram, every offset), the
 // recorded fio file is never touched, and no scratch file is left behind.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { buildReplayStream } from '../recording/replay-stream.js';
@@ -67,6 +68,22 @@ describe.each(shapes)('replay of fio %s', (name, extra) => {
     expect(await profile(out)).toEqual(recorded);
     expect(sha256(data)).toBe(before);
     expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  test('scratch files that cannot fit the scratch directory: refused in one line before anything runs', async () => {
+    const small = join(dir, `small-${name.replace(/\W+/g, '_')}`);
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'uringscope-test', small]);
+    try {
+      const r = await runCli(['replay', rec, '--scratch', small]);
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/scratch files need [\d.]+ MiB but .* has 1\.0 MiB free: use --scratch DIR/);
+      expect(r.stdout).toBe('');
+      expect(readdirSync(small)).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 
   test('chain start times scale with --speed; --speed 0 starts every chain at once', async () => {
