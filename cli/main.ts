@@ -11,10 +11,10 @@ import { runWorkloadsCommand, workloadsBuilder, type WorkloadsArgs } from './wor
 import { recordBuilder, runRecord, type RecordArgs } from './record.js';
 import { reportBuilder, runReport, type ReportArgs } from './report.js';
 import { exportBuilder, runExport, type ExportArgs } from './export.js';
+import { replayBuilder, runReplay, type ReplayArgs } from './replay.js';
 import { runTop, runTui, topBuilder, tuiBuilder, type TopArgs, type TuiArgs } from './tui.js';
 
 const NOT_YET: Record<string, string> = {
-  replay: 'replay a recorded request stream',
   view: 'play a recording in the TUI',
 };
 
@@ -75,6 +75,12 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       'export a recording: perfetto, csv or json',
       exportBuilder,
       (a) => finish(runExport(a as unknown as ExportArgs)),
+    )
+    .command(
+      'replay <file>',
+      'issue the request stream of a recording (made with --events) again, under a strategy, traced',
+      replayBuilder,
+      (a) => finish(runReplay(a as unknown as ReplayArgs)),
     )
     .command(
       'workloads',

@@ -12,7 +12,7 @@ import { native, packageRoot } from '../tracers/native.js';
 import type { Summary } from '../tracers/summary.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { resolveWorkload } from '../workloads/catalog.js';
-import { EngineRun, type RunEnd } from '../workloads/engine.js';
+import { EngineRun, type EngineProcess, type RunEnd } from '../workloads/engine.js';
 import { EVENT_LAYOUT, FORMAT_VERSION, snapshotToJson, type RecordingHeader } from '../recording/format.js';
 import { RecordingWriter } from '../recording/writer.js';
 import { writeLine } from './output.js';
@@ -61,7 +61,7 @@ function toolVersion(): string {
   }
 }
 
-function baseHeader(mode: 'trace' | 'run', config: Record<string, unknown>, events: boolean): RecordingHeader {
+function baseHeader(mode: RecordingHeader['mode'], config: Record<string, unknown>, events: boolean): RecordingHeader {
   const n = native();
   const c = cpus();
   return {
@@ -153,7 +153,7 @@ async function recordTrace(a: RecordArgs): Promise<number> {
   return end.reason === 'command-exit' ? (end.exitCode ?? 0) : 0;
 }
 
-function emptyEnd(a: RecordArgs): Summary {
+function emptyEnd(a: { events?: boolean }): Summary {
   return { type: 'summary', durationNs: 0, requests: {}, failLinks: 0, reqFailed: 0, cqOverflows: 0, asyncPunts: 0, pollArms: 0,
     taskWork: { adds: 0, runs: 0, localRuns: 0 }, enter: { calls: 0, toSubmit: 0, timeNs: 0 },
     ctxSwitches: { voluntary: 0, involuntary: 0, offCpuNs: 0, onCpuNs: 0, byThread: {
@@ -164,13 +164,48 @@ function emptyEnd(a: RecordArgs): Summary {
 }
 
 /** Starts a run; if it cannot start, the file still ends with an end chunk saying why. */
-async function startRecorded(writer: RecordingWriter, a: RecordArgs, start: () => Promise<void>): Promise<void> {
+async function startRecorded(writer: RecordingWriter, a: { events?: boolean }, start: () => Promise<void>): Promise<void> {
   try {
     await start();
   } catch (e) {
     writer.end({ ktimeNs: ktimeNow(), reason: 'error', summary: emptyEnd(a), error: (e as Error).message });
     await writer.close().catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * An engine run (a workload run, a replay) written to a recording: every
+ * interval, the request records when asked, and the end with the engine's
+ * object. The caller adds its own output and signal handling.
+ */
+export class EngineRecording {
+  private constructor(
+    readonly writer: RecordingWriter,
+    private readonly run: EngineProcess,
+    private readonly events: boolean,
+  ) {}
+
+  static async create(run: EngineProcess, output: string, mode: 'run' | 'replay', config: Record<string, unknown>, events: boolean): Promise<EngineRecording> {
+    const writer = await RecordingWriter.create(output, baseHeader(mode, config, events));
+    if (events) run.on('events', (b) => writer.events(b.buffer));
+    run.on('interval', (s) => writer.interval({ ktimeNs: ktimeNow(), summary: s }));
+    return new EngineRecording(writer, run, events);
+  }
+
+  /** Starts the run; if it cannot start, the file still ends with an end chunk saying why. */
+  start(): Promise<void> {
+    return startRecorded(this.writer, { events: this.events }, () => this.run.start());
+  }
+
+  async finish(end: RunEnd): Promise<void> {
+    this.writer.end({ ktimeNs: ktimeNow(), reason: end.engine?.stopReason ?? 'error', summary: end.summary, error: end.error });
+    await this.writer.close();
+  }
+
+  /** The closing line on stderr. */
+  done(s: Summary, json: boolean): void {
+    doneLine(this.writer, s, json);
   }
 }
 
@@ -189,27 +224,22 @@ async function recordRun(a: RecordArgs): Promise<number> {
     stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
     policy: a.policy,
   });
-  const writer = await RecordingWriter.create(
-    a.output,
-    baseHeader('run', { workload: spec, strategy: a.strategy, chains: a.chains, durationS: a.duration, concurrency: a.concurrency, intervalMs: a.interval }, a.events),
-  );
-  if (a.events) run.on('events', (b) => writer.events(b.buffer));
-  const progress = new Progress(writer);
+  const config = { workload: spec, strategy: a.strategy, chains: a.chains, durationS: a.duration, concurrency: a.concurrency, intervalMs: a.interval };
+  const rec = await EngineRecording.create(run, a.output, 'run', config, a.events);
+  const progress = new Progress(rec.writer);
   run.on('interval', (s) => {
-    writer.interval({ ktimeNs: ktimeNow(), summary: s });
     if (a.json) writeLine(s);
     progress.interval(s);
   });
   const ended = new Promise<RunEnd>((resolve) => run.once('end', resolve));
   stopRunOnSignal(run);
-  await startRecorded(writer, a, () => run.start());
+  await rec.start();
   const end = await ended;
-  writer.end({ ktimeNs: ktimeNow(), reason: end.engine?.stopReason ?? 'error', summary: end.summary, error: end.error });
-  await writer.close();
+  await rec.finish(end);
   progress.done();
   if (end.error && !end.engine) throw new UserError(`workload ${spec.name}: ${end.error}`);
   if (a.json) writeLine(end.summary);
-  doneLine(writer, end.summary, a.json);
+  rec.done(end.summary, a.json);
   const e = end.engine!;
   if (e.chainsFailed > 0) {
     process.stderr.write(`uringscope: ${e.chainsFailed} chains of ${spec.name} failed (first error ${errnoName(e.firstError)})\n`);

@@ -72,7 +72,8 @@ export function errnoName(res: number): string {
   return e ? e[0] : String(res);
 }
 
-function engineLines(s: Summary): string {
+/** The engine block of a human summary (shared with `replay`). */
+export function engineLines(s: Summary): string {
   const e = s.engine as Record<string, unknown> & {
     chains: number; steps: number; resubmits: number; cancelled: number; retries: number; bytes: number;
     wallNs: number; cpuNs: number; enterCalls: number; ctxSwitches: { voluntary: number; involuntary: number };

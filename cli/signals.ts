@@ -1,5 +1,5 @@
 // How each kind of command ends on Ctrl-C / SIGTERM / SIGHUP, in one place.
-import type { EngineRun } from '../workloads/engine.js';
+import type { EngineProcess } from '../workloads/engine.js';
 import type { TraceRun } from '../tracers/trace-run.js';
 
 /**
@@ -15,10 +15,10 @@ export function stopTraceOnSignal(run: TraceRun): void {
 }
 
 /**
- * A workload run: the first signal asks the engine to cancel what is in
+ * A workload run or a replay: the first signal asks the engine to cancel what is in
  * flight, reap it and report; a second one does not wait.
  */
-export function stopRunOnSignal(run: EngineRun): void {
+export function stopRunOnSignal(run: EngineProcess): void {
   let signals = 0;
   const onSignal = () => {
     if (++signals > 1) process.exit(130);

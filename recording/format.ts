@@ -95,8 +95,8 @@ export interface RecordingHeader {
   cpu: { model: string; count: number };
   /** uringscope's arguments (after the node and script paths). */
   commandLine: string[];
-  mode: 'trace' | 'run';
-  /** trace: the target and tracer options; run: the workload spec, strategy and overrides. */
+  mode: 'trace' | 'run' | 'replay';
+  /** trace: the target and tracer options; run: the workload spec, strategy and overrides; replay: the source and options. */
   config: Record<string, unknown>;
   events: boolean;
   eventLayout: typeof EVENT_LAYOUT;

@@ -3,6 +3,7 @@
 // diff of two recordings. Pure data; cli/report.ts renders it.
 import { constants } from 'node:os';
 import { opName, type Summary } from '../tracers/summary.js';
+import type { RecordingHeader } from './format.js';
 import { scanRecording, type Scan } from './scan.js';
 
 export interface RecordingInfo {
@@ -12,7 +13,7 @@ export interface RecordingInfo {
   createdAt: string;
   kernel: string;
   cpu: string;
-  mode: 'trace' | 'run';
+  mode: RecordingHeader['mode'];
   commandLine: string[];
   complete: boolean;
   bytes: number;

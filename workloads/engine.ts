@@ -44,6 +44,8 @@ export interface EngineResult {
   files: Record<string, { size: number; checksum: string }>;
   /** Strategy bpf: the in-kernel policy's counters (bpf/policy.h). */
   policy?: Record<string, number>;
+  /** A replay: records in its table, requests issued, and those whose result differs from the recorded one. */
+  replay?: { requests: number; issued: number; resultsDiffer: number };
 }
 
 export type EngineProgress = Pick<EngineResult, 'chains' | 'steps' | 'bytes' | 'resubmits' | 'cancelled' | 'enterCalls' | 'policy'>;
@@ -145,18 +147,27 @@ function policySummary(e: EngineResult, policyName?: string): Record<string, unk
   };
 }
 
-export class EngineRun extends EventEmitter<EngineRunEvents> {
+/**
+ * The engine process behind the tracer. What it runs comes from `planText`:
+ * a workload (EngineRun) or a recorded request stream (ReplayRun).
+ */
+export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
   private trace?: TraceRun;
   private dir?: string;
   private result?: EngineResult;
   private error?: string;
   private policyName?: string;
 
-  constructor(
-    readonly spec: WorkloadSpec,
-    readonly options: RunOptions,
-  ) {
+  constructor(readonly options: RunOptions) {
     super();
+  }
+
+  /** Writes what the engine needs into the run's scratch directory and returns the plan text. */
+  protected abstract planText(scratchDir: string, overrides: RunOverrides): string;
+
+  /** The contract's `engine` object for this run. */
+  protected engineObject(e: EngineResult): Record<string, unknown> {
+    return engineSummary(e, this.policyName);
   }
 
   async start(): Promise<void> {
@@ -177,7 +188,12 @@ export class EngineRun extends EventEmitter<EngineRunEvents> {
       throw new UserError(`cannot create a scratch directory in ${this.options.scratchParent ?? tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const planPath = join(this.dir, 'plan.txt');
-    writeFileSync(planPath, compilePlan(this.spec, overrides, this.dir));
+    try {
+      writeFileSync(planPath, this.planText(this.dir, overrides));
+    } catch (e) {
+      this.cleanup();
+      throw e;
+    }
     this.trace = new TraceRun({
       target: { kind: 'command', cmd: bin, args: [planPath], stdout: 'pipe' },
       intervalMs: this.options.intervalMs ?? 1000,
@@ -219,7 +235,7 @@ export class EngineRun extends EventEmitter<EngineRunEvents> {
     setImmediate(() => {
       this.cleanup();
       const summary = end.summary;
-      if (this.result) summary.engine = engineSummary(this.result, this.policyName);
+      if (this.result) summary.engine = this.engineObject(this.result);
       const error = this.error ?? (this.result ? undefined : `the engine exited with status ${end.exitCode} without a result`);
       this.emit('end', { summary, engine: this.result, error });
     });
@@ -228,5 +244,19 @@ export class EngineRun extends EventEmitter<EngineRunEvents> {
   private cleanup(): void {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
+  }
+}
+
+/** A workload run: the spec compiled into the engine's plan. */
+export class EngineRun extends EngineProcess {
+  constructor(
+    readonly spec: WorkloadSpec,
+    options: RunOptions,
+  ) {
+    super(options);
+  }
+
+  protected planText(scratchDir: string, overrides: RunOverrides): string {
+    return compilePlan(this.spec, overrides, scratchDir);
   }
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 
 #include <cerrno>
 #include <cstring>
@@ -24,6 +25,7 @@ namespace {
 
 const uint32_t kCancelOp = US_OP_COUNT;  // index of ASYNC_CANCEL in the per-op counters
 const uint64_t kCancelTag = ~0ull;
+const uint32_t kNone = ~0u;
 
 struct Slot {
   us_chain c;
@@ -37,12 +39,22 @@ struct Slot {
   us_req req[US_MAX_STEPS];  // the request in flight per step
   iovec iov[US_MAX_STEPS];
   __kernel_timespec ts[US_MAX_STEPS];
+  // Replay: the chain's records in the table, and which of them are in the
+  // kernel ([rpNext, rpEnd): one request, or under `link` one link group).
+  uint32_t rpChain = 0;
+  uint32_t rpNext = 0;
+  uint32_t rpEnd = 0;
+  uint32_t rpIssued = 0;    // records issued at least once: issuing again is a resubmit
+  uint32_t rpRedo = kNone;  // first in-flight record the kernel cancelled although the recording ran it
+  std::vector<iovec> rpIov;  // per record of the group in flight (valid until it completes)
+  std::vector<__kernel_timespec> rpTs;
 };
 
 class Engine {
  public:
   Engine(const EnginePlan &p, const std::vector<int> &fds, EngineStats *st)
-      : plan_(p), fds_(fds), st_(st), nsteps_(uint32_t(p.steps.size())) {
+      : plan_(p), fds_(fds), st_(st), nsteps_(uint32_t(p.steps.size())),
+        linkMax_(p.isReplay() ? p.replay.maxGroup : nsteps_) {
     targetPaths(p, &paths_, &openFlags_);
   }
 
@@ -57,8 +69,11 @@ class Engine {
   void submit(bool wait);
   bool startChain(Slot &s);
   void issue(Slot &s);
-  void prep(Slot &s, const us_req &r, io_uring_sqe *q);
+  void issueReplay(Slot &s);
+  void prep(Slot &s, const us_req &r, io_uring_sqe *q, iovec *iov, __kernel_timespec *ts, uint64_t userData);
   void onCqe(io_uring_cqe *cqe);
+  void onReplayCqe(Slot &s, uint32_t k, int32_t res);
+  uint64_t startOffsetNs(uint64_t chain, double ratePerNs) const;
   void finishChain(Slot &s);
   void cancelAll();
 
@@ -66,6 +81,7 @@ class Engine {
   const std::vector<int> &fds_;
   EngineStats *st_;
   uint32_t nsteps_;
+  uint32_t linkMax_;  // the most requests one kernel link can hold
   std::vector<std::string> paths_;  // per fd-table entry: what openat opens
   std::vector<int> openFlags_;
   io_uring ring_{};
@@ -90,7 +106,7 @@ std::string Engine::setup() {
   }
   if (plan_.ring.deferTaskrun) p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
   uint32_t entries = plan_.ring.entries;
-  uint32_t need = plan_.concurrency * nsteps_ + 1;
+  uint32_t need = plan_.concurrency * linkMax_ + 1;
   if (entries < need && plan_.strategy == Strategy::Link) entries = need;  // a whole link must fit
   p.flags |= IORING_SETUP_CQSIZE;
   p.cq_entries = entries * 2;
@@ -118,6 +134,24 @@ std::string Engine::setup() {
     fixedFiles_ = true;
   }
   st_->usedFixedBuffers = fixedBufs_;
+  if (plan_.isReplay()) {
+    const std::vector<us_replay_req> &reqs = plan_.replay.reqs;
+    for (size_t i = 0; i < reqs.size(); i++) {
+      if (replayOpUsesFd(reqs[i].op) && reqs[i].fd >= fds_.size())
+        return "replay record " + std::to_string(i) + ": fd index " + std::to_string(reqs[i].fd) + " but the plan has " +
+               std::to_string(fds_.size()) + " targets";
+      if (us_moves_data(reqs[i].op) && reqs[i].len > plan_.bufferBytes)
+        return "replay record " + std::to_string(i) + ": " + std::to_string(reqs[i].len) + " bytes do not fit the " +
+               std::to_string(plan_.bufferBytes) + "-byte buffer";
+    }
+    for (Slot &s : slots_) {
+      s.rpIov.resize(linkMax_);
+      s.rpTs.resize(linkMax_);
+    }
+    // Chain starts are paced to the recorded times: without this the
+    // default 50 us timer slack would smear every wait.
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  }
   return "";
 }
 
@@ -157,6 +191,9 @@ bool Engine::startChain(Slot &s) {
   s.active = true;
   s.waste = false;
   s.startNs = clockNs(CLOCK_MONOTONIC);
+  s.rpChain = s.c.index;
+  s.rpNext = s.rpEnd = s.rpIssued = 0;
+  s.rpRedo = kNone;
   active_++;
   issue(s);
   return true;
@@ -164,6 +201,10 @@ bool Engine::startChain(Slot &s) {
 
 // Issues the chain's next request (user) or the rest of it as a kernel link.
 void Engine::issue(Slot &s) {
+  if (plan_.isReplay()) {
+    issueReplay(s);
+    return;
+  }
   uint32_t bufLen = plan_.bufferBytes;
   // Only a link needs a scratch copy of the chain to plan ahead in; `user`
   // plans one step from the chain itself (the copy is ~400 bytes a step).
@@ -205,7 +246,8 @@ void Engine::issue(Slot &s) {
       return;
     }
     s.req[r.step] = r;
-    prep(s, r, q);
+    uint64_t ud = (uint64_t(&s - slots_.data()) << 8) | r.step;
+    prep(s, r, q, &s.iov[r.step], &s.ts[r.step], ud);
     if (k + 1 < n) q->flags |= (plan_.steps[r.step].flags & US_STEP_HARDLINK) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
     uint32_t bit = 1u << r.step;
     if (s.issued & bit) st_->resubmits++;
@@ -215,7 +257,48 @@ void Engine::issue(Slot &s) {
   }
 }
 
-void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q) {
+// Issues the chain's next recorded request (user), or the rest of its
+// recorded link group as one kernel link (link). A replay never re-plans:
+// lengths and offsets are the recorded ones, whatever earlier results were.
+void Engine::issueReplay(Slot &s) {
+  const ReplayChain &ch = plan_.replay.chains[s.rpChain];
+  const us_replay_req *recs = plan_.replay.reqs.data() + ch.first;
+  const bool link = plan_.strategy == Strategy::Link;
+  uint32_t end = s.rpNext + 1;
+  while (link && end < ch.count && (recs[end - 1].flags & (US_RP_LINK | US_RP_HARDLINK)) && end - s.rpNext < linkMax_)
+    end++;
+  const uint64_t slot = uint64_t(&s - slots_.data());
+  for (uint32_t k = s.rpNext; k < end; k++) {
+    const us_replay_req &rec = recs[k];
+    io_uring_sqe *q = sqe();
+    if (!q) {  // cannot happen with the ring sized for concurrency * the longest link
+      end = k;
+      break;
+    }
+    us_req r{};
+    r.op = rec.op;
+    r.len = rec.len;
+    r.off = rec.off;
+    r.timeout_ns = rec.op == US_OP_TIMEOUT ? rec.off : 0;
+    r.flags = (rec.flags & US_RP_ASYNC) ? US_STEP_ASYNC : 0;
+    r.raw_fd = replayOpUsesFd(rec.op) ? fds_[rec.fd] : -1;  // fd indexes past 255 do not fit us_req.fd
+    prep(s, r, q, &s.rpIov[k - s.rpNext], &s.rpTs[k - s.rpNext], (slot << 32) | k);
+    if (k + 1 < end) q->flags |= (rec.flags & US_RP_HARDLINK) ? IOSQE_IO_HARDLINK : IOSQE_IO_LINK;
+    if (k < s.rpIssued) st_->resubmits++;
+    st_->replayIssued++;
+    st_->submitted[rec.op]++;
+    s.outstanding++;
+  }
+  s.rpEnd = end;
+  if (end > s.rpIssued) s.rpIssued = end;
+  if (s.outstanding == 0) {  // nothing could be issued
+    s.c.status = US_CHAIN_FAILED;
+    s.c.error = -EBUSY;
+    finishChain(s);
+  }
+}
+
+void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q, iovec *iov, __kernel_timespec *ts, uint64_t userData) {
   int fd = r.raw_fd >= 0 ? r.raw_fd : r.fd < fds_.size() ? fds_[r.fd] : -1;
   bool fixed = fixedFiles_ && r.raw_fd < 0;
   int fdArg = fixed ? int(r.fd) : fd;
@@ -224,7 +307,6 @@ void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q) {
   // does, so the rest is re-planned from what really moved.
   int msgFlags = (r.flags & US_STEP_DONTWAIT) ? MSG_DONTWAIT : 0;
   if (plan_.strategy == Strategy::Link && !(r.flags & US_STEP_DONTWAIT)) msgFlags |= MSG_WAITALL;
-  uint32_t slot = uint32_t(&s - slots_.data());
   switch (r.op) {
     case US_OP_NOP:
       io_uring_prep_nop(q);
@@ -238,12 +320,12 @@ void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q) {
       else io_uring_prep_write(q, fdArg, p, r.len, r.off);
       break;
     case US_OP_READV:
-      s.iov[r.step] = {p, r.len};
-      io_uring_prep_readv(q, fdArg, &s.iov[r.step], 1, r.off);
+      *iov = {p, r.len};
+      io_uring_prep_readv(q, fdArg, iov, 1, r.off);
       break;
     case US_OP_WRITEV:
-      s.iov[r.step] = {p, r.len};
-      io_uring_prep_writev(q, fdArg, &s.iov[r.step], 1, r.off);
+      *iov = {p, r.len};
+      io_uring_prep_writev(q, fdArg, iov, 1, r.off);
       break;
     case US_OP_SEND:
       io_uring_prep_send(q, fdArg, p, r.len, msgFlags);
@@ -252,9 +334,9 @@ void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q) {
       io_uring_prep_recv(q, fdArg, p, r.len, msgFlags);
       break;
     case US_OP_TIMEOUT:
-      s.ts[r.step].tv_sec = int64_t(r.timeout_ns / 1000000000ull);
-      s.ts[r.step].tv_nsec = int64_t(r.timeout_ns % 1000000000ull);
-      io_uring_prep_timeout(q, &s.ts[r.step], 0, 0);
+      ts->tv_sec = int64_t(r.timeout_ns / 1000000000ull);
+      ts->tv_nsec = int64_t(r.timeout_ns % 1000000000ull);
+      io_uring_prep_timeout(q, ts, 0, 0);
       break;
     case US_OP_POLL:
       io_uring_prep_poll_add(q, fdArg, POLLIN);
@@ -272,7 +354,7 @@ void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q) {
   if (fixed && r.op != US_OP_NOP && r.op != US_OP_TIMEOUT && r.op != US_OP_OPENAT && r.op != US_OP_CLOSE)
     q->flags |= IOSQE_FIXED_FILE;
   if (r.flags & US_STEP_ASYNC) q->flags |= IOSQE_ASYNC;
-  io_uring_sqe_set_data64(q, (uint64_t(slot) << 8) | r.step);
+  io_uring_sqe_set_data64(q, userData);
 }
 
 void Engine::onCqe(io_uring_cqe *cqe) {
@@ -280,6 +362,10 @@ void Engine::onCqe(io_uring_cqe *cqe) {
   int32_t res = cqe->res;
   if (ud == kCancelTag) {
     st_->completed[kCancelOp]++;
+    return;
+  }
+  if (plan_.isReplay()) {
+    onReplayCqe(slots_[ud >> 32], uint32_t(ud), res);
     return;
   }
   Slot &s = slots_[ud >> 8];
@@ -316,6 +402,46 @@ void Engine::onCqe(io_uring_cqe *cqe) {
   finishChain(s);
 }
 
+// Every recorded request is issued once, whatever its result: a replay
+// reproduces the stream, it does not retry. The one exception is a request
+// the kernel cancelled because its link broke here but not in the recording:
+// it never ran, so the rest of its group goes again as a link (a resubmit).
+void Engine::onReplayCqe(Slot &s, uint32_t k, int32_t res) {
+  const us_replay_req &rec = plan_.replay.reqs[plan_.replay.chains[s.rpChain].first + k];
+  st_->completed[rec.op]++;
+  s.outstanding--;
+  bool redo = false;
+  if (res == -ECANCELED) {
+    st_->cancelled++;
+    redo = !(rec.flags & US_RP_CANCELLED) && !stopping_;
+    if (redo && k < s.rpRedo) s.rpRedo = k;
+  } else {
+    st_->steps++;
+    if (res > 0 && us_moves_data(rec.op)) st_->bytes += uint64_t(res);
+  }
+  if (!redo && res != rec.res) st_->replayDiffer++;
+  if (s.outstanding > 0) return;
+  if (stopping_) {
+    finishChain(s);  // still RUNNING: counted as interrupted
+    return;
+  }
+  s.rpNext = s.rpRedo != kNone ? s.rpRedo : s.rpEnd;
+  s.rpRedo = kNone;
+  if (s.rpNext < plan_.replay.chains[s.rpChain].count) {
+    issue(s);
+    return;
+  }
+  s.c.status = US_CHAIN_DONE;
+  finishChain(s);
+}
+
+// When chain `chain` may start, after the run's start: the recorded (scaled)
+// time for a replay, the rate's schedule otherwise.
+uint64_t Engine::startOffsetNs(uint64_t chain, double ratePerNs) const {
+  if (plan_.isReplay()) return chain < plan_.replay.chains.size() ? plan_.replay.chains[chain].startNs : 0;
+  return uint64_t(double(chain) / ratePerNs);
+}
+
 void Engine::finishChain(Slot &s) {
   if (!s.active) return;
   s.active = false;
@@ -349,7 +475,10 @@ void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
   uint64_t nextProgress = t0_ + uint64_t(plan_.progressMs) * 1000000ull;
   double ratePerNs = plan_.rate > 0 ? plan_.rate / 1e9 : 0;
 
-  const bool timed = plan_.durationNs || ratePerNs > 0;
+  // A replay is paced unless every chain starts at 0 (--speed 0).
+  const bool paced = ratePerNs > 0 || (plan_.isReplay() && !plan_.replay.chains.empty() &&
+                                       plan_.replay.chains.back().startNs > 0);
+  const bool timed = plan_.durationNs || paced;
   for (;;) {
     // The clock only matters for duration and rate: skip the call otherwise.
     uint64_t now = timed ? clockNs(CLOCK_MONOTONIC) : t0_;
@@ -366,8 +495,8 @@ void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
       for (Slot &s : slots_) {
         if (active_ >= plan_.concurrency || !more) break;
         if (s.active) continue;
-        if (ratePerNs > 0) {
-          uint64_t due = t0_ + uint64_t(double(nextChain_) / ratePerNs);
+        if (paced) {
+          uint64_t due = t0_ + startOffsetNs(nextChain_, ratePerNs);
           if (due > now) {
             waitUntil = due;
             break;

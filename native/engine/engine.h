@@ -31,6 +31,8 @@ struct EngineStats {
   uint64_t processCpuNs = 0;    // the whole process, io threads included
   uint64_t voluntary = 0;       // the run thread's context switches
   uint64_t involuntary = 0;
+  uint64_t replayIssued = 0;    // replay: requests issued (resubmits after a kernel cancel included)
+  uint64_t replayDiffer = 0;    // replay: requests whose final result is not the recorded one
   int32_t firstError = 0;       // res of the first failed chain
   std::string stopReason = "completed";
   bool usedFixedBuffers = false;

@@ -117,13 +117,18 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
         if (!e.empty()) s.expect[s.n_expect++] = int32_t(strtol(e.c_str(), nullptr, 0));
       if (s.op >= US_OP_COUNT) return "plan line " + std::to_string(n) + ": unknown op";
       p->steps.push_back(s);
+    } else if (kind == "replay") {
+      p->replayPath = str(f, "path");
+      if (p->replayPath.empty()) return "plan line " + std::to_string(n) + ": replay needs path=";
     } else {
       return "plan line " + std::to_string(n) + ": unknown item \"" + kind + "\"";
     }
   }
-  if (p->steps.empty()) return "plan has no steps";
+  if (p->steps.empty() && !p->isReplay()) return "plan has no steps";
+  if (!p->steps.empty() && p->isReplay()) return "plan: a replay has no steps";
   if (!p->policy.name.empty() && (p->policy.bpfObject.empty() || p->policy.nativeObject.empty()))
     return "plan: a policy needs both its bpf and native objects";
+  if (!p->policy.name.empty() && p->isReplay()) return "plan: a replay has no policy";
   if (p->concurrency == 0) p->concurrency = 1;
   return "";
 }

@@ -11,6 +11,7 @@
 extern "C" {
 #include "chain.h"  // bpf/chain.h: steps and the policy shared with BPF
 }
+#include "replay_table.h"
 
 enum class Strategy { Link, User, Bpf };
 
@@ -57,6 +58,11 @@ struct EnginePlan {
   std::vector<TargetPlan> targets;
   std::vector<us_step> steps;
   PolicyPlan policy;  // empty: the workload's steps decide (declarative)
+  // Replay (`replay path=FILE`): every chain takes its requests from this
+  // table instead of `steps`; main.cc loads it, and `chains` is its chain count.
+  std::string replayPath;
+  ReplayTable replay;
+  bool isReplay() const { return !replayPath.empty(); }
 };
 
 // Parses a plan; returns "" or a one-line error.

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -37,15 +38,40 @@ struct Prng {
 
 std::string errnoText(int e) { return std::string(strerror(e)); }
 
-std::string writeAll(int fd, const std::vector<uint8_t> &data) {
+std::string writeAll(int fd, const uint8_t *data, size_t size, uint64_t at) {
   size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = pwrite(fd, data.data() + done, data.size() - done, off_t(done));
+  while (done < size) {
+    ssize_t n = pwrite(fd, data + done, size - done, off_t(at + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       return errnoText(errno);
     }
     done += size_t(n);
+  }
+  return "";
+}
+
+// Random content: 8 PRNG bytes per word, one PRNG byte per byte of a tail.
+// Generated in pieces (a multiple of 8 bytes, except the last) so a large
+// file (a replay's scratch copy of a recorded one) never sits in memory.
+void randomBytes(Prng &r, uint8_t *p, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v = r.next();
+    memcpy(p + i, &v, 8);
+  }
+  for (; i < n; i++) p[i] = uint8_t(r.next());
+}
+
+std::string writeRandom(int fd, const TargetPlan &t) {
+  const size_t piece = 1 << 20;
+  std::vector<uint8_t> buf(piece);
+  Prng r(t.seed);
+  for (uint64_t at = 0; at < t.size; at += piece) {
+    size_t n = size_t(std::min<uint64_t>(piece, t.size - at));
+    randomBytes(r, buf.data(), n);
+    std::string err = writeAll(fd, buf.data(), n, at);
+    if (!err.empty()) return err;
   }
   return "";
 }
@@ -87,11 +113,7 @@ void fillContent(const TargetPlan &t, std::vector<uint8_t> *out) {
   out->assign(t.size, 0);
   Prng r(t.seed);
   if (t.content == "random") {
-    for (size_t i = 0; i + 8 <= out->size(); i += 8) {
-      uint64_t v = r.next();
-      memcpy(out->data() + i, &v, 8);
-    }
-    for (size_t i = out->size() & ~size_t(7); i < out->size(); i++) (*out)[i] = uint8_t(r.next());
+    randomBytes(r, out->data(), out->size());
   } else if (t.content == "records" && t.recordMaxBody > 0) {
     // Record i at i * (4 + maxBody): u32 LE body length (1..maxBody), body.
     size_t slot = 4 + size_t(t.recordMaxBody);
@@ -120,11 +142,13 @@ std::string openTargets(const EnginePlan &plan, OpenTargets *o) {
         o->created.push_back(t.path);
         if (t.size) {
           std::vector<uint8_t> data;
-          fillContent(t, &data);
+          if (t.content != "random") fillContent(t, &data);
           // O_DIRECT needs aligned buffers: write the content through a
           // second, buffered descriptor.
           int wfd = t.direct ? open(t.path.c_str(), O_WRONLY | O_CLOEXEC) : fd;
-          std::string werr = wfd < 0 ? errnoText(errno) : writeAll(wfd, data);
+          std::string werr = wfd < 0           ? errnoText(errno)
+                             : t.content == "random" ? writeRandom(wfd, t)
+                                                     : writeAll(wfd, data.data(), data.size(), 0);
           if (t.direct && wfd >= 0) close(wfd);
           if (werr.empty() && fsync(fd) && errno != EINVAL) werr = errnoText(errno);
           if (!werr.empty()) err = "cannot fill " + t.path + ": " + werr;

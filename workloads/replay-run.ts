@@ -1,0 +1,73 @@
+// A replay as the engine runs it: the recorded stream's table next to the
+// plan, one random-content scratch file per recorded (ring, fd), and the
+// `replay path=...` line that makes every chain take its requests from the
+// table (native/engine/replay_table.h). The recorded process's files are
+// never named: only scratch paths inside the run's own directory.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ReplayStream } from '../recording/replay-stream.js';
+import { EngineProcess, engineSummary, type EngineResult, type RunOptions } from './engine.js';
+
+export type ReplayOptions = Omit<RunOptions, 'chains' | 'durationS' | 'concurrency' | 'stepBudget' | 'checksum'> & {
+  strategy: 'link' | 'user';
+};
+
+/** The `replay` object of a replay's summary (inside `engine`). */
+export function replayInfo(s: ReplayStream, e?: EngineResult): Record<string, unknown> {
+  return {
+    source: s.source,
+    speed: s.speed,
+    recordedRequests: s.recorded,
+    requests: s.requests,
+    chains: s.chains,
+    linkedChains: s.linkedChains,
+    longestLink: s.longestLink,
+    linksCut: s.linksCut,
+    recordedConcurrency: s.recordedConcurrency,
+    concurrency: s.concurrency,
+    recordedSpanNs: s.recordedSpanNs,
+    scheduledSpanNs: s.scheduledSpanNs,
+    scratchFiles: s.targets.length,
+    scratchBytes: s.targets.reduce((n, t) => n + t.size, 0),
+    skipped: s.skipped,
+    lostInRecording: s.lost,
+    ...(e?.replay ? { issued: e.replay.issued, resultsDiffer: e.replay.resultsDiffer } : {}),
+  };
+}
+
+export class ReplayRun extends EngineProcess {
+  constructor(
+    readonly stream: ReplayStream,
+    options: ReplayOptions,
+  ) {
+    super(options);
+  }
+
+  protected planText(dir: string): string {
+    const s = this.stream;
+    const o = this.options;
+    const table = join(dir, 'replay.bin');
+    writeFileSync(table, s.table);
+    const concurrency = s.concurrency;
+    // `user` keeps at most one request per chain in flight; `link` grows the ring itself.
+    let entries = 256;
+    while (entries < concurrency && entries < 32768) entries *= 2;
+    const lines = [
+      `run strategy=${o.strategy} chains=${s.chains} duration_ns=0 concurrency=${concurrency} rate=0 ` +
+        `buffer=${s.bufferBytes} progress_ms=${o.progressMs ?? 0} step_budget=0 checksum=0`,
+      `ring entries=${entries} exact_entries=0 sqpoll=0 idle_ms=100 defer_taskrun=0 registered_buffers=0 registered_files=0`,
+      ...s.targets.map(
+        (t, i) => `target name=file${i} kind=file size=${t.size} content=random direct=0 seed=${i + 1} path=${join(dir, `file${i}`)}`,
+      ),
+      `replay path=${table}`,
+    ];
+    return lines.join('\n') + '\n';
+  }
+
+  protected engineObject(e: EngineResult): Record<string, unknown> {
+    // Replayed reads share scratch buffers and scratch files stand in for the recorded ones:
+    // neither a read checksum nor file checksums would mean anything.
+    const { readChecksum: _c, files: _f, ...engine } = engineSummary(e);
+    return { ...engine, replay: replayInfo(this.stream, e) };
+  }
+}
