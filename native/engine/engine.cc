@@ -1,4 +1,5 @@
 #include "engine.h"
+#include "sqe_prep.h"
 #include "run_clock.h"
 #include "targets.h"
 
@@ -307,52 +308,21 @@ void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q, iovec *iov, __kerne
   // does, so the rest is re-planned from what really moved.
   int msgFlags = (r.flags & US_STEP_DONTWAIT) ? MSG_DONTWAIT : 0;
   if (plan_.strategy == Strategy::Link && !(r.flags & US_STEP_DONTWAIT)) msgFlags |= MSG_WAITALL;
-  switch (r.op) {
-    case US_OP_NOP:
-      io_uring_prep_nop(q);
-      break;
-    case US_OP_READ:
-      if (fixedBufs_) io_uring_prep_read_fixed(q, fdArg, p, r.len, r.off, 0);
-      else io_uring_prep_read(q, fdArg, p, r.len, r.off);
-      break;
-    case US_OP_WRITE:
-      if (fixedBufs_) io_uring_prep_write_fixed(q, fdArg, p, r.len, r.off, 0);
-      else io_uring_prep_write(q, fdArg, p, r.len, r.off);
-      break;
-    case US_OP_READV:
-      *iov = {p, r.len};
-      io_uring_prep_readv(q, fdArg, iov, 1, r.off);
-      break;
-    case US_OP_WRITEV:
-      *iov = {p, r.len};
-      io_uring_prep_writev(q, fdArg, iov, 1, r.off);
-      break;
-    case US_OP_SEND:
-      io_uring_prep_send(q, fdArg, p, r.len, msgFlags);
-      break;
-    case US_OP_RECV:
-      io_uring_prep_recv(q, fdArg, p, r.len, msgFlags);
-      break;
-    case US_OP_TIMEOUT:
-      ts->tv_sec = int64_t(r.timeout_ns / 1000000000ull);
-      ts->tv_nsec = int64_t(r.timeout_ns % 1000000000ull);
-      io_uring_prep_timeout(q, ts, 0, 0);
-      break;
-    case US_OP_POLL:
-      io_uring_prep_poll_add(q, fdArg, POLLIN);
-      break;
-    case US_OP_FSYNC:
-      io_uring_prep_fsync(q, fdArg, 0);
-      break;
-    case US_OP_OPENAT:
-      io_uring_prep_openat(q, AT_FDCWD, paths_[r.fd].c_str(), openFlags_[r.fd], 0);
-      break;
-    case US_OP_CLOSE:
-      io_uring_prep_close(q, fd);
-      break;
-  }
-  if (fixed && r.op != US_OP_NOP && r.op != US_OP_TIMEOUT && r.op != US_OP_OPENAT && r.op != US_OP_CLOSE)
-    q->flags |= IOSQE_FIXED_FILE;
+  SqeArgs x;
+  x.op = r.op;
+  x.fd = r.op == US_OP_CLOSE ? fd : fdArg;
+  x.fixedFile = fixed;
+  x.buf = p;
+  x.len = r.len;
+  x.off = r.off;
+  x.fixedBuf = fixedBufs_;
+  x.msgFlags = msgFlags;
+  x.timeoutNs = r.timeout_ns;
+  x.path = r.op == US_OP_OPENAT ? paths_[r.fd].c_str() : nullptr;
+  x.openFlags = r.op == US_OP_OPENAT ? openFlags_[r.fd] : 0;
+  x.iov = iov;
+  x.ts = ts;
+  prepSqe(q, x);
   if (r.flags & US_STEP_ASYNC) q->flags |= IOSQE_ASYNC;
   io_uring_sqe_set_data64(q, userData);
 }
