@@ -12,10 +12,10 @@ import { recordBuilder, runRecord, type RecordArgs } from './record.js';
 import { reportBuilder, runReport, type ReportArgs } from './report.js';
 import { exportBuilder, runExport, type ExportArgs } from './export.js';
 import { runTop, runTui, topBuilder, tuiBuilder, type TopArgs, type TuiArgs } from './tui.js';
+import { runView, viewBuilder, type ViewArgs } from './view.js';
 
 const NOT_YET: Record<string, string> = {
   replay: 'replay a recorded request stream',
-  view: 'play a recording in the TUI',
 };
 
 function fail(message: string, code: number): never {
@@ -75,6 +75,12 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       'export a recording: perfetto, csv or json',
       exportBuilder,
       (a) => finish(runExport(a as unknown as ExportArgs)),
+    )
+    .command(
+      'view <file> [file2]',
+      'play a recording in the TUI, or compare two side by side',
+      viewBuilder,
+      (a) => finish(runView(a as unknown as ViewArgs)),
     )
     .command(
       'workloads',

@@ -193,8 +193,10 @@ async function recordRun(a: RecordArgs): Promise<number> {
   );
   if (a.events) run.on('events', (b) => writer.events(b.buffer));
   const progress = new Progress(writer);
-  run.on('interval', (s) => {
-    writer.interval({ ktimeNs: ktimeNow(), summary: s });
+  // The cumulative snapshot too, as for a trace: `view` draws the latency
+  // histogram from it, and a cut file recovers an exact summary.
+  run.on('interval', (s, snap) => {
+    writer.interval({ ktimeNs: snap.ktimeNs, summary: s, snapshot: snapshotToJson(snap) });
     if (a.json) writeLine(s);
     progress.interval(s);
   });
