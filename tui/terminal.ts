@@ -33,9 +33,11 @@ export function terminalGuard(out: NodeJS.WriteStream = process.stdout, inp: Nod
     } catch {
       /* stdin already closed */
     }
-    // Synchronous on a TTY, so it lands even from an 'exit' handler. A second
-    // ALT_OFF on the main screen would restore a cursor position saved long ago.
-    out.write(alt ? SHOW_CURSOR + ALT_OFF : SHOW_CURSOR);
+    // Synchronous on a TTY, so it lands even from an 'exit' handler. When
+    // blessed has left the alternate screen itself it has shown the cursor
+    // too; a second ALT_OFF on the main screen would restore a cursor position
+    // saved long ago, so then nothing is written.
+    if (alt) out.write(SHOW_CURSOR + ALT_OFF);
     alt = false;
     process.off('exit', restore);
     signalExit.unload();
