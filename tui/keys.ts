@@ -1,5 +1,6 @@
-// Key bindings in one table: the key handler, the help overlay and the status
-// line all read it, so they cannot disagree.
+// Key bindings, one table per kind of screen (the session, the recording
+// player): the key handler and the help overlay read the same table, so they
+// cannot disagree.
 import type { Key } from 'ink';
 
 export type Action =
