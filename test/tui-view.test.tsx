@@ -169,6 +169,21 @@ describe('view: one recording', () => {
     unmount();
   });
 
+  test('a recording without intervals (stopped at once) opens at its end', async () => {
+    const path = join(dir, 'none.usrec');
+    await writeRunRecording(path, 'user', []);
+    const store = new Store(() => 0);
+    const sched = manualScheduler();
+    const player = new Player(store, await loadTimeline(path), { scheduler: sched });
+    const { frame, unmount } = mount(store, { playback: player, quit: () => undefined });
+    player.start();
+    await tick();
+    expect(frame()).toContain('uringscope view short-read · user [ended] 0.0s — end of recording: duration reached');
+    expect(frame()).toContain(' 0.0s / 0.0s  1×  interval 0/0');
+    expect(sched.pending).toEqual([]);
+    unmount();
+  });
+
   test('? shows the player keys; q quits', async () => {
     const { frame, stdin, quit, unmount } = await playing();
     await keys(stdin, '?');
