@@ -13,10 +13,7 @@ import { reportBuilder, runReport, type ReportArgs } from './report.js';
 import { exportBuilder, runExport, type ExportArgs } from './export.js';
 import { replayBuilder, runReplay, type ReplayArgs } from './replay.js';
 import { runTop, runTui, topBuilder, tuiBuilder, type TopArgs, type TuiArgs } from './tui.js';
-
-const NOT_YET: Record<string, string> = {
-  view: 'play a recording in the TUI',
-};
+import { runView, viewBuilder, type ViewArgs } from './view.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`uringscope: ${message}\n`);
@@ -30,7 +27,7 @@ async function finish(code: Promise<number>): Promise<void> {
 }
 
 export async function main(argv = hideBin(process.argv)): Promise<void> {
-  let cli: Argv = yargs(argv)
+  const cli: Argv = yargs(argv)
     .scriptName('uringscope')
     .parserConfiguration({ 'populate--': true })
     .usage('$0 <command> [options]\n\nProfiler and tracer for programmable io_uring IO chains.')
@@ -83,16 +80,17 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       (a) => finish(runReplay(a as unknown as ReplayArgs)),
     )
     .command(
+      'view <file> [file2]',
+      'play a recording in the TUI, or compare two side by side',
+      viewBuilder,
+      (a) => finish(runView(a as unknown as ViewArgs)),
+    )
+    .command(
       'workloads',
       'list the built-in and ./workloads workloads',
       workloadsBuilder,
       (a) => finish(runWorkloadsCommand(a as unknown as WorkloadsArgs)),
     );
-  for (const [name, what] of Object.entries(NOT_YET)) {
-    cli = cli.command(`${name} [args..]`, false, (y) => y, () =>
-      fail(`\`${name}\` (${what}) is not built yet; today uringscope has \`doctor\`, \`trace\`, \`run\` and \`workloads\``, 64),
-    );
-  }
   await cli
     .command('$0', 'the interactive session on a workload (the default command)', tuiBuilder, (a) => finish(runTui(a as unknown as TuiArgs)))
     .strict()

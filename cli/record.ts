@@ -189,7 +189,9 @@ export class EngineRecording {
   static async create(run: EngineProcess, output: string, mode: 'run' | 'replay', config: Record<string, unknown>, events: boolean): Promise<EngineRecording> {
     const writer = await RecordingWriter.create(output, baseHeader(mode, config, events));
     if (events) run.on('events', (b) => writer.events(b.buffer));
-    run.on('interval', (s) => writer.interval({ ktimeNs: ktimeNow(), summary: s }));
+    // The cumulative snapshot too, as for a trace: `view` draws the latency
+    // histogram from it, and a cut file recovers an exact summary.
+    run.on('interval', (s, snap) => writer.interval({ ktimeNs: snap.ktimeNs, summary: s, snapshot: snapshotToJson(snap) }));
     return new EngineRecording(writer, run, events);
   }
 
@@ -224,7 +226,7 @@ async function recordRun(a: RecordArgs): Promise<number> {
     stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
     policy: a.policy,
   });
-  const config = { workload: spec, strategy: a.strategy, chains: a.chains, durationS: a.duration, concurrency: a.concurrency, intervalMs: a.interval };
+  const config = { workload: spec, strategy: a.strategy, chains: a.chains, durationS: a.duration, concurrency: a.concurrency, intervalMs: a.interval, policy: a.policy };
   const rec = await EngineRecording.create(run, a.output, 'run', config, a.events);
   const progress = new Progress(rec.writer);
   run.on('interval', (s) => {

@@ -3,7 +3,6 @@
 // (EngineRun/TraceRun) into the store, and mounts the ink app. The views in
 // tui/ never start or stop anything themselves.
 import { createElement } from 'react';
-import { render, type Instance } from 'ink';
 import type { Argv } from 'yargs';
 import { runDoctor } from '../tracers/doctor.js';
 import { UserError } from '../tracers/errors.js';
@@ -13,10 +12,8 @@ import { listWorkloads, resolveWorkload } from '../workloads/catalog.js';
 import { EngineRun } from '../workloads/engine.js';
 import { App, type AppProps } from '../tui/app.js';
 import type { Controller, RunConfig, Strategies, Strategy, WorkloadItem } from '../tui/controller.js';
-import { StoreContext, ThemeContext } from '../tui/hooks.js';
 import { Store } from '../tui/store.js';
-import { makeTheme } from '../tui/theme.js';
-import { terminalGuard } from '../tui/terminal.js';
+import { hostTui, type Hosted } from './tui-host.js';
 
 export const NOT_A_TTY = 'the TUI needs a terminal; use `uringscope trace ...` or `uringscope run WORKLOAD --json`';
 
@@ -67,7 +64,7 @@ export function topBuilder(y: Argv): Argv<TopArgs> {
     }) as unknown as Argv<TopArgs>;
 }
 
-function requireTty(): void {
+export function requireTty(): void {
   // Keys need a terminal on stdin too (raw mode); one line on stderr, exit 2.
   if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UserError(NOT_A_TTY, 2);
 }
@@ -88,7 +85,7 @@ function endNote(reason: EndReason, mode: 'workload' | 'top'): string {
 }
 
 /** Starts, stops and sequences runs into the store; one run (or one compare pair) at a time. */
-class Session implements Controller {
+class Session implements Controller, Hosted {
   private current?: { stop(): void; done: Promise<void> };
   private generation = 0;
   private readonly opNames: string[];
@@ -225,58 +222,23 @@ function workloadItems(extra?: string): WorkloadItem[] {
 }
 
 /** Mounts the app and resolves with the exit code once the user quits. */
-async function session(props: Omit<AppProps, 'controller'>, fps: number, dashboard: boolean, init: (s: Session) => void): Promise<number> {
+function session(props: Omit<AppProps, 'controller'>, fps: number, dashboard: boolean, init: (s: Session) => void): Promise<number> {
   const store = new Store();
   const s = new Session(store, Math.round(1000 / fps));
-  const guard = terminalGuard();
-  let ink: Instance | undefined;
-  let quitting = false;
-  const quit = new Promise<number>((resolve) => {
-    s.onQuit = () => {
-      if (quitting) return;
-      quitting = true;
-      void s.shutdown().then(() => {
-        ink?.unmount();
-        guard.restore();
-        resolve(0);
-      });
-    };
+  const done = hostTui(store, s, {
+    fps,
+    dashboard,
+    view: (back) => {
+      const last = store.getState().runs.at(-1);
+      // Coming back from the dashboard: the same run on the same screen, not a fresh setup.
+      const resumed: Partial<AppProps> = back && last
+        ? { initialScreen: store.getState().runs.length > 1 ? 'compare' : 'live', initial: props.initial && last.workload ? { ...props.initial, workload: last.workload, strategy: (last.strategy as Strategy) ?? props.initial.strategy } : props.initial }
+        : {};
+      return createElement(App, { ...props, ...resumed, controller: s });
+    },
   });
-  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.once(sig, () => s.quit());
-
-  const mountInk = (back = false) => {
-    const last = store.getState().runs.at(-1);
-    // Coming back from the dashboard: the same run on the same screen, not a fresh setup.
-    const resumed: Partial<AppProps> = back && last
-      ? { initialScreen: store.getState().runs.length > 1 ? 'compare' : 'live', initial: props.initial && last.workload ? { ...props.initial, workload: last.workload, strategy: (last.strategy as Strategy) ?? props.initial.strategy } : props.initial }
-      : {};
-    ink = render(
-      createElement(ThemeContext.Provider, { value: makeTheme() },
-        createElement(StoreContext.Provider, { value: store }, createElement(App, { ...props, ...resumed, controller: s }))),
-      { exitOnCtrlC: false, patchConsole: true, maxFps: Math.max(4, Math.ceil(fps)) },
-    );
-  };
-  s.onDashboard = () => {
-    void import('../tui/dashboard.js')
-      .then(({ openDashboard }) => {
-        ink?.unmount();
-        ink = undefined;
-        openDashboard(store, {
-          fps,
-          // blessed leaves the alternate screen when it closes: go back to it for ink.
-          onClose: () => {
-            guard.enter();
-            mountInk(true);
-          },
-          onQuit: () => s.quit(),
-        });
-      })
-      .catch((e: Error) => store.note('error', `dashboard: ${e.message}`));
-  };
-  mountInk();
   init(s);
-  if (dashboard) s.dashboard();
-  return quit;
+  return done;
 }
 
 export async function runTui(a: TuiArgs): Promise<number> {

@@ -115,7 +115,7 @@ export interface IntervalRecord {
   /** CLOCK_MONOTONIC at the end of the interval. */
   ktimeNs: number;
   summary: Summary;
-  /** The cumulative snapshot (trace recordings): lets a cut file recover an exact summary. */
+  /** The cumulative snapshot since attach: lets a cut file recover an exact summary, and `view` draw histograms. */
   snapshot?: SnapshotJson;
   /** Event records the writer dropped so far (it could not keep up). */
   writerLost: number;

@@ -97,6 +97,17 @@ export async function buildReport(path: string): Promise<ReportResult> {
     }
   }
   topErrors.sort((a, b) => b.count - a.count || a.op.localeCompare(b.op));
+  const recording = recordingInfo(path, scan);
+  return {
+    summary: s,
+    report: { type: 'report', recording, latency, topErrors: topErrors.slice(0, TOP_ERRORS), errorsFrom },
+  };
+}
+
+/** What a scan says about the file: where it comes from, how complete it is, what a cut lost. */
+export function recordingInfo(path: string, scan: Scan): RecordingInfo {
+  const h = scan.header;
+  const s = scan.summary;
   const lostByWriter = scan.end?.writerLost ?? scan.intervals.at(-1)?.writerLost ?? 0;
   const recording: RecordingInfo = {
     file: path,
@@ -121,10 +132,7 @@ export async function buildReport(path: string): Promise<ReportResult> {
       message: `no end chunk after byte ${scan.goodBytes}: the recording was interrupted`,
     };
   }
-  return {
-    summary: s,
-    report: { type: 'report', recording, latency, topErrors: topErrors.slice(0, TOP_ERRORS), errorsFrom },
-  };
+  return recording;
 }
 
 /** One line saying what an incomplete recording lost (undefined when complete). */

@@ -2,80 +2,10 @@
 // read back with capture-pane. Real BPF, real rings. Screens are saved under
 // test/artifacts/ for a person to read.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, LOAD, ROOT, loadedTracerPrograms, runCli, scratchDir, sleep, waitFor } from './support.js';
-
-const ARTIFACTS = join(ROOT, 'test', 'artifacts');
-const COLS = 100;
-const ROWS = 30;
-
-class Tmux {
-  readonly name = `uringscope-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  readonly statusFile = join(scratchDir(), 'status');
-
-  constructor(args: string[]) {
-    const cmd = `${process.execPath} ${CLI} ${args.join(' ')}; echo $? > ${this.statusFile}; sleep 600`;
-    // A server of its own (-L): sessions of other tests, or a server shutting down, cannot interfere.
-    execFileSync('tmux', ['-L', this.name, 'new-session', '-d', '-s', this.name, '-x', String(COLS), '-y', String(ROWS), cmd], { env: { ...process.env, TERM: 'xterm-256color' } });
-  }
-
-  screen(): string {
-    return execFileSync('tmux', ['-L', this.name, 'capture-pane', '-p', '-t', this.name], { encoding: 'utf8' });
-  }
-
-  keys(...k: string[]): void {
-    execFileSync('tmux', ['-L', this.name, 'send-keys', '-t', this.name, ...k]);
-  }
-
-  async until(pred: (s: string) => boolean, what: string, ms = 20000): Promise<string> {
-    let last = '';
-    try {
-      await waitFor(() => pred((last = this.screen())), what, ms);
-    } catch (e) {
-      throw new Error(`${(e as Error).message}; screen:\n${last}`);
-    }
-    return last;
-  }
-
-  save(file: string, screen = this.screen()): void {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(join(ARTIFACTS, file), screen);
-  }
-
-  async exitStatus(ms = 10000): Promise<number> {
-    await waitFor(() => existsSync(this.statusFile) && readFileSync(this.statusFile, 'utf8').trim() !== '', 'uringscope to exit', ms);
-    return Number(readFileSync(this.statusFile, 'utf8').trim());
-  }
-
-  /** The uringscope process: the child of the pane's shell. */
-  pid(): number {
-    const shell = execFileSync('tmux', ['-L', this.name, 'display-message', '-p', '-t', this.name, '#{pane_pid}'], { encoding: 'utf8' }).trim();
-    const kids = execFileSync('pgrep', ['-P', shell], { encoding: 'utf8' }).trim().split('\n');
-    return Number(kids[0]);
-  }
-
-  kill(): void {
-    try {
-      execFileSync('tmux', ['-L', this.name, 'kill-server'], { stdio: 'ignore' });
-    } catch {
-      /* already gone */
-    }
-  }
-}
-
-/** "3.31M" -> 3310000, as the panels print counts. */
-function count(screen: string, re: RegExp): number {
-  const m = re.exec(screen);
-  if (!m) throw new Error(`${re} not on screen:\n${screen}`);
-  const v = parseFloat(m[1]);
-  const mult = { k: 1e3, M: 1e6, G: 1e9 }[m[1].slice(-1)] ?? 1;
-  return v * mult;
-}
-
-const COMPLETIONS = /completions ([\d.]+[kMG]?)/;
-const CANCELLED = /cancelled\s+([\d.]+[kMG]?)/;
-const OPS = /ops\/s ([\d.]+[kMG]?)/;
+import { LOAD, loadedTracerPrograms, runCli, scratchDir, sleep, waitFor } from './support.js';
+import { CANCELLED, COMPLETIONS, OPS, count, killAll, tmux } from './tmux.js';
 
 /** BPF program ids a process holds (program and link fds both name theirs in fdinfo). */
 function heldPrograms(pid: number): number[] {
@@ -109,17 +39,7 @@ async function expectDetached(ids: number[]): Promise<void> {
   }, 'the programs of this uringscope to be gone', 5000);
 }
 
-let open: Tmux[] = [];
-afterEach(() => {
-  for (const t of open) t.kill();
-  open = [];
-});
-
-function tmux(args: string[]): Tmux {
-  const t = new Tmux(args);
-  open.push(t);
-  return t;
-}
+afterEach(killAll);
 
 test('without a terminal: one line pointing at trace / run --json, exit 2', async () => {
   for (const args of [[], ['top', '--pid', String(process.pid)]]) {
@@ -232,4 +152,124 @@ test('d opens the blessed-contrib dashboard on the same run; d comes back with t
   t.keys('q');
   expect(await t.exitStatus()).toBe(0);
   await expectDetached(ids);
+});
+
+/** Panel titles of the live screen: each must be on screen exactly once. */
+const TITLES = ['Throughput', 'Cancellations & failures', 'Latency', 'Syscalls', 'Context switches', 'Events'];
+
+/** The live screen laid out for `cols` x `rows`: the header on top, the keys at the bottom, the two panel columns split at the middle. */
+function expectLaidOut(screen: string, cols: number, rows: number): void {
+  const lines = screen.split('\n');
+  // ink draws one row short of the terminal (a full-height frame flickers): the status line is row rows-2.
+  expect(lines[0]).toMatch(/^uringscope short-read · link \[running\] [\d.]+s$/);
+  expect(lines[rows - 2]).toMatch(/^ x stop p pause Enter restart Esc setup c compare d dash \? help q quit/);
+  for (const t of TITLES) expect(screen.split(t).length - 1).toBe(1);
+  const half = Math.floor(cols / 2);
+  const top = lines.find((l) => l.startsWith('Throughput'))!;
+  expect(top.indexOf('Cancellations & failures')).toBe(half);
+  expect(lines.find((l) => l.startsWith('Latency'))!.indexOf('Syscalls')).toBe(half);
+  for (const l of lines) expect([...l].length).toBeLessThanOrEqual(cols);
+  expect(screen.split('uringscope short-read').length - 1).toBe(1); // no frame left over from the old size
+  expect(screen).toMatch(/broken links\s+[\d.]+[kMG]?/);
+  expect(screen).toMatch(/READ\s+[\d.]+[µm]?s\s+[\d.]+[µm]?s\s+[\d.]+[µm]?s\s+[\d.]+[µm]?s/);
+}
+
+test('resizing the terminal mid-run re-lays the panels out: 120x40 → 80x24 → 120x40', async () => {
+  const t = tmux(['--duration', '30'], { cols: 120, rows: 40 });
+  await t.until((s) => s.includes('[ready]'), 'the setup screen');
+  t.keys('Enter');
+  const big = await t.until((s) => /\[running\]/.test(s) && count(s, COMPLETIONS) > 0 && s.includes('READ '), 'completions on screen');
+  t.save('tui-resize-120x40.txt', big);
+  expectLaidOut(big, 120, 40);
+
+  t.resize(80, 24);
+  const small = await t.until((s) => s.split('\n')[0].length > 0 && s.split('\n').find((l) => l.startsWith('Throughput'))?.indexOf('Cancellations') === 40, 'the 80-column layout');
+  t.save('tui-resize-80x24.txt', small);
+  expectLaidOut(small, 80, 24);
+  // Still live at the new size.
+  const before = count(small, COMPLETIONS);
+  await t.until((s) => count(s, COMPLETIONS) > before, 'the numbers to keep moving at 80x24');
+
+  t.resize(120, 40);
+  const again = await t.until((s) => s.split('\n').find((l) => l.startsWith('Throughput'))?.indexOf('Cancellations') === 60, 'the 120-column layout again');
+  t.save('tui-resize-back-120x40.txt', again);
+  expectLaidOut(again, 120, 40);
+  t.keys('q');
+  expect(await t.exitStatus()).toBe(0);
+});
+
+test('top --comm: the rate of a process found by its name, and its threads', async () => {
+  // A name of our own, so another test's uring_load on this machine is not picked up.
+  const comm = `usc-${Math.random().toString(36).slice(2, 8)}`;
+  const bin = join(scratchDir(), comm);
+  copyFileSync(LOAD, bin);
+  chmodSync(bin, 0o755);
+  const load = spawn(bin, ['loop'], { stdio: 'ignore' });
+  try {
+    await sleep(200);
+    const t = tmux(['top', '--comm', comm]);
+    const live = await t.until((s) => s.includes('[running]') && /ops\/s [1-9]/.test(s) && s.includes(`${load.pid} ${comm}`), 'a non-zero rate and the thread table');
+    t.save('tui-top-comm.txt', live);
+    expect(live).toContain(`uringscope top comm ${comm}`);
+    expect(live).toContain(`attached to comm ${comm}`);
+    expect(count(live, OPS)).toBeGreaterThan(0);
+    expect(count(live, COMPLETIONS)).toBeGreaterThan(0);
+    const ids = heldPrograms(t.pid());
+    t.keys('q');
+    expect(await t.exitStatus()).toBe(0);
+    await expectDetached(ids);
+  } finally {
+    load.kill('SIGKILL');
+  }
+});
+
+/**
+ * The terminal is left clean: nothing after uringscope's last "leave the
+ * alternate screen" (the shell's marker comes next), the alternate screen
+ * never left twice in a row, and nothing at all on stderr (restore-cursor's
+ * exit-time "\x1b[?25h" used to land there, after the screen was restored).
+ */
+function expectCleanExit(raw: string, stderr: string): void {
+  expect(JSON.stringify(stderr)).toBe('""');
+  const marker = raw.indexOf('USCOPE-EXITED');
+  expect(marker).toBeGreaterThan(0);
+  const mine = raw.slice(0, marker);
+  const off = '\x1b[?1049l';
+  const last = mine.lastIndexOf(off);
+  expect(last).toBeGreaterThan(0);
+  expect(JSON.stringify(mine.slice(last + off.length))).toBe('""');
+  const modes = [...mine.matchAll(/\x1b\[\?1049([hl])/g)].map((m) => m[1]).join('');
+  expect(modes).not.toContain('ll');
+  expect(modes.endsWith('l')).toBe(true);
+}
+
+test('the dashboard and back, then q: the terminal is left clean', async () => {
+  const dir = scratchDir();
+  const raw = join(dir, 'raw');
+  const err = join(dir, 'stderr');
+  const t = tmux(['--duration', '20'], { raw, stderr: err });
+  await t.until((s) => s.includes('[ready]'), 'the setup screen');
+  t.keys('Enter');
+  await t.until((s) => /\[running\]/.test(s) && count(s, COMPLETIONS) > 0, 'completions on screen');
+  t.keys('d');
+  await t.until((s) => s.includes('latency per opcode'), 'the dashboard');
+  t.keys('d');
+  await t.until((s) => /short-read · link \[running\]/.test(s), 'the ink panels again');
+  t.keys('q');
+  expect(await t.exitStatus()).toBe(0);
+  await t.until((s) => s.includes('USCOPE-EXITED'), 'the shell after uringscope');
+  t.save('tui-after-dashboard-quit.txt');
+  expectCleanExit(readFileSync(raw, 'latin1'), readFileSync(err, 'latin1'));
+});
+
+test('--dashboard, then q from the dashboard: the terminal is left clean', async () => {
+  const dir = scratchDir();
+  const raw = join(dir, 'raw');
+  const err = join(dir, 'stderr');
+  const t = tmux(['--duration', '20', '--dashboard'], { raw, stderr: err });
+  await t.until((s) => s.includes('latency per opcode'), 'the dashboard');
+  t.keys('q');
+  expect(await t.exitStatus()).toBe(0);
+  await t.until((s) => s.includes('USCOPE-EXITED'), 'the shell after uringscope');
+  expectCleanExit(readFileSync(raw, 'latin1'), readFileSync(err, 'latin1'));
 });

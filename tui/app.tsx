@@ -6,18 +6,12 @@ import { Box, Text, useInput } from 'ink';
 import type { Controller, RunConfig, Strategies, Strategy, WorkloadItem } from './controller.js';
 import { STRATEGIES } from './controller.js';
 import { StoreContext, useStore, useTerminalSize, useTheme } from './hooks.js';
-import { actionOf, DURATIONS, type Action } from './keys.js';
+import { actionOf, DURATIONS, eachKey, type Action } from './keys.js';
 import { Header, HelpOverlay, StatusLine } from './panels/chrome.js';
 import { ComparePanel } from './panels/compare.js';
-import { FailuresPanel } from './panels/failures.js';
-import { LatencyPanel } from './panels/latency.js';
 import { LogPanel } from './panels/log.js';
 import { SetupScreen } from './panels/setup.js';
-import { SwitchesPanel } from './panels/switches.js';
-import { SyscallsPanel } from './panels/syscalls.js';
-import { ThreadsPanel } from './panels/threads.js';
-import { ThroughputPanel } from './panels/throughput.js';
-import type { RunState } from './store.js';
+import { contentRows, LivePanels } from './layout.js';
 
 export type Screen = 'setup' | 'live' | 'compare';
 
@@ -36,36 +30,6 @@ export interface AppProps {
 
 // Used only when the caller did not ask the doctor (component tests).
 const NO_STRATEGIES: Strategies = { link: { ok: true }, user: { ok: true }, bpf: { ok: true } };
-
-/** The panels of one run, laid out for the terminal's size. */
-export function LivePanels({ run, width, rows, withThreads }: { run: RunState; width: number; rows: number; withThreads: boolean }) {
-  const left = Math.floor(width / 2);
-  const right = width - left;
-  const small = rows < 30;
-  const maxOps = small ? 3 : 4;
-  const maxBins = small ? 4 : 6;
-  // Rows above the log: two panel rows; what is left goes to the thread table and the log.
-  const latencyRows = 2 + Math.min(maxOps, Math.max(1, Object.keys(run.latency).length)) + (run.hist ? 1 + Math.min(maxBins, run.hist.bins.length) : 0);
-  const used = 6 + Math.max(latencyRows, 7);
-  const spare = Math.max(2, rows - used);
-  const threadRows = withThreads ? Math.max(0, spare - 4) : 0;
-  return (
-    <Box flexDirection="column">
-      <Box flexDirection="row">
-        <ThroughputPanel run={run} width={left} />
-        <FailuresPanel run={run} width={right} />
-      </Box>
-      <Box flexDirection="row">
-        <LatencyPanel run={run} width={left} maxOps={maxOps} maxBins={maxBins} />
-        <Box flexDirection="column" width={right}>
-          <SyscallsPanel run={run} width={right} />
-          <SwitchesPanel run={run} width={right} />
-        </Box>
-      </Box>
-      {withThreads && threadRows > 1 ? <ThreadsPanel threads={run.threads ?? []} width={width} maxRows={threadRows - 2} /> : null}
-    </Box>
-  );
-}
 
 function nextStrategy(cur: Strategy, step: number): Strategy {
   const i = STRATEGIES.indexOf(cur);
@@ -149,17 +113,7 @@ export function App(props: AppProps) {
     }
   };
 
-  useInput((input, key) => {
-    const a = actionOf(input, key);
-    if (a) return act(a);
-    // Unrecognised as one key: it may be several typed at once.
-    if (input.length > 1 && !key.ctrl && !key.meta) {
-      for (const ch of input) {
-        const b = actionOf(ch === '\r' ? '' : ch, { ...key, return: ch === '\r' });
-        if (b) act(b);
-      }
-    }
-  });
+  useInput((input, key) => eachKey(input, key, actionOf, act));
   const cfg = cfgState;
   const selected = Math.max(0, workloads.findIndex((w) => w.name === cfg.workload));
 
@@ -187,7 +141,8 @@ export function App(props: AppProps) {
   } else {
     content = <Text dimColor={theme.dim}>{props.mode === 'top' ? 'attaching…' : 'no run yet: Enter starts one'}</Text>;
   }
-  const logRows = help ? 0 : Math.max(2, Math.min(6, body - contentRows(screen, props.mode, body, state.runs.length) - 1));
+  const shown = screen === 'setup' && props.mode === 'workload' ? 'setup' : screen === 'compare' ? 'compare' : props.mode === 'top' ? 'top' : 'live';
+  const logRows = help ? 0 : Math.max(2, Math.min(6, body - contentRows(shown, body, state.runs.length) - 1));
 
   return (
     <Box flexDirection="column" width={columns} height={height}>
@@ -199,11 +154,4 @@ export function App(props: AppProps) {
       <StatusLine width={columns} screen={props.mode === 'top' ? 'top' : screen} />
     </Box>
   );
-}
-
-/** Rough height of the main content, so the log takes what is left. */
-function contentRows(screen: Screen, mode: AppProps['mode'], body: number, runs: number): number {
-  if (screen === 'setup' && mode === 'workload') return Math.min(body - 6, 10);
-  if (screen === 'compare') return runs ? 13 : 1;
-  return mode === 'top' ? body - 4 : Math.min(body - 4, body < 28 ? 16 : 20);
 }

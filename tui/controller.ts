@@ -34,3 +34,19 @@ export interface Controller {
   dashboard?(): void;
   quit(): void;
 }
+
+/** What the keys of `uringscope view` ask of the recording's player (tui/player.ts). */
+export interface PlaybackControls {
+  toggle(): void;
+  /** Moves by this many intervals (negative: back). */
+  seek(intervals: number): void;
+  faster(): void;
+  slower(): void;
+}
+
+/** What the player screen (`uringscope view`) may ask for; `playback` is absent when comparing. */
+export interface ViewController {
+  playback?: PlaybackControls;
+  dashboard?(): void;
+  quit(): void;
+}

@@ -1,5 +1,6 @@
-// Key bindings in one table: the key handler, the help overlay and the status
-// line all read it, so they cannot disagree.
+// Key bindings, one table per kind of screen (the session, the recording
+// player): the key handler and the help overlay read the same table, so they
+// cannot disagree.
 import type { Key } from 'ink';
 
 export type Action =
@@ -7,9 +8,9 @@ export type Action =
   | 'up' | 'down' | 'prevStrategy' | 'nextStrategy' | 'link' | 'user' | 'bpf'
   | 'moreConcurrency' | 'lessConcurrency' | 'longer' | 'shorter';
 
-export interface Binding {
+export interface Binding<A extends string = Action> {
   keys: string;
-  action: Action;
+  action: A;
   what: string;
 }
 
@@ -64,3 +65,52 @@ export function actionOf(input: string, key: Key): Action | undefined {
 
 /** Durations the [ ] keys step through, in seconds; 0 = the workload's chains. */
 export const DURATIONS = [0, 1, 2, 5, 10, 20, 30, 60, 120, 300];
+
+/** `uringscope view`: a recording's player. */
+export type ViewAction = 'quit' | 'help' | 'pause' | 'back' | 'forward' | 'backMore' | 'forwardMore' | 'faster' | 'slower' | 'dashboard' | 'close';
+
+export const VIEW_BINDINGS: Binding<ViewAction>[] = [
+  { keys: 'space/p', action: 'pause', what: 'pause/resume playback (at the end: play again)' },
+  { keys: '←→ h/l', action: 'back', what: 'seek one interval back / forward' },
+  { keys: 'PgUp/PgDn', action: 'backMore', what: 'seek ten intervals back / forward' },
+  { keys: '+/-', action: 'faster', what: 'playback speed ×2 / ÷2 (0.25× to 16×)' },
+  { keys: 'd', action: 'dashboard', what: 'full-screen dashboard (q or d to come back)' },
+  { keys: '?', action: 'help', what: 'this help' },
+  { keys: 'q/Ctrl-C', action: 'quit', what: 'quit' },
+];
+
+/** A key press in the player as an action, or undefined when it means nothing. */
+export function viewActionOf(input: string, key: Key): ViewAction | undefined {
+  if (key.ctrl && input === 'c') return 'quit';
+  if (key.leftArrow) return 'back';
+  if (key.rightArrow) return 'forward';
+  if (key.pageUp) return 'backMore';
+  if (key.pageDown) return 'forwardMore';
+  if (key.escape) return 'close';
+  switch (input) {
+    case 'q': return 'quit';
+    case '?': return 'help';
+    case ' ': case 'p': return 'pause';
+    case 'h': return 'back';
+    case 'l': return 'forward';
+    case '+': case '=': return 'faster';
+    case '-': return 'slower';
+    case 'd': return 'dashboard';
+    default: return undefined;
+  }
+}
+
+/**
+ * Runs `act` for a key press; input that is no key as a whole may be several
+ * typed at once (a paste, tmux send-keys), and each must act in turn.
+ */
+export function eachKey<A>(input: string, key: Key, of: (input: string, key: Key) => A | undefined, act: (a: A) => void): void {
+  const a = of(input, key);
+  if (a) return act(a);
+  if (input.length > 1 && !key.ctrl && !key.meta) {
+    for (const ch of input) {
+      const b = of(ch === '\r' ? '' : ch, { ...key, return: ch === '\r' });
+      if (b) act(b);
+    }
+  }
+}

@@ -60,6 +60,8 @@ export interface RunInfo {
   strategy?: string;
   /** Steps per chain, to show syscalls per step. */
   stepsPerChain?: number;
+  /** The recording it was read from (`view`): compare names its columns A and B then. */
+  source?: string;
 }
 
 export interface RunState extends RunInfo {
@@ -85,12 +87,27 @@ export interface RunState extends RunInfo {
   error?: string;
 }
 
+/** Where a recording's playback stands (`uringscope view`); absent for live runs. */
+export interface Playback {
+  /** Recorded time shown so far, and the recording's whole length. */
+  positionNs: number;
+  totalNs: number;
+  /** Intervals applied, of how many. */
+  index: number;
+  count: number;
+  speed: number;
+  state: 'playing' | 'paused' | 'ended';
+  /** The recording's path(s), for the header. */
+  source: string;
+}
+
 export interface StoreState {
   /** Bumped on every change: views re-render on it. */
   version: number;
   runs: RunState[];
   log: LogEntry[];
   paused: boolean;
+  playback?: Playback;
 }
 
 function zeroTotals(): Totals {
@@ -182,6 +199,8 @@ export class Store {
   private cancelNoted = new Set<number>();
   private errorNoted = new Set<number>();
   private dropsNoted = new Set<number>();
+  /** Inside batch(): changes are made, listeners hear once at the end. */
+  private batching = false;
 
   constructor(private readonly now: () => number = () => Date.now()) {
     this.t0 = now();
@@ -201,7 +220,36 @@ export class Store {
 
   private set(next: Omit<StoreState, 'version'>): void {
     this.state = { ...next, version: this.state.version + 1 };
-    if (!this.frozen) for (const l of this.listeners) l();
+    if (!this.frozen && !this.batching) this.emit();
+  }
+
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+
+  /** Many changes as one: a recording rebuilt up to a seek position re-renders once. */
+  batch(f: () => void): void {
+    if (this.batching) return f();
+    this.batching = true;
+    try {
+      f();
+    } finally {
+      this.batching = false;
+      if (!this.frozen) this.emit();
+    }
+  }
+
+  /** Back to empty (runs, log, what was noted), to rebuild from the start: a seek backwards. */
+  reset(): void {
+    this.bytesSeen.clear();
+    this.cancelNoted.clear();
+    this.errorNoted.clear();
+    this.dropsNoted.clear();
+    this.set({ ...this.state, runs: [], log: [] });
+  }
+
+  setPlayback(p: Playback): void {
+    this.set({ ...this.state, playback: p });
   }
 
   private update(id: number, f: (r: RunState) => RunState): void {
@@ -217,7 +265,7 @@ export class Store {
     if (paused === !!this.frozen) return;
     if (paused) {
       this.frozen = { ...this.state, paused: true, version: this.state.version + 1 };
-      for (const l of this.listeners) l();
+      this.emit();
     } else {
       this.frozen = undefined;
       this.set({ ...this.state, paused: false });

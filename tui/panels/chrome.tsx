@@ -1,7 +1,7 @@
 // The header (what runs, its state), the status line with the keys, and the help overlay.
 import { Box, Text } from 'ink';
 import type { RunState } from '../store.js';
-import { BINDINGS } from '../keys.js';
+import { BINDINGS, type Binding } from '../keys.js';
 import { pad } from '../format.js';
 import { useTheme } from '../hooks.js';
 
@@ -11,10 +11,11 @@ export function statusWord(run: RunState | undefined, paused: boolean): string {
   return run.status;
 }
 
-export function Header({ title, run, paused, width }: { title: string; run?: RunState; paused: boolean; width: number }) {
+/** `word` replaces the run's state in brackets (the player says playing / paused / ended). */
+export function Header({ title, run, paused, width, word: given }: { title: string; run?: RunState; paused: boolean; width: number; word?: string }) {
   const t = useTheme();
-  const word = statusWord(run, paused);
-  const colour = word === 'running' ? t.good : word === 'error' ? t.bad : word === 'paused' ? t.warn : t.accent;
+  const word = given ?? statusWord(run, paused);
+  const colour = word === 'running' || word === 'playing' ? t.good : word === 'error' ? t.bad : word === 'paused' ? t.warn : t.accent;
   return (
     <Box width={width}>
       <Text wrap="truncate">
@@ -26,26 +27,33 @@ export function Header({ title, run, paused, width }: { title: string; run?: Run
   );
 }
 
-export function StatusLine({ width, screen }: { width: number; screen: 'setup' | 'live' | 'compare' | 'top' }) {
+export type StatusScreen = 'setup' | 'live' | 'compare' | 'top' | 'view' | 'view-compare';
+
+/** `lead`: what goes before the keys (the player's position and speed). */
+export function StatusLine({ width, screen, lead }: { width: number; screen: StatusScreen; lead?: string }) {
   const keys =
     screen === 'setup'
       ? 'Enter start ↑↓ workload ←→ strategy +/- conc [] dur c compare ? help q quit'
       : screen === 'top'
         ? 'p pause d dashboard ? help q quit'
-        : 'x stop p pause Enter restart Esc setup c compare d dash ? help q quit';
+        : screen === 'view'
+          ? 'space pause ←→ seek +/- speed d dash ? help q quit'
+          : screen === 'view-compare'
+            ? 'd dash ? help q quit'
+            : 'x stop p pause Enter restart Esc setup c compare d dash ? help q quit';
   return (
     <Text inverse wrap="truncate">
-      {pad(` ${keys}`, width)}
+      {pad(lead ? ` ${lead} │ ${keys}` : ` ${keys}`, width)}
     </Text>
   );
 }
 
-export function HelpOverlay({ width }: { width: number }) {
+export function HelpOverlay({ width, bindings = BINDINGS }: { width: number; bindings?: readonly Binding<string>[] }) {
   const t = useTheme();
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={t.accent} width={Math.min(width, 78)} paddingX={1}>
       <Text bold color={t.accent}>Keys (? or Esc closes)</Text>
-      {BINDINGS.map((b) => (
+      {bindings.map((b) => (
         <Text key={b.keys} wrap="truncate">
           <Text bold>{pad(b.keys, 11)}</Text>{b.what}
         </Text>

@@ -1,5 +1,6 @@
 // Compare: two runs of one workload under two strategies, the same numbers as
-// the panels side by side, with the ratio B/A.
+// the panels side by side, with the ratio B/A. Two recordings (`view A B`) may
+// hold anything, so their columns are A and B, named by file under the title.
 import { Text } from 'ink';
 import type { RunState } from '../store.js';
 import { fmtCount, fmtNs, pad, padStart, ratio } from '../format.js';
@@ -40,11 +41,17 @@ function rowsOf(a: RunState, b: RunState | undefined): Row[] {
 export function ComparePanel({ a, b, width }: { a: RunState; b?: RunState; width: number }) {
   const t = useTheme();
   const col = 16;
-  const name = (r?: RunState) => (r ? `${r.strategy ?? r.label} ${r.status === 'ended' ? '' : `(${r.status})`}`.trim() : 'waiting');
+  const files = a.source !== undefined;
+  const name = (r: RunState | undefined, tag: string) =>
+    files ? tag : r ? `${r.strategy ?? r.label} ${r.status === 'ended' ? '' : `(${r.status})`}`.trim() : 'waiting';
+  const ratioOf = files ? 'B/A' : `${b?.strategy ?? 'B'}/${a.strategy ?? 'A'}`;
+  const title = files ? 'Compare recordings' : `Compare ${a.workload ?? ''}`;
   return (
-    <Section title={`Compare ${a.workload ?? ''}`} right={`ratio = ${b?.strategy ?? 'B'}/${a.strategy ?? 'A'}`} width={width}>
+    <Section title={title} right={`ratio = ${ratioOf}`} width={width}>
+      {files ? <Text wrap="truncate">A = {a.source} ({a.label})</Text> : null}
+      {files && b ? <Text wrap="truncate">B = {b.source} ({b.label})</Text> : null}
       <Text dimColor={t.dim} wrap="truncate">
-        {pad('', 16)}{padStart(name(a), col)}{padStart(name(b), col)}{padStart('ratio', 9)}
+        {pad('', 16)}{padStart(name(a, 'A'), col)}{padStart(name(b, 'B'), col)}{padStart('ratio', 9)}
       </Text>
       {rowsOf(a, b).map((r) => (
         <Text key={r.label} wrap="truncate">
