@@ -60,6 +60,9 @@ export interface RunOptions extends RunOverrides {
   policy?: string;
 }
 
+/** How many us_emit() records the summary keeps (all of them reach 'emit' listeners, up to the engine's 1000). */
+const MAX_SUMMARY_EMITS = 100;
+
 /** A record a C policy sent with us_emit() (the engine passes the first 1000 on). */
 export interface PolicyEmit {
   chain: number;
@@ -143,6 +146,7 @@ function policySummary(e: EngineResult, policyName?: string): Record<string, unk
     wakeupRequests: p.wakeupRequests,
     wakeups: p.wakeups ?? 0,
     budgetStops: p.budgetStops,
+    overlaps: p.overlaps ?? 0,
     userspaceWakeupsPerStep: e.steps ? e.ctxSwitches.voluntary / e.steps : 0,
   };
 }
@@ -157,6 +161,7 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
   private result?: EngineResult;
   private error?: string;
   private policyName?: string;
+  private readonly emitted: PolicyEmit[] = [];
 
   constructor(readonly options: RunOptions) {
     super();
@@ -167,7 +172,9 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
 
   /** The contract's `engine` object for this run. */
   protected engineObject(e: EngineResult): Record<string, unknown> {
-    return engineSummary(e, this.policyName);
+    const o = engineSummary(e, this.policyName);
+    if (this.policyName && o.policy) (o.policy as Record<string, unknown>).events = this.emitted;
+    return o;
   }
 
   async start(): Promise<void> {
@@ -220,9 +227,15 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
       return; // not ours
     }
     if (msg.type === 'progress') this.emit('progress', msg as unknown as EngineProgress);
-    else if (msg.type === 'emit') this.emit('emit', msg as unknown as PolicyEmit);
+    else if (msg.type === 'emit') this.onEmit(msg as unknown as PolicyEmit);
     else if (msg.type === 'engine') this.result = msg as unknown as EngineResult;
     else if (msg.type === 'error') this.error = msg.message;
+  }
+
+  private onEmit(m: PolicyEmit): void {
+    const rec = { chain: m.chain, kind: m.kind, a: m.a, b: m.b };
+    if (this.emitted.length < MAX_SUMMARY_EMITS) this.emitted.push(rec);
+    this.emit('emit', rec);
   }
 
   /** Asks the engine to stop: in-flight requests are cancelled and reaped, scratch files removed. */

@@ -25,6 +25,15 @@ struct pslot {
 	u32 parked;
 	u32 busy;
 	u32 in_policy;
+	/*
+	 * Scratch of one post_actions() walk. In the map, not on the stack: the
+	 * verifier does not track map contents, so the walk's callbacks converge
+	 * instead of being re-verified for every count they could see.
+	 */
+	u32 w_t;     /* SQ tail when writing started */
+	u32 w_k;     /* SQEs written */
+	u32 w_need;  /* SQEs the pending actions need */
+	u32 w_last;  /* the last ISSUE among them: a link ends there */
 	u32 pad;
 };
 
@@ -92,10 +101,6 @@ struct act_walk {
 	u8 *mem;
 	u8 *sbuf;
 	u32 slot;
-	u32 t;     /* SQ tail when writing started */
-	u32 k;     /* SQEs written */
-	u32 need;  /* SQEs the pending actions need */
-	u32 last;  /* the last ISSUE among them: a link ends there */
 };
 
 /* Emits go out at once; issues of a chain that ended are dropped; the rest counted. */
@@ -117,9 +122,9 @@ static long classify_one(u64 i, void *p)
 		us_fail(c, -EBUSY);
 		a->kind = 0;
 	} else if (a->kind) {
-		w->need++;
+		w->s->w_need++;
 		if (a->kind == US_ACT_ISSUE)
-			w->last = (u32)i;
+			w->s->w_last = (u32)i;
 	}
 	return 0;
 }
@@ -137,15 +142,15 @@ static long write_one(u64 i, void *p)
 		return 0;
 	a = &c->act[i & (US_MAX_ACTIONS - 1)];
 	if (a->kind == US_ACT_CANCEL) {
-		if (write_cancel(w->mem, w->slot, w->t + w->k, a->q.tag))
-			w->k++;
+		if (write_cancel(w->mem, w->slot, w->s->w_t + w->s->w_k, a->q.tag))
+			w->s->w_k++;
 		add(US_PC_CANCELS, 1);
 		return 0;
 	}
 	if (a->kind != US_ACT_ISSUE)
 		return 0;
 	/* A link never reaches past the batch: it would join another chain's request. */
-	if (i != w->last)
+	if (i != w->s->w_last)
 		link = (a->q.flags & US_IO_HARDLINK) ? IOSQE_IO_HARDLINK_BIT
 		       : (a->q.flags & US_IO_LINK) ? IOSQE_IO_LINK_BIT : 0;
 	r.op = a->q.op;
@@ -157,9 +162,9 @@ static long write_one(u64 i, void *p)
 	r.timeout_ns = a->q.op == US_OP_TIMEOUT ? a->q.off : 0;
 	r.flags = a->q.flags & (US_ASYNC | US_DONTWAIT);
 	r.raw_fd = (a->q.flags & US_FD_RAW) ? a->q.fd : -1;
-	if (write_sqe(w->mem, w->sbuf, w->slot, w->t + w->k, &r, link)) {
+	if (write_sqe(w->mem, w->sbuf, w->slot, w->s->w_t + w->s->w_k, &r, link)) {
 		us_rt_issued(c, a);
-		w->k++;
+		w->s->w_k++;
 	}
 	return 0;
 }
@@ -174,20 +179,25 @@ static __always_inline bool post_actions(u8 *mem, u8 *sbuf, u32 slot, struct psl
 {
 	struct act_walk w = { .s = s, .mem = mem, .sbuf = sbuf, .slot = slot };
 	struct us_ctx *c = &s->c;
+	u32 t = 0;
 
+	s->w_need = 0;
+	s->w_last = 0;
+	s->w_k = 0;
 	bpf_loop(US_MAX_ACTIONS, classify_one, &w, 0);
-	if (w.need) {
+	if (s->w_need) {
 		if (!lock_sq()) {
 			park(s);
 			return false;
 		}
-		if (sq_room(mem, &w.t) < w.need) {
+		if (sq_room(mem, &t) < s->w_need) {
 			unlock_sq();
 			park(s);
 			return false;
 		}
+		s->w_t = t;
 		bpf_loop(US_MAX_ACTIONS, write_one, &w, 0);
-		publish(mem, w.t + w.k, w.k, slot);
+		publish(mem, t + s->w_k, s->w_k, slot);
 		unlock_sq();
 	}
 	c->posted = c->nact;
@@ -199,16 +209,48 @@ static __always_inline bool post_actions(u8 *mem, u8 *sbuf, u32 slot, struct psl
 	return true;
 }
 
+/*
+ * The policy's entries run inside bpf_loop callbacks of one iteration: a
+ * callback is verified once, however many places call it, so a policy's
+ * branches are not multiplied by the runtime's own paths.
+ */
+struct call {
+	struct pslot *s;
+	u32 slot;
+	u32 chain;
+	u32 tag;
+	s32 res;
+	u32 cflags;
+};
+
+static long call_start(u64 i, void *p)
+{
+	struct call *x = p;
+
+	us_rt_begin(&x->s->c, x->slot, x->chain);
+	return 1;
+}
+
+static long call_complete(u64 i, void *p)
+{
+	struct call *x = p;
+
+	us_rt_complete(&x->s->c, x->tag, x->res, x->cflags);
+	return 1;
+}
+
 /* Starts the next chain in the slot, if the run has one. */
 static __always_inline bool start_chain(u32 slot, struct pslot *s, u64 now)
 {
+	struct call x = { .s = s, .slot = slot };
 	u64 idx;
 
 	if (!next_chain_index(&idx))
 		return false;
 	s->start_ns = now;
 	s->sum = US_FNV_OFFSET;
-	us_rt_begin(&s->c, slot, (u32)idx);
+	x.chain = (u32)idx;
+	bpf_loop(1, call_start, &x, 0);
 	return true;
 }
 
@@ -340,7 +382,11 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 	if (__sync_lock_test_and_set(&s->in_policy, 1))
 		add(US_PC_OVERLAPS, 1);
 	before = s->c.completions;
-	us_rt_complete(&s->c, tag, res, cqe->flags);
+	{
+		struct call x = { .s = s, .slot = slot, .tag = tag, .res = res, .cflags = cqe->flags };
+
+		bpf_loop(1, call_complete, &x, 0);
+	}
 	add(US_PC_STEPS, s->c.completions - before);
 	__sync_fetch_and_and(&s->in_policy, 0);
 	advance(mem, sbuf, slot, s, now);

@@ -65,7 +65,11 @@ std::string endVerifierLog() {
 
 bool parseVerifierLog(const std::string &log, VerifierError *out) {
   size_t begin = log.find("-- BEGIN PROG LOAD LOG --");
-  if (begin == std::string::npos) return false;
+  if (begin == std::string::npos) {
+    // A long log keeps only its tail (see printFn): still a verifier log if it ends like one.
+    if (log.find("-- END PROG LOAD LOG --") == std::string::npos) return false;
+    begin = 0;
+  }
   size_t end = log.find("-- END PROG LOAD LOG --", begin);
   std::string body = log.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
   std::vector<std::string> lines;
