@@ -44,7 +44,11 @@
  *   us_buf_u8/u16/u32/u64(c, off)  read the chain's buffer (where its reads
  *                       land), bounds-checked: out of range reads give 0;
  *   us_emit(c, kind, a, b)  send a record to userspace (a BPF ring buffer
- *                       under `bpf`): no CQE, no wake-up.
+ *                       under `bpf`): no CQE, no wake-up;
+ *   us_chain_input(c, i)  the chain's i-th input record (32 bytes; NULL past
+ *                       its last) when the run has input, e.g. a replay's
+ *                       recorded requests (bpf/replay.h);
+ *   us_elapsed(c)       nanoseconds since the run started (pacing).
  * Returning a negative errno fails the chain. A chain ends when the policy
  * says so (us_drop/us_fail) or when nothing of it is in flight and nothing
  * was queued. Calls for one ring never overlap (the kernel holds the ring's
@@ -91,6 +95,11 @@ struct us_action {
 	u64 a, b;     /* EMIT */
 };
 
+/* A run's per-chain input: opaque 32-byte records the policy casts to its own type. */
+struct us_input {
+	u64 w[4];
+};
+
 /* A completion, as the policy sees it. */
 struct us_cqe {
 	s32 res;      /* bytes, or -errno (-ECANCELED: a broken link or a cancel) */
@@ -130,6 +139,8 @@ struct us_ctx {
 static const u8 *us_rt_buf(u32 slot);  /* the buffer of the chain in `slot` */
 static u32 us_rt_buf_bytes(void);      /* its length */
 static u64 *us_rt_stats(void);         /* US_MAX_STATS global counters */
+static const struct us_input *us_rt_input(u32 chain, u32 i); /* NULL past the chain's input */
+static u64 us_rt_elapsed(void);        /* ns since the run started (CLOCK_MONOTONIC) */
 
 /* Named global counters: US_STATS(a, b, c) gives indices a, b, c and their names. */
 #ifdef __bpf__
@@ -308,6 +319,17 @@ static __always_inline u64 us__load(const struct us_ctx *c, u32 off, u32 size)
 		if (k < size)
 			v |= (u64)b[off + k] << (8 * k);
 	return v;
+}
+
+static __always_inline const struct us_input *us_chain_input(const struct us_ctx *c, u32 i)
+{
+	return us_rt_input(c->chain, i);
+}
+
+static __always_inline u64 us_elapsed(const struct us_ctx *c)
+{
+	(void)c;
+	return us_rt_elapsed();
 }
 
 /* Little-endian loads from the chain's buffer; 0 when out of range. */

@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { buildReplayStream, type ReplayStream } from '../recording/replay-stream.js';
 import { UserError } from '../tracers/errors.js';
 import type { EngineProgress, RunEnd } from '../workloads/engine.js';
-import { ReplayRun } from '../workloads/replay-run.js';
+import { ReplayRun, replayPolicyPath } from '../workloads/replay-run.js';
 import { writeLine } from './output.js';
 import { EngineRecording } from './record.js';
 import { engineLines } from './run.js';
@@ -30,13 +30,13 @@ export interface ReplayArgs {
 export function replayBuilder(y: Argv): Argv<ReplayArgs> {
   return y
     .usage(
-      '$0 replay FILE [--strategy link|user] [--speed X] [--json] [-o OUT [--events]]\n\n' +
+      '$0 replay FILE [--strategy link|user|bpf] [--speed X] [--json] [-o OUT [--events]]\n\n' +
         'Issue the requests of a recording made with --events again, in the native engine, against scratch files ' +
         '(never the recorded files): chains by their recorded links, chain starts at the recorded times, ' +
         'as many chains in flight as the recording had. Sockets, polls, openat/close and cancels are skipped and listed.',
     )
     .positional('file', { type: 'string', describe: 'a recording made with `record --events`', demandOption: true })
-    .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, default: 'link' as const, describe: 'link: recorded links as kernel links; user: one request at a time per chain' })
+    .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, default: 'link' as const, describe: 'link: recorded links as kernel links; user: one request at a time per chain; bpf: the same, issued by a BPF policy at completion time' })
     .option('speed', { type: 'number', default: 1, describe: 'scale of the recorded chain start times (2 = twice as fast); 0 = as fast as possible' })
     .option('json', { type: 'boolean', default: false, describe: 'NDJSON like `run --json`; the summary\'s engine object carries a "replay" object' })
     .option('output', { alias: 'o', type: 'string', describe: 'record the replay to this file (for `report FILE OUT`)' })
@@ -89,10 +89,15 @@ function checkScratchSpace(s: ReplayStream, parent: string): void {
   }
 }
 
+/** The BPF runtime's fd table (US_MAX_FDS in bpf/chain.h). */
+const MAX_BPF_FILES = 16;
+
 export async function runReplay(a: ReplayArgs): Promise<number> {
-  if (a.strategy === 'bpf') throw new UserError('replay under bpf is not built yet', 64);
   const stream = await buildReplayStream(a.file, a.speed);
   checkScratchSpace(stream, a.scratch ?? tmpdir());
+  if (a.strategy === 'bpf' && stream.targets.length > MAX_BPF_FILES) {
+    throw new UserError(`replay under bpf handles at most ${MAX_BPF_FILES} recorded files and this recording has ${stream.targets.length}: use --strategy user or link`);
+  }
   const tty = process.stderr.isTTY && !a.json;
   const run = new ReplayRun(stream, {
     strategy: a.strategy,
@@ -100,6 +105,8 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
     progressMs: tty ? 200 : 0,
     scratchParent: a.scratch,
     events: a.events,
+    // Under bpf the replay is a C policy that reads each chain's recorded requests as its input.
+    policy: a.strategy === 'bpf' ? replayPolicyPath() : undefined,
   });
   const config = { source: a.file, strategy: a.strategy, speed: a.speed, intervalMs: a.interval, events: a.events };
   const rec = a.output ? await EngineRecording.create(run, a.output, 'replay', config, a.events) : undefined;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect, finalSummary, ndjson, runCli, scratchDir, startCli, waitFor } from './support.js';
-import { linkGroups, profile } from './replay-support.js';
+import { isBpfControl, linkGroups, profile } from './replay-support.js';
 
 const dir = scratchDir();
 const scratch = scratchDir();
@@ -69,6 +69,21 @@ describe('replay keeps the link structure', () => {
     expect((s.engine as Record<string, any>).replay.resultsDiffer).toBe(200);
     expect((await linkGroups(out)).every((g) => !g.includes(' > '))).toBe(true);
   });
+
+  test('short-read replayed under bpf: the same requests as under user, issued by the replay policy in the kernel', async () => {
+    const rec = await record('short-read-for-bpf', ['--events', 'short-read', '--strategy', 'link', '--chains', '200']);
+    const out = join(dir, 'short-read-replay-bpf.usrec');
+    const r = await runCli(['replay', rec, '--strategy', 'bpf', '--json', '-o', out, '--events', '--scratch', scratch]);
+    expect(r.code).toBe(0);
+    const s = finalSummary(r.stdout);
+    const engine = s.engine as Record<string, any>;
+    expect(s.failLinks).toBe(0);
+    expect(s.requests.READ.cancelled).toBe(0);
+    expect(await profile(out, isBpfControl)).toEqual(await profile(rec));
+    expect(engine.replay.resultsDiffer).toBe(200); // as under user: the reads the recording saw cancelled ran
+    expect(engine.policy.stepsFromBpf).toBe(engine.policy.stats.issued + engine.policy.stats.waits);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
 });
 
 describe('replay refuses what it cannot use, in one line', () => {
@@ -117,12 +132,9 @@ describe('replay refuses what it cannot use, in one line', () => {
     expect(r.stdout).toMatch(/skipped 100 CLOSE: /);
   });
 
-  test('--strategy bpf is not built yet (exit 64); bad flags exit 2', async () => {
+  test('bad flags exit 2', async () => {
     const rec = await record('for-flags', ['--events', 'short-read', '--chains', '10']);
-    let r = await runCli(['replay', rec, '--strategy', 'bpf']);
-    expect(r.code).toBe(64);
-    expect(oneLine(r.stderr)).toBe('uringscope: replay under bpf is not built yet');
-    r = await runCli(['replay', rec, '--speed', '-1']);
+    let r = await runCli(['replay', rec, '--speed', '-1']);
     expect(r.code).toBe(2);
     oneLine(r.stderr);
     r = await runCli(['replay', rec, '--events']);
@@ -130,7 +142,7 @@ describe('replay refuses what it cannot use, in one line', () => {
     expect(oneLine(r.stderr)).toMatch(/give -o/);
     r = await runCli(['replay', '--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/replay FILE \[--strategy link\|user\] \[--speed X\]/);
+    expect(r.stdout).toMatch(/replay FILE \[--strategy link\|user\|bpf\] \[--speed X\]/);
   });
 });
 

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { buildReplayStream } from '../recording/replay-stream.js';
 import { readReplayReq, REPLAY_REQ_SIZE } from '../recording/replay-table.js';
 import { finalSummary, runCli, scratchDir } from './support.js';
-import { profile, sha256 } from './replay-support.js';
+import { isBpfControl, profile, sha256 } from './replay-support.js';
 
 const dir = scratchDir();
 const data = join(dir, 'fio-data');
@@ -66,6 +66,26 @@ describe.each(shapes)('replay of fio %s', (name, extra) => {
     for (const [op, p] of Object.entries(recorded)) expect(s.requests[op].submitted).toBe(p.count);
 
     expect(await profile(out)).toEqual(recorded);
+    expect(sha256(data)).toBe(before);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+
+  test('under bpf: the replay policy issues the same requests per opcode from the kernel', async () => {
+    const out = join(dir, `${name.replace(/\W+/g, '_')}-bpf.usrec`);
+    const r = await runCli(['replay', rec, '--strategy', 'bpf', '--json', '-o', out, '--events', '--scratch', scratch]);
+    expect(r.code).toBe(0);
+    const s = finalSummary(r.stdout);
+    expect(s.drops).toBe(0);
+    const engine = s.engine as Record<string, any>;
+    expect(engine.strategy).toBe('bpf');
+    expect(engine.chainsFailed).toBe(0);
+    const requests = Object.values(recorded).reduce((n, p) => n + p.count, 0);
+    expect(engine.replay.issued).toBe(requests);
+    expect(engine.replay.resultsDiffer).toBe(0);
+    expect(engine.policy.stats.issued).toBe(requests);
+    for (const [op, p] of Object.entries(recorded)) expect(engine.requests[op].submitted).toBe(p.count);
+    // What the tracer saw, less the runtime's own kicks and pacing timeouts (tagged), is the recording.
+    expect(await profile(out, isBpfControl)).toEqual(recorded);
     expect(sha256(data)).toBe(before);
     expect(readdirSync(scratch)).toEqual([]);
   });

@@ -34,9 +34,20 @@ async function requests(file: string): Promise<Rec[]> {
   return out;
 }
 
-export async function profile(file: string): Promise<Record<string, OpProfile>> {
+/**
+ * Under bpf the runtime issues control requests of its own (a kick NOP per
+ * slot, unpark NOPs, the replay policy's pacing timeouts, tagged 0x0f): they
+ * are told apart by the tag in the low byte of user_data.
+ */
+export function isBpfControl(e: RequestEvent): boolean {
+  const tag = Number(e.userData & 0xffn);
+  return tag === 0xff || tag === 0xfe || tag === 0xfd || tag === 0x0f;
+}
+
+export async function profile(file: string, skip: (e: RequestEvent) => boolean = () => false): Promise<Record<string, OpProfile>> {
   const by: Record<string, { count: number; lens: Map<number, number>; offsets: bigint[] }> = {};
   for (const e of await requests(file)) {
+    if (skip(e)) continue;
     const p = (by[e.op] ??= { count: 0, lens: new Map(), offsets: [] });
     p.count++;
     p.lens.set(e.len, (p.lens.get(e.len) ?? 0) + 1);

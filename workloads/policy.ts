@@ -48,7 +48,7 @@ export function resolvePolicy(arg: string): string {
 // Everything a build depends on besides the policy itself.
 const INPUTS = [
   'bpf/uringscope.h', 'bpf/policy_runtime.h', 'bpf/chain.h', 'bpf/policy.h', 'bpf/tracer.h', 'bpf/hist.h',
-  'bpf/runtime/ring.bpf.h', 'bpf/runtime/policy.bpf.c', 'native/policy/runtime.c', 'scripts/build-policy.sh',
+  'bpf/runtime/ring.bpf.h', 'bpf/runtime/policy.bpf.c', 'bpf/replay.h', 'native/policy/runtime.c', 'scripts/build-policy.sh',
 ];
 
 function cacheKey(source: string): string {

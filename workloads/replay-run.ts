@@ -6,11 +6,18 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplayStream } from '../recording/replay-stream.js';
+import { packageRoot } from '../tracers/native.js';
 import { EngineProcess, engineSummary, type EngineResult, type RunOptions } from './engine.js';
+import type { RunOverrides } from './plan.js';
 
 export type ReplayOptions = Omit<RunOptions, 'chains' | 'durationS' | 'concurrency' | 'stepBudget' | 'checksum'> & {
-  strategy: 'link' | 'user';
+  strategy: 'link' | 'user' | 'bpf';
 };
+
+/** Replay under bpf: the C policy that issues each chain's recorded requests (its input). */
+export function replayPolicyPath(): string {
+  return join(packageRoot(), 'bpf', 'replay', 'policy.c');
+}
 
 /** The `replay` object of a replay's summary (inside `engine`). */
 export function replayInfo(s: ReplayStream, e?: EngineResult): Record<string, unknown> {
@@ -43,7 +50,7 @@ export class ReplayRun extends EngineProcess {
     super(options);
   }
 
-  protected planText(dir: string): string {
+  protected planText(dir: string, overrides: RunOverrides): string {
     const s = this.stream;
     const o = this.options;
     const table = join(dir, 'replay.bin');
@@ -61,13 +68,15 @@ export class ReplayRun extends EngineProcess {
       ),
       `replay path=${table}`,
     ];
+    const pb = overrides.policyBuild;
+    if (pb) lines.push(`policy name=${pb.name} kind=bpf path=${pb.bpfObject}`, `policy name=${pb.name} kind=native path=${pb.nativeObject}`);
     return lines.join('\n') + '\n';
   }
 
   protected engineObject(e: EngineResult): Record<string, unknown> {
     // Replayed reads share scratch buffers and scratch files stand in for the recorded ones:
     // neither a read checksum nor file checksums would mean anything.
-    const { readChecksum: _c, files: _f, ...engine } = engineSummary(e);
+    const { readChecksum: _c, files: _f, ...engine } = super.engineObject(e);
     return { ...engine, replay: replayInfo(this.stream, e) };
   }
 }

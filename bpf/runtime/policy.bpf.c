@@ -17,6 +17,29 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 #define UD_PCANCEL 0xfc /* user_data tag of a cancel the policy issued (US_TAG_CANCEL) */
 
 u64 stats[US_MAX_STATS] = {}; /* the policy's US_STATS counters */
+u64 run_start_ns = 0;         /* set by userspace before the first kick */
+
+/* Per-chain input (replay: the recorded requests), filled by userspace after load. */
+struct input_span {
+	u32 first;
+	u32 count;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);         /* resized by the loader: records */
+	__type(key, u32);
+	__type(value, struct us_input);
+} input SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);         /* resized by the loader: chains */
+	__type(key, u32);
+	__type(value, struct input_span);
+} input_index SEC(".maps");
 
 struct pslot {
 	struct us_ctx c;
@@ -58,6 +81,22 @@ static __always_inline u32 us_rt_buf_bytes(void)
 static __always_inline u64 *us_rt_stats(void)
 {
 	return stats;
+}
+
+static __always_inline const struct us_input *us_rt_input(u32 chain, u32 i)
+{
+	struct input_span *sp = bpf_map_lookup_elem(&input_index, &chain);
+	u32 k;
+
+	if (!sp || i >= sp->count)
+		return 0;
+	k = sp->first + i;
+	return bpf_map_lookup_elem(&input, &k);
+}
+
+static __always_inline u64 us_rt_elapsed(void)
+{
+	return bpf_ktime_get_ns() - run_start_ns;
 }
 
 #include US_POLICY_SOURCE
@@ -120,6 +159,10 @@ static long classify_one(u64 i, void *p)
 		a->kind = 0; /* the chain ended in the same call: nothing more to issue */
 	} else if (a->kind == US_ACT_ISSUE && budget_spent()) {
 		us_fail(c, -EBUSY);
+		a->kind = 0;
+	} else if (a->kind == US_ACT_ISSUE && us_moves_data(a->q.op) &&
+		   (a->q.buf_off > data_bytes || a->q.len > data_bytes - a->q.buf_off)) {
+		us_fail(c, -75); /* EOVERFLOW: the data would not fit the chain's buffer */
 		a->kind = 0;
 	} else if (a->kind) {
 		w->s->w_need++;

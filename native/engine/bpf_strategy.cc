@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -112,10 +113,12 @@ class BpfRun {
     uint64_t *ringCtx, *bufsUaddr, *pathsUaddr, *totalChains, *stepBudget;
     uint32_t *sqLock, *active, *parked, *stop;
     uint64_t *counters, *opIssued, *opCompleted, *userCompleted, *cancelled, *latHist, *latMax;
-    uint64_t *stats;  // C policies only: the US_STATS counters
+    uint64_t *stats;       // C policies only: the US_STATS counters
+    uint64_t *runStartNs;  // C policies only: us_elapsed()'s origin
   };
   std::string configure();
   std::string bindShared();
+  std::string fillInput();
 
   const EnginePlan &plan_;
   const std::vector<int> &fds_;
@@ -188,6 +191,10 @@ std::string BpfRun::setup() {
     mem_ = mem_ == MAP_FAILED ? nullptr : mem_;
     bufs_ = bufs_ == MAP_FAILED ? nullptr : bufs_;
     return err("cannot map the policy's ring and buffer memory", errno);
+  }
+  if (plan_.isReplay()) {
+    e = fillInput();
+    if (!e.empty()) return e;
   }
   *sh_.bufsUaddr = reinterpret_cast<uint64_t>(bufs_);
   *sh_.pathsUaddr = reinterpret_cast<uint64_t>(pathBuf_.data());
@@ -268,6 +275,12 @@ std::string BpfRun::configure() {
     (void)obj_.var("us_stat_names", &namesLen);
     statNames_ = splitStatNames(std::string(names, strnlen(names, namesLen)));
   }
+  if (plan_.isReplay()) {
+    // A replay under bpf: the policy takes each chain's requests from its input maps.
+    if (!obj_.map("input") || !obj_.map("input_index")) return "replay under bpf needs a C policy that reads chain input";
+    bpf_map__set_max_entries(obj_.map("input"), std::max<uint32_t>(1, uint32_t(plan_.replay.reqs.size())));
+    bpf_map__set_max_entries(obj_.map("input_index"), std::max<uint32_t>(1, uint32_t(plan_.replay.chains.size())));
+  }
   bpf_map__set_value_size(obj_.map("ring_mem"), lay_.mem_bytes);
   bpf_map__set_max_entries(obj_.map("bufs"), conc);
   bpf_map__set_value_size(obj_.map("bufs"), slotBytes);
@@ -293,12 +306,37 @@ std::string BpfRun::bindShared() {
   sh_.latHist = obj_.as<uint64_t>("lat_hist");
   sh_.latMax = obj_.as<uint64_t>("lat_max");
   sh_.stats = obj_.as<uint64_t>("stats");
+  sh_.runStartNs = obj_.as<uint64_t>("run_start_ns");
   void *need[] = {sh_.ringCtx, sh_.bufsUaddr, sh_.pathsUaddr, sh_.totalChains, sh_.stepBudget, sh_.sqLock,
                   sh_.active, sh_.parked, sh_.stop, sh_.counters, sh_.opIssued, sh_.opCompleted,
                   sh_.userCompleted, sh_.cancelled, sh_.latHist, sh_.latMax};
   for (void *p : need)
     if (!p) return "the policy object's runtime globals are not where the loader expects (rebuild it)";
   return "";
+}
+
+// Copies the replay table into the policy's input maps (mapped, not one
+// update syscall per record: a recording can hold millions).
+std::string BpfRun::fillInput() {
+  const auto &rq = plan_.replay.reqs;
+  const auto &ch = plan_.replay.chains;
+  auto fill = [](bpf_map *m, const void *src, size_t bytes) -> std::string {
+    size_t len = (size_t(bpf_map__value_size(m)) * bpf_map__max_entries(m) + 4095) & ~size_t(4095);
+    void *p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(m), 0);
+    if (p == MAP_FAILED) return err("cannot map the policy's input", errno);
+    memcpy(p, src, bytes);
+    munmap(p, len);
+    return "";
+  };
+  std::string e = fill(obj_.map("input"), rq.data(), rq.size() * sizeof(us_replay_req));
+  if (!e.empty()) return e;
+  std::vector<uint32_t> index;
+  index.reserve(ch.size() * 2);
+  for (const ReplayChain &c : ch) {
+    index.push_back(c.first);
+    index.push_back(c.count);
+  }
+  return fill(obj_.map("input_index"), index.data(), index.size() * sizeof(uint32_t));
 }
 
 // Posts n NOPs (kick/unpark) under the producer lock shared with BPF.
@@ -360,6 +398,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
   RunClock clock;
   uint64_t t0 = clock.startNs();
   uint64_t kicks = plan_.durationNs ? plan_.concurrency : std::min<uint64_t>(plan_.concurrency, plan_.chains);
+  if (sh_.runStartNs) *sh_.runStartNs = t0;  // the same clock as bpf_ktime_get_ns()
   postNop(kKick, uint32_t(kicks), 0);
   wakeIfAsleep(false);
 
@@ -436,8 +475,12 @@ void BpfRun::collect() {
 #define US_POLICY_OUT(e, n) st_->policy[#n] = c[US_PC_##e];
   US_POLICY_COUNTERS(US_POLICY_OUT)
 #undef US_POLICY_OUT
-  for (size_t i = 0; sh_.stats && i < statNames_.size() && i < US_MAX_STATS; i++)
+  for (size_t i = 0; sh_.stats && i < statNames_.size() && i < US_MAX_STATS; i++) {
     st_->policy["stat." + statNames_[i]] = sh_.stats[i];
+    // The replay policy (bpf/replay/policy.c) counts what the replay summary reports.
+    if (plan_.isReplay() && statNames_[i] == "issued") st_->replayIssued = sh_.stats[i];
+    if (plan_.isReplay() && statNames_[i] == "results_differ") st_->replayDiffer = sh_.stats[i];
+  }
 }
 
 }  // namespace

@@ -141,7 +141,8 @@ void printResult(const EnginePlan &plan, const EngineStats &s, const OpenTargets
 
 // Loads the replay table; its chains are the run's chains.
 std::string prepareReplay(EnginePlan *plan) {
-  if (plan->strategy == Strategy::Bpf) return "replay under bpf is not built yet";
+  if (plan->strategy == Strategy::Bpf && plan->policy.bpfObject.empty())
+    return "replay under bpf needs the replay policy (bpf/replay/policy.c)";
   std::string err = loadReplayTable(plan->replayPath, &plan->replay);
   if (!err.empty()) return err;
   plan->chains = plan->replay.chains.size();

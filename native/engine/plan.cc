@@ -128,7 +128,8 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
   if (!p->steps.empty() && p->isReplay()) return "plan: a replay has no steps";
   if (!p->policy.name.empty() && (p->policy.bpfObject.empty() || p->policy.nativeObject.empty()))
     return "plan: a policy needs both its bpf and native objects";
-  if (!p->policy.name.empty() && p->isReplay()) return "plan: a replay has no policy";
+  if (!p->policy.name.empty() && p->isReplay() && p->strategy != Strategy::Bpf)
+    return "plan: a replay takes a policy only under bpf";
   if (p->concurrency == 0) p->concurrency = 1;
   return "";
 }

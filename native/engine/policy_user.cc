@@ -44,6 +44,8 @@ struct NativePolicy {
   void (*issued)(us_ctx *, const us_action *) = nullptr;
   bool (*over)(us_ctx *) = nullptr;
   const uint64_t *(*stats)() = nullptr;
+  void (*setInput)(const void *, const uint32_t *, uint32_t) = nullptr;
+  void (*setStart)(uint64_t) = nullptr;
   std::vector<std::string> statNames;
 
   ~NativePolicy() {
@@ -55,7 +57,8 @@ struct NativePolicy {
     if (!handle) return "cannot load policy " + name + " (native build): " + dlerror();
     bool ok = sym(&init, "us_native_init") && sym(&ctxSize, "us_native_ctx_size") && sym(&begin, "us_native_begin") &&
               sym(&complete, "us_native_complete") && sym(&issued, "us_native_issued") &&
-              sym(&over, "us_native_over") && sym(&stats, "us_native_stats");
+              sym(&over, "us_native_over") && sym(&stats, "us_native_stats") &&
+              sym(&setInput, "us_native_set_input") && sym(&setStart, "us_native_set_start");
     if (!ok) return "policy " + name + ": its native build lacks the runtime (build it with scripts/build-policy.sh)";
     if (ctxSize() != sizeof(us_ctx)) return "policy " + name + " was built against another bpf/uringscope.h: rebuild it";
     if (auto *names = static_cast<const char *>(dlsym(handle, "us_stat_names"))) statNames = splitStatNames(names);
@@ -114,6 +117,7 @@ class PolicyRun {
   std::vector<Slot> slots_;
   std::unique_ptr<uint8_t[], void (*)(void *)> bufs_{nullptr, free};
   std::vector<uint8_t> ctxs_;
+  std::vector<uint32_t> inputIndex_;
   uint64_t nextChain_ = 0;
   uint32_t active_ = 0;
   uint32_t pending_ = 0;
@@ -153,6 +157,13 @@ std::string PolicyRun::setup() {
     slots_[i].buf = bufs_.get() + i * bufBytes;
   }
   pol_.init(bufs_.get(), uint32_t(bufBytes), plan_.bufferBytes);
+  if (plan_.isReplay()) {  // per-chain input, as the BPF runtime gets it in maps
+    for (const ReplayChain &c : plan_.replay.chains) {
+      inputIndex_.push_back(c.first);
+      inputIndex_.push_back(c.count);
+    }
+    pol_.setInput(plan_.replay.reqs.data(), inputIndex_.data(), uint32_t(plan_.replay.chains.size()));
+  }
   return "";
 }
 
@@ -216,6 +227,12 @@ void PolicyRun::post(Slot &s) {
       c->error = -EBUSY;
       continue;
     }
+    if (a.kind == US_ACT_ISSUE && us_moves_data(a.q.op) &&
+        (a.q.buf_off > plan_.bufferBytes || a.q.len > plan_.bufferBytes - a.q.buf_off)) {
+      c->status = US_CHAIN_FAILED;  // as in the kernel: the data would not fit the chain's buffer
+      c->error = -EOVERFLOW;
+      continue;
+    }
     io_uring_sqe *q = sqe();
     if (!q) {  // cannot happen: the SQ was just flushed
       c->status = US_CHAIN_FAILED;
@@ -235,8 +252,8 @@ void PolicyRun::post(Slot &s) {
     SqeArgs x;
     x.op = r.op;
     x.fd = raw ? r.fd : (r.fd >= 0 && size_t(r.fd) < fds_.size() ? fds_[r.fd] : -1);
-    x.buf = s.buf + (r.buf_off < plan_.bufferBytes ? r.buf_off : 0);
-    x.len = r.buf_off <= plan_.bufferBytes && r.len <= plan_.bufferBytes - r.buf_off ? r.len : 0;
+    x.buf = s.buf + (r.buf_off <= plan_.bufferBytes ? r.buf_off : 0);
+    x.len = r.len;
     x.off = r.op == US_OP_TIMEOUT ? 0 : r.off;
     x.timeoutNs = r.op == US_OP_TIMEOUT ? r.off : 0;
     x.msgFlags = (r.flags & US_DONTWAIT) ? MSG_DONTWAIT : 0;
@@ -336,6 +353,7 @@ void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
   sink_ = sink;
   RunClock clock;
   uint64_t t0 = clock.startNs();
+  pol_.setStart(t0);
   uint64_t nextProgress = t0 + uint64_t(plan_.progressMs) * 1000000ull;
   for (;;) {
     uint64_t now = clockNs(CLOCK_MONOTONIC);

@@ -7,6 +7,7 @@
  * both strategies take identical decisions; the engine moves the actions.
  */
 #include <stdbool.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,10 @@ static uint8_t *g_bufs;
 static uint32_t g_slot_bytes;
 static uint32_t g_data_bytes;
 static uint64_t g_stats[16];
+static const struct us_input *g_input;      /* per-chain input (replay), or none */
+static const uint32_t *g_input_index;       /* per chain: first record, count */
+static uint32_t g_input_chains;
+static uint64_t g_run_start_ns;
 
 /* The API's hooks (bpf/uringscope.h). */
 static inline const u8 *us_rt_buf(u32 slot)
@@ -34,6 +39,21 @@ static inline u64 *us_rt_stats(void)
 	return (u64 *)g_stats;
 }
 
+static inline const struct us_input *us_rt_input(u32 chain, u32 i)
+{
+	if (!g_input || chain >= g_input_chains || i >= g_input_index[2 * chain + 1])
+		return 0;
+	return &g_input[g_input_index[2 * chain] + i];
+}
+
+static inline u64 us_rt_elapsed(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* the clock bpf_ktime_get_ns() reads */
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec - g_run_start_ns;
+}
+
 #include US_POLICY_SOURCE
 #include "policy_runtime.h"
 
@@ -47,6 +67,19 @@ US_EXPORT void us_native_init(uint8_t *bufs, uint32_t slot_bytes, uint32_t data_
 	g_bufs = bufs;
 	g_slot_bytes = slot_bytes;
 	g_data_bytes = data_bytes;
+}
+
+/* Per-chain input: `index` holds (first, count) pairs, one per chain. */
+US_EXPORT void us_native_set_input(const void *records, const uint32_t *index, uint32_t chains)
+{
+	g_input = records;
+	g_input_index = index;
+	g_input_chains = chains;
+}
+
+US_EXPORT void us_native_set_start(uint64_t ns)
+{
+	g_run_start_ns = ns;
 }
 
 US_EXPORT uint32_t us_native_ctx_size(void)
