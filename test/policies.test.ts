@@ -2,6 +2,8 @@
 // for BPF (strategy bpf) and natively (strategy user), takes identical
 // decisions; the built-in policies reproduce the declarative workloads'
 // results; bad policies are refused in one line that names the source line.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '../tracers/summary.js';
 import { finalSummary, loadedPolicyPrograms, ROOT, runCli, waitFor } from './support.js';
@@ -38,6 +40,8 @@ interface Run {
 }
 
 const testPolicy = (name: string) => join(ROOT, 'test', 'policies', `${name}.c`);
+const dir = mkdtempSync(join(tmpdir(), 'uringscope-policies-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(workload: string, strategy: string, extra: string[] = []): Promise<Run> {
   const r = await runCli(['run', workload, '--strategy', strategy, '--json', ...extra]);
@@ -111,6 +115,21 @@ describe('C policies', () => {
     expect(e.policy!.events).toHaveLength(100);
     expect(new Set(e.policy!.events.map((x) => x.a))).toEqual(new Set(Array.from({ length: 100 }, (_, i) => i)));
     for (const x of e.policy!.events) expect(x).toEqual({ chain: x.a, kind: 7, a: x.a, b: 1 }); // the timeout still in flight
+  });
+
+  test('registered buffers: the policy reads the header from its buffer map, registered as fixed buffers', async () => {
+    const w = join(dir, 'header-body-fixed.json');
+    const builtin = JSON.parse(readFileSync(join(ROOT, 'workloads', 'builtin', 'header-body.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(w, JSON.stringify({ ...builtin, name: 'header-body-fixed', ring: { registeredBuffers: true } }));
+    const link = await run(w, 'link');
+    for (const strategy of ['user', 'bpf']) {
+      const r = await run(w, strategy, ['--policy', 'header-body']);
+      expect([strategy, r.code]).toEqual([strategy, 0]);
+      for (const k of ['chains', 'bytes', 'readChecksum'] as const) expect([strategy, k, r.e[k]]).toEqual([strategy, k, link.e[k]]);
+      expect(r.s.requests.READ_FIXED.completed).toBe(4000); // header and body of every record, on fixed buffers
+      expect(r.s.requests.READ).toBeUndefined();
+      expect(r.e.policy!.stats.records).toBe(2000);
+    }
   });
 
   test('stress: 1000 chains in flight, linked pairs punted to io-wq, no lost or duplicated step, repeated', async () => {

@@ -41,6 +41,7 @@ const volatile struct us_ring_layout lay = {};
 const volatile s32 fds[US_MAX_FDS] = {};
 const volatile u32 path_off[US_MAX_FDS] = {};   /* openat: where each target's path sits at paths_uaddr */
 const volatile u32 open_flags[US_MAX_FDS] = {};
+const volatile bool fixed_bufs = false; /* the bufs map is registered as fixed buffer 0: READ/WRITE_FIXED */
 
 /* Shared with userspace, found by name in .bss. */
 u64 ring_ctx = 0;      /* our ring, learned at io_uring_create */
@@ -199,6 +200,11 @@ static __always_inline bool write_sqe(u8 *mem, u8 *sbuf, u32 slot, u32 t, const 
 		sqe->addr = uaddr + r->buf_off;
 		sqe->len = r->len;
 		sqe->off = r->off;
+		if (fixed_bufs && (op == US_OP_READ || op == US_OP_WRITE)) {
+			/* The whole bufs map is registered buffer 0: no page pinning per request. */
+			sqe->opcode = op == US_OP_READ ? IORING_OP_READ_FIXED : IORING_OP_WRITE_FIXED;
+			sqe->buf_index = 0;
+		}
 		if ((op == US_OP_SEND || op == US_OP_RECV) && (r->flags & US_STEP_DONTWAIT))
 			sqe->msg_flags = MSG_DONTWAIT;
 		break;

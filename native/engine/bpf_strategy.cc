@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -213,6 +214,14 @@ std::string BpfRun::setup() {
   if (p.sq_off.tail != lay_.sq_tail || p.cq_off.head != lay_.cq_head || p.cq_off.cqes != lay_.cqes)
     return "the kernel laid the ring out differently the second time: cannot run the policy";
   if (!*sh_.ringCtx) return what + " did not see its ring being created";
+  if (plan_.ring.registeredBuffers) {
+    // The chain buffers are the policy's mmapable map: registered, the
+    // kernel pins them once and the policy still reads them (us_buf_*).
+    iovec v{bufs_, bufsBytes_};
+    if (syscall(__NR_io_uring_register, ringFd_, IORING_REGISTER_BUFFERS, &v, 1) < 0)
+      return err("cannot register the policy's buffer map as fixed buffers", errno);
+    st_->usedFixedBuffers = true;
+  }
 
   rb_ = ring_buffer__new(
       bpf_map__fd(obj_.map("done")),
@@ -243,6 +252,7 @@ std::string BpfRun::configure() {
   auto *fds = obj_.as<int32_t>("fds");
   auto *pathOff = obj_.as<uint32_t>("path_off");
   auto *openFlags = obj_.as<uint32_t>("open_flags");
+  auto *fixedBufs = obj_.as<bool>("fixed_bufs");
   if (!tgid || !concurrency || !checksum || !dataBytes || !slotBytesVar || !lay || !fds || !pathOff || !openFlags ||
       !obj_.map("ring_mem") || !obj_.map("bufs") || !obj_.map("slots") || !obj_.map("done"))
     return "the policy object lacks the runtime (build it with scripts/build-policy.sh)";
@@ -250,6 +260,7 @@ std::string BpfRun::configure() {
   *concurrency = conc;
   *checksum = plan_.checksum;
   *dataBytes = plan_.bufferBytes;
+  if (fixedBufs) *fixedBufs = plan_.ring.registeredBuffers;
   *slotBytesVar = slotBytes;
   *lay = lay_;
   for (size_t i = 0; i < fds_.size() && i < US_MAX_FDS; i++) fds[i] = fds_[i];

@@ -114,6 +114,7 @@ class PolicyRun {
   std::vector<int> openFlags_;
   io_uring ring_{};
   bool ringUp_ = false;
+  bool fixedBufs_ = false;
   std::vector<Slot> slots_;
   std::unique_ptr<uint8_t[], void (*)(void *)> bufs_{nullptr, free};
   std::vector<uint8_t> ctxs_;
@@ -155,6 +156,13 @@ std::string PolicyRun::setup() {
   for (uint32_t i = 0; i < conc; i++) {
     slots_[i].c = reinterpret_cast<us_ctx *>(ctxs_.data() + i * sizeof(us_ctx));
     slots_[i].buf = bufs_.get() + i * bufBytes;
+  }
+  if (plan_.ring.registeredBuffers) {  // as under bpf: all chain buffers are fixed buffer 0
+    iovec v{bufs_.get(), bufBytes * conc};
+    r = io_uring_register_buffers(&ring_, &v, 1);
+    if (r < 0) return std::string("cannot register buffers: ") + strerror(-r);
+    fixedBufs_ = true;
+    st_->usedFixedBuffers = true;
   }
   pol_.init(bufs_.get(), uint32_t(bufBytes), plan_.bufferBytes);
   if (plan_.isReplay()) {  // per-chain input, as the BPF runtime gets it in maps
@@ -254,6 +262,7 @@ void PolicyRun::post(Slot &s) {
     x.fd = raw ? r.fd : (r.fd >= 0 && size_t(r.fd) < fds_.size() ? fds_[r.fd] : -1);
     x.buf = s.buf + (r.buf_off <= plan_.bufferBytes ? r.buf_off : 0);
     x.len = r.len;
+    x.fixedBuf = fixedBufs_;
     x.off = r.op == US_OP_TIMEOUT ? 0 : r.off;
     x.timeoutNs = r.op == US_OP_TIMEOUT ? r.off : 0;
     x.msgFlags = (r.flags & US_DONTWAIT) ? MSG_DONTWAIT : 0;
