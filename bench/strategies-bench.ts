@@ -1,8 +1,11 @@
 // npm run bench:strategies — every built-in workload under link, user and
-// bpf, alternated in rounds within one run: steps/s, chain p50/p99,
-// io_uring_enter and context switches per step (run thread, SQPOLL thread),
-// CPU per step (whole engine process: the SQPOLL thread's work is the bpf
-// strategy's cost), and the bpf/user ratios.
+// bpf (declarative steps) and under user and bpf with its C policy
+// (bpf/policies/), alternated in rounds within one run, at the workload's
+// concurrency and at concurrency 1 (one chain at a time: every step waits for
+// the one before, the latency-bound case programmable chains are for):
+// steps/s, chain p50/p99, io_uring_enter and context switches per step (run
+// thread, SQPOLL thread), CPU per step (whole engine process: the SQPOLL
+// thread's work is the bpf strategy's cost), and the bpf/user ratios.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../tracers/native.js';
@@ -10,8 +13,12 @@ import type { Summary } from '../tracers/summary.js';
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 const workloads = (process.env.WORKLOADS ?? 'nop-chain,short-read,header-body,copy,echo,echo-tcp,retry').split(',');
-const strategies = ['link', 'user', 'bpf'] as const;
+// '' = the workload's own concurrency
+const concurrencies = (process.env.CONCURRENCY ?? ',1').split(',');
+const strategies = ['link', 'user', 'bpf', 'user+policy', 'bpf+policy'] as const;
 type Strategy = (typeof strategies)[number];
+/** The C policy written for each built-in (echo serves both echo workloads). */
+const policyOf = (w: string) => (w === 'echo-tcp' ? 'echo' : w);
 const cli = join(packageRoot(), 'dist', 'bin', 'uringscope.js');
 
 interface Sample {
@@ -24,8 +31,12 @@ interface Sample {
   cpuNsPerStep: number;
 }
 
-function once(w: string, s: Strategy): Sample {
-  const r = spawnSync(process.execPath, [cli, 'run', w, '--strategy', s, '--json'], { encoding: 'utf8' });
+function once(w: string, s: Strategy, conc: string): Sample {
+  const [strategy, policy] = s.split('+');
+  const args = ['run', w, '--strategy', strategy, '--json'];
+  if (policy) args.push('--policy', policyOf(w));
+  if (conc) args.push('--concurrency', conc);
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`run ${w} --strategy ${s} failed (${r.status}): ${r.stderr}`);
   const line = r.stdout.trim().split('\n').pop()!;
   const sum = JSON.parse(line) as Summary;
@@ -49,12 +60,14 @@ function median(xs: number[]): number {
 
 const results = new Map<string, Sample[]>();
 for (let i = 0; i < rounds; i++) {
-  for (const w of workloads) {
-    // Rotate the strategy order every round so drift hits each alike.
-    for (let k = 0; k < strategies.length; k++) {
-      const s = strategies[(i + k) % strategies.length];
-      const key = `${w}/${s}`;
-      results.set(key, [...(results.get(key) ?? []), once(w, s)]);
+  for (const c of concurrencies) {
+    for (const w of workloads) {
+      // Rotate the strategy order every round so drift hits each alike.
+      for (let k = 0; k < strategies.length; k++) {
+        const s = strategies[(i + k) % strategies.length];
+        const key = `${c}/${w}/${s}`;
+        results.set(key, [...(results.get(key) ?? []), once(w, s, c)]);
+      }
     }
   }
   process.stderr.write(`round ${i + 1}/${rounds} done\n`);
@@ -62,32 +75,37 @@ for (let i = 0; i < rounds; i++) {
 
 const f = (n: number, d = 0) => n.toFixed(d);
 const us = (ns: number) => `${(ns / 1e3).toFixed(1)}`;
-console.log(`${rounds} rounds, median per cell; chain latency in µs; switches = voluntary + involuntary`);
-console.log('| workload | strategy | steps/s | chain p50 | chain p99 | enter/step | app sw/step | sqpoll sw/step | CPU ns/step |');
-console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
-const ratios: string[] = [];
-for (const w of workloads) {
-  const med: Partial<Record<Strategy, Sample>> = {};
-  for (const s of strategies) {
-    const xs = results.get(`${w}/${s}`)!;
-    const m: Sample = {
-      stepsPerS: median(xs.map((x) => x.stepsPerS)),
-      p50: median(xs.map((x) => x.p50)),
-      p99: median(xs.map((x) => x.p99)),
-      enterPerStep: median(xs.map((x) => x.enterPerStep)),
-      appSwitchPerStep: median(xs.map((x) => x.appSwitchPerStep)),
-      sqpollSwitchPerStep: median(xs.map((x) => x.sqpollSwitchPerStep)),
-      cpuNsPerStep: median(xs.map((x) => x.cpuNsPerStep)),
-    };
-    med[s] = m;
-    console.log(`| ${w} | ${s} | ${f(m.stepsPerS)} | ${us(m.p50)} | ${us(m.p99)} | ${f(m.enterPerStep, 4)} | ${f(m.appSwitchPerStep, 4)} | ${f(m.sqpollSwitchPerStep, 4)} | ${f(m.cpuNsPerStep)} |`);
+const div = (a: number, c: number) => (c > 0 ? (a / c).toFixed(2) : 'inf');
+
+function table(conc: string): void {
+  console.log(`\n${conc ? `concurrency ${conc}` : "each workload's own concurrency"}: ${rounds} rounds, median per cell; chain latency in µs; switches = voluntary + involuntary`);
+  console.log('| workload | strategy | steps/s | chain p50 | chain p99 | enter/step | app sw/step | sqpoll sw/step | CPU ns/step |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  const ratios: string[] = [];
+  for (const w of workloads) {
+    const med: Partial<Record<Strategy, Sample>> = {};
+    for (const s of strategies) {
+      const xs = results.get(`${conc}/${w}/${s}`)!;
+      const m: Sample = {
+        stepsPerS: median(xs.map((x) => x.stepsPerS)),
+        p50: median(xs.map((x) => x.p50)),
+        p99: median(xs.map((x) => x.p99)),
+        enterPerStep: median(xs.map((x) => x.enterPerStep)),
+        appSwitchPerStep: median(xs.map((x) => x.appSwitchPerStep)),
+        sqpollSwitchPerStep: median(xs.map((x) => x.sqpollSwitchPerStep)),
+        cpuNsPerStep: median(xs.map((x) => x.cpuNsPerStep)),
+      };
+      med[s] = m;
+      console.log(`| ${w} | ${s} | ${f(m.stepsPerS)} | ${us(m.p50)} | ${us(m.p99)} | ${f(m.enterPerStep, 4)} | ${f(m.appSwitchPerStep, 4)} | ${f(m.sqpollSwitchPerStep, 4)} | ${f(m.cpuNsPerStep)} |`);
+    }
+    for (const [b, u, label] of [[med.bpf!, med.user!, 'steps'], [med['bpf+policy']!, med['user+policy']!, 'C policy']] as const) {
+      ratios.push(`| ${w} | ${label} | ${div(b.stepsPerS, u.stepsPerS)} | ${div(u.enterPerStep, b.enterPerStep)} | ${div(u.appSwitchPerStep, b.appSwitchPerStep)} |`);
+    }
   }
-  const b = med.bpf!;
-  const u = med.user!;
-  const div = (a: number, c: number) => (c > 0 ? (a / c).toFixed(2) : 'inf');
-  ratios.push(`| ${w} | ${div(b.stepsPerS, u.stepsPerS)} | ${div(u.enterPerStep, b.enterPerStep)} | ${div(u.appSwitchPerStep, b.appSwitchPerStep)} |`);
+  console.log('\nbpf against user (higher is better for bpf)');
+  console.log('| workload | decided by | steps/s ratio | enter/step: user ÷ bpf | app switches/step: user ÷ bpf |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const r of ratios) console.log(r);
 }
-console.log('\nbpf against user (higher is better for bpf)');
-console.log('| workload | steps/s ratio | enter/step: user ÷ bpf | app switches/step: user ÷ bpf |');
-console.log('|---|---:|---:|---:|');
-for (const r of ratios) console.log(r);
+
+for (const c of concurrencies) table(c);

@@ -166,6 +166,19 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
     fix: bpfOps ? undefined : 'optional: a 7.1+ kernel with CONFIG_IO_URING_BPF_OPS',
   });
 
+  // C policies (--policy) are compiled at run time, for BPF and natively.
+  let clang: string | undefined;
+  try {
+    clang = execFileSync(process.env.CLANG ?? 'clang', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
+  } catch {
+    clang = undefined;
+  }
+  add({
+    id: 'clang', name: 'clang (C policies: --policy)', status: clang ? 'ok' : 'warn',
+    detail: clang ?? 'not found: workloads still run; --policy cannot compile a policy',
+    fix: clang ? undefined : 'apt-get install clang (scripts/install.sh does)',
+  });
+
   if (opts.loadTest !== false && canLoadTracingBpf(caps) && btf) {
     let detail = 'loaded, attached and detached';
     let ok = true;
