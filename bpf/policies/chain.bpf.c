@@ -98,17 +98,10 @@ static __always_inline void advance(u8 *mem, u8 *sbuf, u32 slot, struct slot *s,
 			account_chain(slot, s->c.index, s->c.status, s->c.error, s->sum, now - s->start_ns);
 		}
 		if (!start_chain(slot, s, sbuf, now)) {
-			if (s->busy) {
-				s->busy = 0;
-				if (__sync_fetch_and_add(&active, -1) == 1)
-					notify(US_DONE_IDLE, slot, 0, 0, 0, true); /* the last one: wake userspace */
-			}
+			slot_idle(slot, &s->busy);
 			return;
 		}
-		if (!s->busy) {
-			s->busy = 1;
-			__sync_fetch_and_add(&active, 1);
-		}
+		slot_busy(&s->busy);
 	}
 }
 
@@ -146,35 +139,27 @@ static long unpark_one(u64 i, void *p)
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
 {
-	u64 ud, now;
-	u32 slot, step, zero = 0;
+	struct ring_cqe ev;
+	u32 slot, step;
 	s32 res;
+	u64 now;
 	u8 *mem, *sbuf;
 	struct slot *s;
 
-	if ((u64)ring != ring_ctx || !ring_ctx)
+	if (!ring_completion(ring, cqe, &ev))
 		return 0;
-	mem = bpf_map_lookup_elem(&ring_mem, &zero);
-	if (!mem)
-		return 0;
-	add(US_PC_INVOCATIONS, 1);
-	consume_cq(mem);
-
-	ud = cqe->user_data;
-	res = cqe->res;
-	slot = (u32)(ud >> 8);
-	step = (u32)(ud & 0xff);
-	now = bpf_ktime_get_ns();
-
+	mem = ev.mem;
+	slot = ev.slot;
+	step = ev.tag;
+	res = ev.res;
+	now = ev.now;
 	if (parked) {
 		struct unpark_ctx u = { .mem = mem, .now = now, .budget = 8 };
 
 		bpf_loop(concurrency, unpark_one, &u, 0);
 	}
-	if (step == UD_UNPARK || step == UD_CANCEL) {
-		__sync_fetch_and_add(&user_completed[step == UD_CANCEL ? 1 : 2], 1);
+	if (ring_control(step))
 		return 0;
-	}
 	s = bpf_map_lookup_elem(&slots, &slot);
 	sbuf = bpf_map_lookup_elem(&bufs, &slot);
 	if (!s || !sbuf)
@@ -185,8 +170,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 		s->busy = 0;
 		s->c.status = US_CHAIN_DONE; /* nothing to account: start the first chain */
 		if (start_chain(slot, s, sbuf, now)) {
-			s->busy = 1;
-			__sync_fetch_and_add(&active, 1);
+			slot_busy(&s->busy);
 			advance(mem, sbuf, slot, s, now);
 		}
 		return 0;
@@ -200,9 +184,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 			s->c.status = US_CHAIN_FAILED;
 			s->c.error = res;
 			add(US_PC_CHAINS_STOPPED, 1);
-			s->busy = 0;
-			if (__sync_fetch_and_add(&active, -1) == 1)
-				notify(US_DONE_IDLE, slot, 0, 0, 0, true);
+			slot_idle(slot, &s->busy);
 			return 0;
 		}
 	}

@@ -315,17 +315,10 @@ static __always_inline void advance(u8 *mem, u8 *sbuf, u32 slot, struct pslot *s
 		if (s->busy)
 			account_chain(slot, s->c.chain, s->c.status, s->c.error, s->sum, now - s->start_ns);
 		if (!start_chain(slot, s, now)) {
-			if (s->busy) {
-				s->busy = 0;
-				if (__sync_fetch_and_add(&active, -1) == 1)
-					notify(US_DONE_IDLE, slot, 0, 0, 0, true); /* the last one: wake userspace */
-			}
+			slot_idle(slot, &s->busy);
 			return;
 		}
-		if (!s->busy) {
-			s->busy = 1;
-			__sync_fetch_and_add(&active, 1);
-		}
+		slot_busy(&s->busy);
 	}
 	if (s->c.posted != s->c.nact)
 		park(s);
@@ -354,36 +347,28 @@ static long unpark_one(u64 i, void *p)
 SEC("tp_btf/io_uring_complete")
 int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
 {
-	u64 ud, now;
-	u32 slot, tag, zero = 0, before;
+	struct ring_cqe ev;
+	u32 slot, tag, before;
 	s32 res;
+	u64 now;
 	u8 *mem, *sbuf;
 	struct pslot *s;
 	const struct us_sqe *q;
 
-	if ((u64)ring != ring_ctx || !ring_ctx)
+	if (!ring_completion(ring, cqe, &ev))
 		return 0;
-	mem = bpf_map_lookup_elem(&ring_mem, &zero);
-	if (!mem)
-		return 0;
-	add(US_PC_INVOCATIONS, 1);
-	consume_cq(mem);
-
-	ud = cqe->user_data;
-	res = cqe->res;
-	slot = (u32)(ud >> 8);
-	tag = (u32)(ud & 0xff);
-	now = bpf_ktime_get_ns();
-
+	mem = ev.mem;
+	slot = ev.slot;
+	tag = ev.tag;
+	res = ev.res;
+	now = ev.now;
 	if (parked) {
 		struct unpark_ctx u = { .mem = mem, .now = now, .budget = 8 };
 
 		bpf_loop(concurrency, unpark_one, &u, 0);
 	}
-	if (tag == UD_UNPARK || tag == UD_CANCEL) {
-		__sync_fetch_and_add(&user_completed[tag == UD_CANCEL ? 1 : 2], 1);
+	if (ring_control(tag))
 		return 0;
-	}
 	if (tag == UD_PCANCEL) {
 		__sync_fetch_and_add(&op_completed[US_OP_COUNT], 1);
 		return 0;

@@ -379,6 +379,67 @@ static __always_inline bool budget_spent(void)
 	return false;
 }
 
+/* A slot takes a chain / has none left: `active` counts busy slots; the last to idle wakes userspace. */
+static __always_inline void slot_busy(u32 *busy)
+{
+	if (!*busy) {
+		*busy = 1;
+		__sync_fetch_and_add(&active, 1);
+	}
+}
+
+static __always_inline void slot_idle(u32 slot, u32 *busy)
+{
+	if (*busy) {
+		*busy = 0;
+		if (__sync_fetch_and_add(&active, -1) == 1)
+			notify(US_DONE_IDLE, slot, 0, 0, 0, true);
+	}
+}
+
+/* A completion of our ring, decoded. */
+struct ring_cqe {
+	u8 *mem;    /* the ring's memory */
+	u64 now;
+	u32 slot;   /* user_data: slot << 8 | tag */
+	u32 tag;
+	s32 res;
+};
+
+/*
+ * The head of every policy's completion program: is it our ring (then the
+ * CQ is consumed and the CQE decoded)? The caller runs its unpark scan next,
+ * then ring_control() for what userspace posted.
+ */
+static __always_inline bool ring_completion(void *ring, struct io_uring_cqe *cqe, struct ring_cqe *ev)
+{
+	u32 zero = 0;
+	u64 ud;
+
+	if ((u64)ring != ring_ctx || !ring_ctx)
+		return false;
+	ev->mem = bpf_map_lookup_elem(&ring_mem, &zero);
+	if (!ev->mem)
+		return false;
+	add(US_PC_INVOCATIONS, 1);
+	consume_cq(ev->mem);
+	ud = cqe->user_data;
+	ev->res = cqe->res;
+	ev->slot = (u32)(ud >> 8);
+	ev->tag = (u32)(ud & 0xff);
+	ev->now = bpf_ktime_get_ns();
+	return true;
+}
+
+/* Userspace's unpark NOPs and stop-time cancel: counted, nothing else to do. */
+static __always_inline bool ring_control(u32 tag)
+{
+	if (tag != UD_UNPARK && tag != UD_CANCEL)
+		return false;
+	__sync_fetch_and_add(&user_completed[tag == UD_CANCEL ? 1 : 2], 1);
+	return true;
+}
+
 SEC("tp_btf/io_uring_create")
 int BPF_PROG(policy_create, int fd, void *ring)
 {

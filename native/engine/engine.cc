@@ -1,4 +1,5 @@
 #include "engine.h"
+#include "engine_ring.h"
 #include "sqe_prep.h"
 #include "run_clock.h"
 #include "targets.h"
@@ -62,12 +63,12 @@ class Engine {
   std::string setup();
   void run(std::atomic<bool> &stop, ProgressSink *sink);
   ~Engine() {
-    if (ringUp_) io_uring_queue_exit(&ring_);
+
   }
 
  private:
-  io_uring_sqe *sqe();
-  void submit(bool wait);
+  io_uring_sqe *sqe() { return ring_.sqe(); }
+  void submit(bool wait) { ring_.submit(wait); }
   bool startChain(Slot &s);
   void issue(Slot &s);
   void issueReplay(Slot &s);
@@ -85,8 +86,7 @@ class Engine {
   uint32_t linkMax_;  // the most requests one kernel link can hold
   std::vector<std::string> paths_;  // per fd-table entry: what openat opens
   std::vector<int> openFlags_;
-  io_uring ring_{};
-  bool ringUp_ = false;
+  EngineRing ring_{st_};
   bool fixedFiles_ = false;
   bool fixedBufs_ = false;
   std::vector<Slot> slots_;
@@ -94,26 +94,16 @@ class Engine {
   uint64_t nextChain_ = 0;
   uint64_t t0_ = 0;
   uint32_t active_ = 0;
-  uint32_t pending_ = 0;  // SQEs not yet submitted
   bool stopping_ = false;
 };
 
 std::string Engine::setup() {
-  io_uring_params p;
-  memset(&p, 0, sizeof p);
-  if (plan_.ring.sqpoll) {
-    p.flags |= IORING_SETUP_SQPOLL;
-    p.sq_thread_idle = plan_.ring.sqThreadIdleMs;
-  }
-  if (plan_.ring.deferTaskrun) p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
   uint32_t entries = plan_.ring.entries;
   uint32_t need = plan_.concurrency * linkMax_ + 1;
   if (entries < need && plan_.strategy == Strategy::Link) entries = need;  // a whole link must fit
-  p.flags |= IORING_SETUP_CQSIZE;
-  p.cq_entries = entries * 2;
-  int ret = io_uring_queue_init_params(entries, &ring_, &p);
-  if (ret < 0) return std::string("io_uring_setup failed: ") + strerror(-ret);
-  ringUp_ = true;
+  std::string e = ring_.init(plan_.ring, entries, entries * 2);
+  if (!e.empty()) return e;
+  int ret;
 
   size_t bufBytes = (size_t(plan_.bufferBytes) + 4095) & ~size_t(4095);  // page-aligned for O_DIRECT
   void *mem = nullptr;
@@ -125,12 +115,12 @@ std::string Engine::setup() {
 
   if (plan_.ring.registeredBuffers) {
     iovec v{arena_.get(), bufBytes * plan_.concurrency};
-    ret = io_uring_register_buffers(&ring_, &v, 1);
+    ret = io_uring_register_buffers(ring_.raw(), &v, 1);
     if (ret < 0) return std::string("cannot register buffers: ") + strerror(-ret);
     fixedBufs_ = true;
   }
   if (plan_.ring.registeredFiles && !fds_.empty()) {
-    ret = io_uring_register_files(&ring_, fds_.data(), unsigned(fds_.size()));
+    ret = io_uring_register_files(ring_.raw(), fds_.data(), unsigned(fds_.size()));
     if (ret < 0) return std::string("cannot register files: ") + strerror(-ret);
     fixedFiles_ = true;
   }
@@ -154,33 +144,6 @@ std::string Engine::setup() {
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   }
   return "";
-}
-
-io_uring_sqe *Engine::sqe() {
-  io_uring_sqe *q = io_uring_get_sqe(&ring_);
-  if (!q) {  // SQ full: hand what we have to the kernel and take a fresh one
-    submit(false);
-    q = io_uring_get_sqe(&ring_);
-  }
-  if (q) pending_++;
-  return q;
-}
-
-void Engine::submit(bool wait) {
-  // Count the io_uring_enter calls liburing will make, by its own rules.
-  bool sqpoll = plan_.ring.sqpoll;
-  bool needWake = sqpoll && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_NEED_WAKEUP);
-  int ret;
-  if (wait) {
-    ret = io_uring_submit_and_wait(&ring_, 1);
-    st_->enterCalls++;
-  } else {
-    if (pending_ == 0) return;
-    ret = io_uring_submit(&ring_);
-    if (!sqpoll || needWake) st_->enterCalls++;
-  }
-  (void)ret;  // -EINTR (signal) and -EBUSY are retried by the loop
-  pending_ = 0;
 }
 
 bool Engine::startChain(Slot &s) {
@@ -478,7 +441,7 @@ void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
     }
     if (active_ == 0 && (!more || stopping_)) break;
 
-    if (io_uring_cq_ready(&ring_) == 0) {
+    if (!ring_.ready()) {
       if (waitUntil && active_ == 0) {
         submit(false);
         timespec ts{time_t((waitUntil - now) / 1000000000ull), long((waitUntil - now) % 1000000000ull)};
@@ -487,40 +450,23 @@ void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
       }
       if (waitUntil || plan_.durationNs || plan_.progressMs) {
         // Wake up for the next chain start, the end of the run or progress.
-        submit(false);
-        uint64_t until = waitUntil ? waitUntil : now + 50000000ull;
-        __kernel_timespec kts{int64_t((until - now) / 1000000000ull), int64_t((until - now) % 1000000000ull)};
-        io_uring_cqe *c;
-        io_uring_wait_cqe_timeout(&ring_, &c, &kts);
-        st_->enterCalls++;
+        ring_.waitFor((waitUntil ? waitUntil : now + 50000000ull) - now);
       } else {
         submit(true);
       }
     } else {
       submit(false);
     }
-    io_uring_cqe *cqe;
-    unsigned head, seen = 0;
-    io_uring_for_each_cqe(&ring_, head, cqe) {
-      onCqe(cqe);
-      seen++;
-    }
-    io_uring_cq_advance(&ring_, seen);
+    ring_.reap([this](io_uring_cqe *cqe) { onCqe(cqe); });
 
     if (sink && plan_.progressMs && clockNs(CLOCK_MONOTONIC) >= nextProgress) {
       sink->progress(*st_);
       nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
     }
   }
-  submit(false);
   // Reap the cancel request's own completion, if any is left.
-  while (st_->completed[kCancelOp] < st_->submitted[kCancelOp]) {
-    io_uring_cqe *c;
-    if (io_uring_wait_cqe(&ring_, &c)) break;
-    st_->enterCalls++;
-    onCqe(c);
-    io_uring_cqe_seen(&ring_, c);
-  }
+  ring_.drain([this] { return st_->completed[kCancelOp] < st_->submitted[kCancelOp]; },
+              [this](io_uring_cqe *c) { onCqe(c); });
   clock.stop(st_);
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bpf_strategy.h"
+#include "engine_ring.h"
 #include "policy_names.h"
 #include "run_clock.h"
 #include "sqe_prep.h"
@@ -88,15 +89,12 @@ class PolicyRun {
   PolicyRun(const EnginePlan &p, const std::vector<int> &fds, EngineStats *st) : plan_(p), fds_(fds), st_(st) {
     targetPaths(p, &paths_, &openFlags_);
   }
-  ~PolicyRun() {
-    if (ringUp_) io_uring_queue_exit(&ring_);
-  }
   std::string setup();
   void run(std::atomic<bool> &stop, ProgressSink *sink);
 
  private:
-  io_uring_sqe *sqe();
-  void submit(bool wait);
+  io_uring_sqe *sqe() { return ring_.sqe(); }
+  void submit(bool wait) { ring_.submit(wait); }
   void begin(Slot &s);
   bool more() const;
   void post(Slot &s);
@@ -112,8 +110,7 @@ class PolicyRun {
   NativePolicy pol_;
   std::vector<std::string> paths_;
   std::vector<int> openFlags_;
-  io_uring ring_{};
-  bool ringUp_ = false;
+  EngineRing ring_{st_};
   bool fixedBufs_ = false;
   std::vector<Slot> slots_;
   std::unique_ptr<uint8_t[], void (*)(void *)> bufs_{nullptr, free};
@@ -121,7 +118,6 @@ class PolicyRun {
   std::vector<uint32_t> inputIndex_;
   uint64_t nextChain_ = 0;
   uint32_t active_ = 0;
-  uint32_t pending_ = 0;
   bool stopping_ = false;  // a signal: cancel what is in flight, issue nothing more
   bool noMore_ = false;    // a signal or the duration: start no more chains
   uint64_t emits_ = 0, cancels_ = 0, issued_ = 0, budgetStops_ = 0;
@@ -131,20 +127,11 @@ std::string PolicyRun::setup() {
   std::string e = pol_.open(plan_.policy.nativeObject, plan_.policy.name);
   if (!e.empty()) return e;
   uint32_t conc = plan_.concurrency;
-  io_uring_params p;
-  memset(&p, 0, sizeof p);
-  if (plan_.ring.sqpoll) {
-    p.flags |= IORING_SETUP_SQPOLL;
-    p.sq_thread_idle = plan_.ring.sqThreadIdleMs;
-  }
-  if (plan_.ring.deferTaskrun) p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
   uint32_t entries = plan_.ring.entries;
   if (!plan_.ring.exactEntries && entries < 2 * conc + 2) entries = 2 * conc + 2;
-  p.flags |= IORING_SETUP_CQSIZE;
-  p.cq_entries = entries * US_MAX_TAGS;  // every tag of every chain may be in flight
-  int r = io_uring_queue_init_params(entries, &ring_, &p);
-  if (r < 0) return std::string("io_uring_setup failed: ") + strerror(-r);
-  ringUp_ = true;
+  e = ring_.init(plan_.ring, entries, entries * US_MAX_TAGS);  // every tag of every chain may be in flight
+  if (!e.empty()) return e;
+  int r;
 
   size_t bufBytes = (size_t(plan_.bufferBytes) + 4095) & ~size_t(4095);
   void *mem = nullptr;
@@ -159,7 +146,7 @@ std::string PolicyRun::setup() {
   }
   if (plan_.ring.registeredBuffers) {  // as under bpf: all chain buffers are fixed buffer 0
     iovec v{bufs_.get(), bufBytes * conc};
-    r = io_uring_register_buffers(&ring_, &v, 1);
+    r = io_uring_register_buffers(ring_.raw(), &v, 1);
     if (r < 0) return std::string("cannot register buffers: ") + strerror(-r);
     fixedBufs_ = true;
     st_->usedFixedBuffers = true;
@@ -173,30 +160,6 @@ std::string PolicyRun::setup() {
     pol_.setInput(plan_.replay.reqs.data(), inputIndex_.data(), uint32_t(plan_.replay.chains.size()));
   }
   return "";
-}
-
-io_uring_sqe *PolicyRun::sqe() {
-  io_uring_sqe *q = io_uring_get_sqe(&ring_);
-  if (!q) {  // SQ full: hand what we have to the kernel and take a fresh one
-    submit(false);
-    q = io_uring_get_sqe(&ring_);
-  }
-  if (q) pending_++;
-  return q;
-}
-
-void PolicyRun::submit(bool wait) {
-  bool sqpoll = plan_.ring.sqpoll;
-  bool needWake = sqpoll && (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_NEED_WAKEUP);
-  if (wait) {
-    io_uring_submit_and_wait(&ring_, 1);
-    st_->enterCalls++;
-  } else {
-    if (pending_ == 0) return;
-    io_uring_submit(&ring_);
-    if (!sqpoll || needWake) st_->enterCalls++;
-  }
-  pending_ = 0;
 }
 
 void PolicyRun::begin(Slot &s) {
@@ -391,40 +354,21 @@ void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       }
     }
     if (active_ == 0) break;
-    if (io_uring_cq_ready(&ring_) == 0) {
-      if (plan_.durationNs || plan_.progressMs) {
-        submit(false);
-        __kernel_timespec kts{0, 50000000};
-        io_uring_cqe *c;
-        io_uring_wait_cqe_timeout(&ring_, &c, &kts);
-        st_->enterCalls++;
-      } else {
-        submit(true);
-      }
+    if (!ring_.ready()) {
+      if (plan_.durationNs || plan_.progressMs) ring_.waitFor(50000000ull);  // wake for the end or progress
+      else submit(true);
     } else {
       submit(false);
     }
-    io_uring_cqe *cqe;
-    unsigned head, seen = 0;
-    io_uring_for_each_cqe(&ring_, head, cqe) {
-      onCqe(cqe);
-      seen++;
-    }
-    io_uring_cq_advance(&ring_, seen);
+    ring_.reap([this](io_uring_cqe *cqe) { onCqe(cqe); });
     if (sink && plan_.progressMs && clockNs(CLOCK_MONOTONIC) >= nextProgress) {
       collect();
       sink->progress(*st_);
       nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
     }
   }
-  submit(false);
-  while (st_->completed[US_OP_COUNT] < st_->submitted[US_OP_COUNT]) {
-    io_uring_cqe *c;
-    if (io_uring_wait_cqe(&ring_, &c)) break;
-    st_->enterCalls++;
-    onCqe(c);
-    io_uring_cqe_seen(&ring_, c);
-  }
+  ring_.drain([this] { return st_->completed[US_OP_COUNT] < st_->submitted[US_OP_COUNT]; },
+              [this](io_uring_cqe *c) { onCqe(c); });
   if (budgetStops_) st_->stopReason = "budget";
   clock.stop(st_);
   collect();

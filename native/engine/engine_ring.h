@@ -1,0 +1,64 @@
+// The liburing ring of the userspace-driven strategies (the declarative
+// engine, engine.cc, and C policies under `user`, policy_user.cc): setup from
+// the plan's ring options, SQEs that flush when the SQ is full, and every
+// io_uring_enter counted by liburing's own rules (EngineStats::enterCalls).
+#pragma once
+
+#include <liburing.h>
+
+#include <cstdint>
+#include <string>
+
+#include "engine.h"
+
+class EngineRing {
+ public:
+  explicit EngineRing(EngineStats *st) : st_(st) {}
+  EngineRing(const EngineRing &) = delete;
+  EngineRing &operator=(const EngineRing &) = delete;
+  ~EngineRing();
+
+  // "" or a one-line error.
+  std::string init(const RingOptions &o, uint32_t entries, uint32_t cqEntries);
+  io_uring *raw() { return &ring_; }
+
+  // An SQE (nullptr only if even a flushed SQ has no room).
+  io_uring_sqe *sqe();
+  // Hands pending SQEs to the kernel; with `wait`, also waits for a CQE.
+  void submit(bool wait);
+  // Submits what is pending and waits for a CQE or `ns` to pass.
+  void waitFor(uint64_t ns);
+  bool ready() { return io_uring_cq_ready(&ring_) > 0; }
+
+  // Calls f(cqe) for every CQE ready now.
+  template <class F>
+  void reap(F f) {
+    io_uring_cqe *cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      f(cqe);
+      seen++;
+    }
+    io_uring_cq_advance(&ring_, seen);
+  }
+
+  // Waits for CQEs one at a time, calling f, while more() holds (the end of a run).
+  template <class M, class F>
+  void drain(M more, F f) {
+    submit(false);
+    while (more()) {
+      io_uring_cqe *c;
+      if (io_uring_wait_cqe(&ring_, &c)) break;
+      st_->enterCalls++;
+      f(c);
+      io_uring_cqe_seen(&ring_, c);
+    }
+  }
+
+ private:
+  EngineStats *st_;
+  io_uring ring_{};
+  bool up_ = false;
+  bool sqpoll_ = false;
+  uint32_t pending_ = 0;  // SQEs not yet submitted
+};
