@@ -105,12 +105,6 @@ static __always_inline void advance(u8 *mem, u8 *sbuf, u32 slot, struct slot *s,
 	}
 }
 
-struct unpark_ctx {
-	u8 *mem;
-	u64 now;
-	u32 budget;
-};
-
 static long unpark_one(u64 i, void *p)
 {
 	struct unpark_ctx *u = p;
@@ -153,11 +147,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 	step = ev.tag;
 	res = ev.res;
 	now = ev.now;
-	if (parked) {
-		struct unpark_ctx u = { .mem = mem, .now = now, .budget = 8 };
-
-		bpf_loop(concurrency, unpark_one, &u, 0);
-	}
+	unpark_scan(&ev, unpark_one);
 	if (ring_control(step))
 		return 0;
 	s = bpf_map_lookup_elem(&slots, &slot);

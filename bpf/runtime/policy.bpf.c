@@ -324,12 +324,6 @@ static __always_inline void advance(u8 *mem, u8 *sbuf, u32 slot, struct pslot *s
 		park(s);
 }
 
-struct unpark_ctx {
-	u8 *mem;
-	u64 now;
-	u32 budget;
-};
-
 static long unpark_one(u64 i, void *p)
 {
 	struct unpark_ctx *u = p;
@@ -362,11 +356,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 	tag = ev.tag;
 	res = ev.res;
 	now = ev.now;
-	if (parked) {
-		struct unpark_ctx u = { .mem = mem, .now = now, .budget = 8 };
-
-		bpf_loop(concurrency, unpark_one, &u, 0);
-	}
+	unpark_scan(&ev, unpark_one);
 	if (ring_control(tag))
 		return 0;
 	if (tag == UD_PCANCEL) {

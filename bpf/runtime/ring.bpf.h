@@ -431,6 +431,21 @@ static __always_inline bool ring_completion(void *ring, struct io_uring_cqe *cqe
 	return true;
 }
 
+/* Parked slots are retried from any completion: `scan` is the policy's bpf_loop callback per slot. */
+struct unpark_ctx {
+	u8 *mem;
+	u64 now;
+	u32 budget;   /* slots unparked per completion at most */
+};
+
+static __always_inline void unpark_scan(const struct ring_cqe *ev, long (*scan)(u64, void *))
+{
+	struct unpark_ctx u = { .mem = ev->mem, .now = ev->now, .budget = 8 };
+
+	if (parked)
+		bpf_loop(concurrency, scan, &u, 0);
+}
+
 /* Userspace's unpark NOPs and stop-time cancel: counted, nothing else to do. */
 static __always_inline bool ring_control(u32 tag)
 {
