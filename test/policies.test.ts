@@ -132,6 +132,14 @@ describe('C policies', () => {
     }
   });
 
+  test('bpf: a policy emitting per chain at full speed loses no record and wakes userspace rarely', async () => {
+    const { e, code } = await run('nop-chain', 'bpf', ['--policy', testPolicy('drop-emit'), '--chains', '50000']);
+    expect(code).toBe(0);
+    expect(e.policy!.emits).toBe(50000);
+    expect((e.policy as unknown as { emitsLost: number }).emitsLost).toBe(0);
+    expect((e.policy as unknown as { userspaceWakeupsPerStep: number }).userspaceWakeupsPerStep).toBeLessThanOrEqual(0.05);
+  });
+
   test('stress: 1000 chains in flight, linked pairs punted to io-wq, no lost or duplicated step, repeated', async () => {
     for (let i = 0; i < 3; i++) {
       const { s, e, code } = await run('nop-chain', 'bpf', ['--policy', testPolicy('async-links'), '--chains', '5000', '--concurrency', '1000']);

@@ -127,7 +127,7 @@ export function engineSummary(e: EngineResult, policyName?: string): Record<stri
 function cPolicyFields(p: Record<string, number>, name: string): Record<string, unknown> {
   const stats: Record<string, number> = {};
   for (const [k, v] of Object.entries(p)) if (k.startsWith('stat.')) stats[k.slice(5)] = v;
-  return { source: name, stats, emits: p.emits ?? 0, cancels: p.policyCancels ?? 0 };
+  return { source: name, stats, emits: p.emits ?? 0, emitsLost: p.emitsLost ?? 0, cancels: p.policyCancels ?? 0 };
 }
 
 /** Issue 6's numbers: what the in-kernel policy did, and how often userspace woke. */

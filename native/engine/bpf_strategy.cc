@@ -417,6 +417,8 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
   bool stopping = false;
   for (;;) {
     ring_buffer__poll(rb_, 100);
+    // Records written without a wake-up (a policy's emits) are read here, at most 100 ms late.
+    ring_buffer__consume(rb_);
     uint64_t now = clockNs(CLOCK_MONOTONIC);
     wakeIfAsleep(false);
     // More slots than SQ entries: kick the rest as room frees up.
@@ -456,6 +458,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
     }
   }
+  ring_buffer__consume(rb_);  // the last emits
   if (sh_.counters[US_PC_BUDGET_STOP]) st_->stopReason = "budget";
   clock.stop(st_);
   collect();
