@@ -9,17 +9,22 @@ import { UserError } from '../tracers/errors.js';
 import { native } from '../tracers/native.js';
 import { TraceRun, checkTarget, type EndReason, type TargetSpec } from '../tracers/trace-run.js';
 import { listWorkloads, resolveWorkload } from '../workloads/catalog.js';
-import { EngineRun } from '../workloads/engine.js';
+import { EngineRun, type EngineResult } from '../workloads/engine.js';
+import { builtinPolicies, resolvePolicy } from '../workloads/policy.js';
 import { App, type AppProps } from '../tui/app.js';
-import type { Controller, RunConfig, Strategies, Strategy, WorkloadItem } from '../tui/controller.js';
+import { policyApplies, type Controller, type RunConfig, type Strategies, type Strategy, type WorkloadItem } from '../tui/controller.js';
+import { policyLabel } from '../tui/policy-stats.js';
 import { Store } from '../tui/store.js';
+import { defaultStepBudget } from './run.js';
 import { hostTui, type Hosted } from './tui-host.js';
 
 export const NOT_A_TTY = 'the TUI needs a terminal; use `uringscope trace ...` or `uringscope run WORKLOAD --json`';
 
 export interface TuiArgs {
   workload: string;
-  strategy: Strategy;
+  /** Absent: link, or bpf (user where bpf cannot run) when a policy is given. */
+  strategy?: Strategy;
+  policy?: string;
   concurrency: number;
   duration: number;
   fps: number;
@@ -36,7 +41,8 @@ export interface TopArgs {
 export function tuiBuilder(y: Argv): Argv<TuiArgs> {
   return y
     .option('workload', { alias: 'w', type: 'string', default: 'short-read', describe: 'workload to start with: a name, ./workloads/NAME or a .json file' })
-    .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, default: 'link' as const, describe: 'strategy to start with' })
+    .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, describe: 'strategy to start with (default link; bpf with --policy)' })
+    .option('policy', { alias: 'p', type: 'string', describe: 'a C policy (FILE.c or a built-in: see bpf/policies/) decides under user and bpf; o on the setup screen changes it' })
     .option('concurrency', { alias: 'c', type: 'number', default: 16, describe: 'chains in flight at once' })
     .option('duration', { alias: 'd', type: 'number', default: 10, describe: 'seconds per run (0 = the workload\'s chain count)' })
     .option('fps', { type: 'number', default: 4, describe: 'screen refreshes (tracer snapshots) per second' })
@@ -75,6 +81,18 @@ async function strategies(): Promise<Strategies> {
   return { link: d.strategies.link, user: d.strategies.user, bpf: d.strategies.bpf };
 }
 
+/** How an engine run ended, in words. */
+function engineEndNote(e: EngineResult | undefined): string {
+  if (!e) return 'failed';
+  switch (e.stopReason) {
+    case 'completed': return `finished: ${e.chains} chains`;
+    case 'duration': return 'duration reached';
+    case 'budget': return 'stopped: the policy spent its step budget';
+    case 'stalled': return 'stopped: no progress for 10 s';
+    default: return 'stopped';
+  }
+}
+
 function endNote(reason: EndReason, mode: 'workload' | 'top'): string {
   switch (reason) {
     case 'targets-exited': return 'target exited: last numbers kept';
@@ -106,20 +124,30 @@ class Session implements Controller, Hosted {
       store.note('error', (e as Error).message);
       return Promise.resolve();
     }
-    const id = store.begin({ label: `${spec.name} · ${cfg.strategy}`, workload: spec.name, strategy: cfg.strategy, stepsPerChain: spec.steps.length }, replace);
+    // Under link the kernel's links decide: the policy is left out (and the log says so), not an error.
+    const policy = policyApplies(cfg) ? cfg.policy : undefined;
+    const name = policy ? policyLabel(policy) : undefined;
+    const label = `${spec.name} · ${cfg.strategy}${name ? ` · policy ${name}` : ''}`;
+    const id = store.begin({ label, workload: spec.name, strategy: cfg.strategy, stepsPerChain: spec.steps.length, ...(name ? { policy: name } : {}) }, replace);
+    if (cfg.policy && !policy) store.note('info', `policy ${policyLabel(cfg.policy)} does not apply under link (kernel links decide)`);
+    const durationS = cfg.durationS > 0 ? cfg.durationS : undefined;
     const run = new EngineRun(spec, {
       strategy: cfg.strategy,
-      durationS: cfg.durationS > 0 ? cfg.durationS : undefined,
+      durationS,
       concurrency: cfg.concurrency,
       intervalMs: this.intervalMs,
       progressMs: this.intervalMs,
+      // The same runaway guard as `run`: a policy that keeps issuing requests is stopped.
+      ...(policy ? { policy, stepBudget: defaultStepBudget(spec, { duration: durationS }) } : {}),
     });
     run.on('progress', (p) => store.progress(id, p));
+    run.on('emit', (e) => store.policyEvent(id, e));
     const done = new Promise<void>((resolve) => {
       run.once('end', (end) => {
         const e = end.engine;
-        const note = !e ? 'failed' : e.stopReason === 'completed' ? `finished: ${e.chains} chains` : e.stopReason === 'duration' ? 'duration reached' : 'stopped';
-        store.end(id, { note, final: end.summary, error: e ? undefined : end.error, failedChains: e?.chainsFailed, firstErrno: e?.firstError });
+        // The engine's last word holds the final counters (the policy's too): the screen ends on them.
+        if (e) store.progress(id, { chains: e.chains, steps: e.steps, bytes: e.bytes, resubmits: e.resubmits, cancelled: e.cancelled, enterCalls: e.enterCalls, policy: e.policy });
+        store.end(id, { note: engineEndNote(e), final: end.summary, error: e ? undefined : end.error, failedChains: e?.chainsFailed, firstErrno: e?.firstError });
         resolve();
       });
     });
@@ -148,7 +176,8 @@ class Session implements Controller, Hosted {
     const gen = ++this.generation;
     void this.stopCurrent().then(async () => {
       if (gen !== this.generation) return;
-      this.store.note('info', `compare ${cfg.workload}: ${cfg.strategy}, then ${other}`);
+      const policy = cfg.policy ? ` (policy ${policyLabel(cfg.policy)} where it applies)` : '';
+      this.store.note('info', `compare ${cfg.workload}: ${cfg.strategy}, then ${other}${policy}`);
       await this.runWorkload(cfg, true, gen);
       if (gen !== this.generation) return;
       await this.runWorkload({ ...cfg, strategy: other }, false, gen);
@@ -244,9 +273,24 @@ function session(props: Omit<AppProps, 'controller'>, fps: number, dashboard: bo
 export async function runTui(a: TuiArgs): Promise<number> {
   requireTty();
   const workloads = workloadItems(a.workload);
+  // A policy that is not there is one line and exit 2 before any screen; one that does not compile says so in the log when started.
+  const policy = a.policy !== undefined ? policyArg(a.policy) : undefined;
   const strat = await strategies();
-  const initial: RunConfig = { workload: a.workload, strategy: a.strategy, concurrency: a.concurrency, durationS: a.duration };
-  return session({ mode: 'workload', workloads, strategies: strat, initial }, a.fps, a.dashboard, () => {});
+  const strategy: Strategy = a.strategy ?? (policy ? (strat.bpf.ok ? 'bpf' : 'user') : 'link');
+  const initial: RunConfig = { workload: a.workload, strategy, concurrency: a.concurrency, durationS: a.duration, ...(policy ? { policy } : {}) };
+  const policies = builtinPolicies();
+  if (policy && !policies.includes(policy)) policies.push(policy);
+  return session({ mode: 'workload', workloads, strategies: strat, initial, policies }, a.fps, a.dashboard, () => {});
+}
+
+/** The --policy argument as the session keeps it: a built-in's name, or the file as given. */
+function policyArg(arg: string): string {
+  try {
+    resolvePolicy(arg);
+  } catch (e) {
+    throw e instanceof UserError ? new UserError(e.message, 2) : e;
+  }
+  return arg;
 }
 
 export async function runTop(a: TopArgs): Promise<number> {

@@ -2,9 +2,9 @@
 // read back with capture-pane. Real BPF, real rings. Screens are saved under
 // test/artifacts/ for a person to read.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOAD, loadedTracerPrograms, runCli, scratchDir, sleep, waitFor } from './support.js';
+import { LOAD, loadedTracerPrograms, ROOT, runCli, scratchDir, sleep, waitFor } from './support.js';
 import { CANCELLED, COMPLETIONS, OPS, count, killAll, tmux } from './tmux.js';
 
 /** BPF program ids a process holds (program and link fds both name theirs in fdinfo). */
@@ -272,4 +272,52 @@ test('--dashboard, then q from the dashboard: the terminal is left clean', async
   expect(await t.exitStatus()).toBe(0);
   await t.until((s) => s.includes('USCOPE-EXITED'), 'the shell after uringscope');
   expectCleanExit(readFileSync(raw, 'latin1'), readFileSync(err, 'latin1'));
+});
+
+test('--policy: a C policy under bpf; its counters live in the Policy panel, its us_emit records in the event log', async () => {
+  // 2000 one-NOP chains: drop-emit.c emits once per chain, few enough for the
+  // policy's ring buffer to hold them all until the engine reads it.
+  const workload = join(scratchDir(), 'nop-emit.json');
+  writeFileSync(workload, JSON.stringify({ name: 'nop-emit', description: 'chains for drop-emit.c', steps: [{ op: 'nop' }], chains: 2000, concurrency: 16 }));
+  const t = tmux(['-w', workload, '--duration', '0', '--policy', 'test/policies/drop-emit.c'], { cwd: ROOT });
+  // --policy alone starts on bpf.
+  const setup = await t.until((s) => s.includes('nop-emit.json · bpf · policy drop-emit.c [ready]'), 'the setup screen with the policy');
+  expect(setup).toContain('policy drop-emit.c (o)');
+  t.keys('Enter');
+  // The first run compiles the policy (cached afterwards).
+  const done = await t.until((s) => s.includes('nop-emit · bpf · policy drop-emit.c [ended]') && s.includes('more policy events not logged'), 'the policy run to end', 60000);
+  t.save('tui-policy-bpf.txt', done);
+  expect(done).toContain('finished: 2000 chains');
+  // Its US_STATS counters, exact at the end: one drop per chain, two NOPs per chain.
+  expect(done).toContain('Policy emits 2000  cancels 2000');
+  expect(done).toMatch(/^\s*.*\bdropped\s+2000\b/m);
+  expect(done).toMatch(/\blinked_nops\s+4000\b/);
+  expect(done).toMatch(/bpf: [\d.]+k? steps in-kernel/);
+  // us_emit(c, 7, chain, inflight): the first records one line each, the rest (of the engine's 1000) counted on one line.
+  const events = [...done.matchAll(/policy event kind=7 chain=(\d+) a=(\d+) b=1/g)];
+  expect(events.length).toBeGreaterThan(0);
+  for (const e of events) expect(e[2]).toBe(e[1]);
+  expect(done).toContain('… 992 more policy events not logged');
+
+  // Live: under a duration the counters move while the run goes on.
+  t.keys('Escape');
+  await t.until((s) => s.includes('[ready]'), 'back to setup');
+  t.keys(']', ']', ']');
+  await t.until((s) => s.includes('duration 5s'), 'a 5 s run');
+  t.keys('Enter');
+  const DROPPED = /dropped\s+([\d.]+[kMG]?)/;
+  const first = await t.until((s) => /\[running\]/.test(s) && DROPPED.test(s) && count(s, DROPPED) > 0, 'the counters of the running policy');
+  const later = await t.until((s) => /\[running\]/.test(s) && count(s, DROPPED) > count(first, DROPPED), 'the counters to move');
+  t.save('tui-policy-bpf-live.txt', later);
+  expect(later).toMatch(/dropped\s+[\d.]+[kMG]?\s+[\d.]+[kMG]?\/s/); // with its rate
+  t.keys('q');
+  expect(await t.exitStatus()).toBe(0);
+});
+
+test('--policy naming no policy: one line and exit 2, before any screen', async () => {
+  const t = tmux(['--policy', 'no-such-policy'], { cols: 200 }); // wide: the line is not wrapped
+  expect(await t.exitStatus()).toBe(2);
+  const screen = await t.until((s) => s.includes('USCOPE-EXITED'), 'the shell after uringscope');
+  expect(screen).toMatch(/^uringscope: unknown policy "no-such-policy": built-ins are copy, echo, .*; or give a \.c file$/m);
+  expect(screen).not.toContain('[ready]');
 });

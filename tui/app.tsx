@@ -4,14 +4,16 @@
 import { useContext, useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import type { Controller, RunConfig, Strategies, Strategy, WorkloadItem } from './controller.js';
-import { STRATEGIES } from './controller.js';
+import { policyApplies, STRATEGIES } from './controller.js';
 import { StoreContext, useStore, useTerminalSize, useTheme } from './hooks.js';
 import { actionOf, DURATIONS, eachKey, type Action } from './keys.js';
 import { Header, HelpOverlay, StatusLine } from './panels/chrome.js';
-import { ComparePanel } from './panels/compare.js';
+import { ComparePanel, comparePolicyRows } from './panels/compare.js';
 import { LogPanel } from './panels/log.js';
 import { SetupScreen } from './panels/setup.js';
-import { contentRows, LivePanels } from './layout.js';
+import { contentRows, LivePanels, policyStatRows } from './layout.js';
+import { policyRows } from './panels/policy.js';
+import { policyLabel } from './policy-stats.js';
 
 export type Screen = 'setup' | 'live' | 'compare';
 
@@ -24,12 +26,20 @@ export interface AppProps {
   workloads?: WorkloadItem[];
   strategies?: Strategies;
   initial?: RunConfig;
+  /** C policies the o key steps through after "none": the built-ins, and the --policy file. */
+  policies?: string[];
   /** Where to open (the live panels when coming back from the dashboard mid-run). */
   initialScreen?: Screen;
 }
 
 // Used only when the caller did not ask the doctor (component tests).
 const NO_STRATEGIES: Strategies = { link: { ok: true }, user: { ok: true }, bpf: { ok: true } };
+
+/** none → each policy → none. */
+function nextPolicy(cur: string | undefined, list: readonly string[]): string | undefined {
+  const i = cur === undefined ? -1 : list.indexOf(cur);
+  return i + 1 < list.length ? list[i + 1] : undefined;
+}
 
 function nextStrategy(cur: Strategy, step: number): Strategy {
   const i = STRATEGIES.indexOf(cur);
@@ -99,6 +109,13 @@ export function App(props: AppProps) {
         const i = (selected + (a === 'up' ? -1 : 1) + workloads.length) % workloads.length;
         return setCfg({ ...cfg, workload: workloads[i].name });
       }
+      case 'policy': {
+        if (screen !== 'setup') return;
+        const list = props.policies ?? (cfg.policy ? [cfg.policy] : []);
+        const policy = nextPolicy(cfg.policy, list);
+        const { policy: _old, ...rest } = cfg;
+        return setCfg(policy ? { ...rest, policy } : rest);
+      }
       case 'prevStrategy': return setCfg({ ...cfg, strategy: nextStrategy(cfg.strategy, -1) });
       case 'nextStrategy': return setCfg({ ...cfg, strategy: nextStrategy(cfg.strategy, 1) });
       case 'link': case 'user': case 'bpf': return setCfg({ ...cfg, strategy: a });
@@ -128,7 +145,7 @@ export function App(props: AppProps) {
         ? `compare ${state.runs[0].workload ?? ''}`
         : run && screen !== 'setup'
           ? run.label
-          : `${cfg.workload} · ${cfg.strategy}`;
+          : `${cfg.workload} · ${cfg.strategy}${policyApplies(cfg) ? ` · policy ${policyLabel(cfg.policy!)}` : ''}`;
 
   let content;
   if (help) content = <HelpOverlay width={columns} />;
@@ -142,7 +159,9 @@ export function App(props: AppProps) {
     content = <Text dimColor={theme.dim}>{props.mode === 'top' ? 'attaching…' : 'no run yet: Enter starts one'}</Text>;
   }
   const shown = screen === 'setup' && props.mode === 'workload' ? 'setup' : screen === 'compare' ? 'compare' : props.mode === 'top' ? 'top' : 'live';
-  const logRows = help ? 0 : Math.max(2, Math.min(6, body - contentRows(shown, body, state.runs.length) - 1));
+  // A C policy's panel (live) or rows (compare) take room from the log.
+  const extra = shown === 'live' && run ? policyRows(run, policyStatRows(body)) : shown === 'compare' ? comparePolicyRows(state.runs) : 0;
+  const logRows = help ? 0 : Math.max(2, Math.min(6, body - contentRows(shown, body, state.runs.length, extra) - 1));
 
   return (
     <Box flexDirection="column" width={columns} height={height}>

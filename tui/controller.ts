@@ -17,6 +17,13 @@ export interface RunConfig {
   concurrency: number;
   /** Seconds; 0 = the workload's own chain count. */
   durationS: number;
+  /** A C policy (built-in name or .c file) for user and bpf; under link the kernel's links decide and it is not used. */
+  policy?: string;
+}
+
+/** Whether a run of `cfg` uses its policy: kernel links follow their own rules, no policy decides there. */
+export function policyApplies(cfg: Pick<RunConfig, 'policy' | 'strategy'>): boolean {
+  return !!cfg.policy && cfg.strategy !== 'link';
 }
 
 export interface WorkloadItem {

@@ -1,12 +1,13 @@
 // Full-screen blessed-contrib dashboard over the same store as the ink app:
 // braille line chart of ops/s, a latency histogram as bars, gauges, a table
-// of per-opcode latency and the event log. It only renders store states; the
+// of per-opcode latency, the policy's counters and the event log. It only renders store states; the
 // run keeps going underneath and the ink app comes back on d/Esc.
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
 import type { Store, StoreState } from './store.js';
 import { foldBins } from './store.js';
 import { fmtCount, fmtNs } from './format.js';
+import { policyTable } from './policy-stats.js';
 
 export interface DashboardOptions {
   fps: number;
@@ -24,9 +25,13 @@ export function openDashboard(store: Store, o: DashboardOptions): void {
   const totals = grid.set(2, 8, 3, 4, contrib.table, { label: 'totals', columnWidth: [16, 10], columnSpacing: 1, keys: false, interactive: false });
   const bars = grid.set(5, 0, 4, 6, contrib.bar, { label: 'latency histogram', barWidth: 7, barSpacing: 2, xOffset: 0, maxHeight: 9, barBgColor: fg('green') });
   const table = grid.set(5, 6, 4, 6, contrib.table, { label: 'latency per opcode', columnWidth: [8, 9, 9, 9, 9], columnSpacing: 1, keys: false, interactive: false });
-  const log = grid.set(9, 0, 3, 12, contrib.log, { label: 'events (d/Esc: back, q: quit)', fg: fg('green') });
+  // Five twelfths: counter, value and rate still fit at 80 columns.
+  const policy = grid.set(9, 7, 3, 5, contrib.table, { label: 'policy', columnWidth: [12, 8, 8], columnSpacing: 1, keys: false, interactive: false });
+  const log = grid.set(9, 0, 3, 7, contrib.log, { label: 'events (d/Esc: back, q: quit)', fg: fg('green') });
 
   let logged = 0;
+  // Lines the store updates in place (the count of policy events not logged): their last text shown here.
+  const keyed = new Map<string, string>();
   const draw = (s: StoreState) => {
     const run = s.runs[s.runs.length - 1];
     if (run) {
@@ -52,8 +57,19 @@ export function openDashboard(store: Store, o: DashboardOptions): void {
         headers: ['op', 'p50', 'p90', 'p99', 'max'],
         data: Object.entries(run.latency).map(([op, l]) => [op, fmtNs(l.p50), fmtNs(l.p90), fmtNs(l.p99), fmtNs(l.max)]),
       });
+      // What decides the chains: a C policy's own counters live, the in-kernel interpreter's, or kernel links.
+      const p = policyTable(run);
+      policy.setLabel(p.label);
+      policy.setData({ headers: ['counter', 'value', '/s'], data: p.rows });
     }
-    for (const e of s.log.slice(logged)) log.log?.(`${e.t.toFixed(1)}s ${e.text}`);
+    // The log widget only appends: a line updated in place is appended again when its text changed.
+    const fresh = s.log.slice(logged);
+    for (const e of s.log) {
+      if (!e.key || keyed.get(e.key) === e.text) continue;
+      if (!fresh.includes(e)) log.log?.(`${e.t.toFixed(1)}s ${e.text}`);
+      keyed.set(e.key, e.text);
+    }
+    for (const e of fresh) log.log?.(`${e.t.toFixed(1)}s ${e.text}`);
     logged = s.log.length;
     screen.render();
   };

@@ -6,7 +6,7 @@ import type { Key } from 'ink';
 export type Action =
   | 'quit' | 'help' | 'start' | 'stop' | 'pause' | 'compare' | 'dashboard' | 'setup' | 'live'
   | 'up' | 'down' | 'prevStrategy' | 'nextStrategy' | 'link' | 'user' | 'bpf'
-  | 'moreConcurrency' | 'lessConcurrency' | 'longer' | 'shorter';
+  | 'moreConcurrency' | 'lessConcurrency' | 'longer' | 'shorter' | 'policy';
 
 export interface Binding<A extends string = Action> {
   keys: string;
@@ -22,6 +22,7 @@ export const BINDINGS: Binding[] = [
   { keys: '←→ h/l', action: 'nextStrategy', what: 'pick a strategy (1 link, 2 user, 3 bpf)' },
   { keys: '+/-', action: 'moreConcurrency', what: 'concurrency ×2 / ÷2' },
   { keys: ']/[', action: 'longer', what: 'duration up / down (0 = the workload\'s chain count)' },
+  { keys: 'o', action: 'policy', what: 'C policy for user/bpf: none, the built-ins, --policy FILE' },
   { keys: 'c', action: 'compare', what: 'compare: the selected strategy, then bpf (user then bpf if bpf is selected)' },
   { keys: 'Tab', action: 'live', what: 'switch between setup and the live panels' },
   { keys: 'd', action: 'dashboard', what: 'full-screen dashboard (q or d to come back)' },
@@ -58,6 +59,7 @@ export function actionOf(input: string, key: Key): Action | undefined {
     case '[': return 'shorter';
     case 'c': return 'compare';
     case 'd': return 'dashboard';
+    case 'o': return 'policy';
     case 'w': return 'setup';
     default: return undefined;
   }

@@ -8,11 +8,17 @@ import { constants } from 'node:os';
 import type { NativeSnapshot, ThreadKind } from '../native/index.js';
 import { bucketRange } from '../tracers/histogram.js';
 import type { LatencySummary, Summary, ThreadSummary } from '../tracers/summary.js';
-import type { EngineProgress } from '../workloads/engine.js';
+import type { EngineProgress, PolicyEmit } from '../workloads/engine.js';
+import { emitLine, moreEmitsLine, policyNumbers, withRates, type PolicyNumbers } from './policy-stats.js';
 
 /** Points kept per run: at 4 fps two minutes, enough for any chart width. */
 export const HISTORY = 480;
 const LOG_MAX = 200;
+/**
+ * us_emit() records logged one by one per run; the rest are counted on one
+ * line updated in place, so a policy that emits per step cannot flood the log.
+ */
+export const POLICY_EVENTS_LOGGED = 8;
 
 export type RunStatus = 'starting' | 'running' | 'ended' | 'error';
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -22,6 +28,8 @@ export interface LogEntry {
   t: number;
   level: LogLevel;
   text: string;
+  /** A line updated in place rather than added again (the count of unlogged policy events). */
+  key?: string;
 }
 
 export interface Point {
@@ -62,6 +70,8 @@ export interface RunInfo {
   stepsPerChain?: number;
   /** The recording it was read from (`view`): compare names its columns A and B then. */
   source?: string;
+  /** The C policy that decides (its name on screen), when one does. */
+  policy?: string;
 }
 
 export interface RunState extends RunInfo {
@@ -82,6 +92,8 @@ export interface RunState extends RunInfo {
   hist?: { op: string; bins: HistBin[] };
   threads?: ThreadSummary[];
   engine?: EngineProgress;
+  /** A C policy's counters (runs with `policy` only), from the engine's progress. */
+  policyNumbers?: PolicyNumbers;
   /** Why it ended, in words ("target exited: last numbers kept"). */
   endNote?: string;
   error?: string;
@@ -199,6 +211,9 @@ export class Store {
   private cancelNoted = new Set<number>();
   private errorNoted = new Set<number>();
   private dropsNoted = new Set<number>();
+  /** Per run: policy counter values at the last interval (for rates), us_emit records seen. */
+  private policySeen = new Map<number, Map<string, number>>();
+  private emitsSeen = new Map<number, number>();
   /** Inside batch(): changes are made, listeners hear once at the end. */
   private batching = false;
 
@@ -245,6 +260,8 @@ export class Store {
     this.cancelNoted.clear();
     this.errorNoted.clear();
     this.dropsNoted.clear();
+    this.policySeen.clear();
+    this.emitsSeen.clear();
     this.set({ ...this.state, runs: [], log: [] });
   }
 
@@ -272,8 +289,11 @@ export class Store {
     }
   }
 
-  note(level: LogLevel, text: string): void {
-    const log = [...this.state.log, { t: (this.now() - this.t0) / 1000, level, text }].slice(-LOG_MAX);
+  note(level: LogLevel, text: string, key?: string): void {
+    const entry: LogEntry = { t: (this.now() - this.t0) / 1000, level, text, ...(key ? { key } : {}) };
+    const at = key ? this.state.log.findIndex((e) => e.key === key) : -1;
+    // A keyed line still in the log is replaced where it stands (it keeps its time).
+    const log = at >= 0 ? this.state.log.map((e, i) => (i === at ? { ...entry, t: e.t } : e)) : [...this.state.log, entry].slice(-LOG_MAX);
     this.set({ ...this.state, log });
   }
 
@@ -305,6 +325,11 @@ export class Store {
     const latency = { ...r.latency };
     for (const [op, o] of Object.entries(s.requests)) if (o.latencyNs.count > 0) latency[op] = o.latencyNs;
     const totals = addInterval(r.totals, s);
+    let policy = r.policyNumbers;
+    if (policy) {
+      policy = withRates(policy, this.policySeen.get(id) ?? new Map(), secs);
+      this.policySeen.set(id, new Map(policy.stats.map((x) => [x.name, x.value])));
+    }
     this.update(id, (x) => ({
       ...x,
       status: x.status === 'starting' ? 'running' : x.status,
@@ -318,6 +343,7 @@ export class Store {
       latency,
       hist: snap ? histogramOf(snap, opNames) ?? x.hist : x.hist,
       threads: s.threads ?? x.threads,
+      policyNumbers: policy,
     }));
     this.notable(r, s, totals);
   }
@@ -344,7 +370,16 @@ export class Store {
   }
 
   progress(id: number, p: EngineProgress): void {
-    this.update(id, (r) => ({ ...r, engine: p }));
+    this.update(id, (r) => ({ ...r, engine: p, policyNumbers: r.policy ? policyNumbers(p.policy, r.policyNumbers) : undefined }));
+  }
+
+  /** A record the run's C policy sent with us_emit(): logged, up to POLICY_EVENTS_LOGGED per run, then counted. */
+  policyEvent(id: number, e: PolicyEmit): void {
+    if (!this.run(id)) return;
+    const n = (this.emitsSeen.get(id) ?? 0) + 1;
+    this.emitsSeen.set(id, n);
+    if (n <= POLICY_EVENTS_LOGGED) this.note('info', emitLine(e));
+    else this.note('info', moreEmitsLine(n - POLICY_EVENTS_LOGGED), `emits-${id}`);
   }
 
   /**

@@ -14,6 +14,30 @@ interface Row {
   fmt: (v: number) => string;
 }
 
+/** Policy counters compared, at most; a policy with more has them all in `run --json`. */
+const MAX_POLICY_STATS = 4;
+
+/** A C policy's counters, by name, over both runs (a link run has none: kernel links decide there). */
+function policyStatNames(runs: readonly (RunState | undefined)[]): string[] {
+  const names: string[] = [];
+  for (const r of runs) for (const s of r?.policyNumbers?.stats ?? []) if (!names.includes(s.name)) names.push(s.name);
+  return names.slice(0, MAX_POLICY_STATS);
+}
+
+/** Rows the policy adds to the compare view (its counters and its emits), for the layout. */
+export function comparePolicyRows(runs: readonly RunState[]): number {
+  return runs.some((r) => r.policy) ? policyStatNames(runs).length + 1 : 0;
+}
+
+function policyRowsOf(a: RunState, b: RunState | undefined): Row[] {
+  if (!a.policy && !b?.policy) return [];
+  const count = (v: number) => fmtCount(Math.round(v));
+  const stat = (r: RunState | undefined, name: string) => r?.policyNumbers?.stats.find((s) => s.name === name)?.value;
+  const rows: Row[] = policyStatNames([a, b]).map((name) => ({ label: name, a: stat(a, name), b: stat(b, name), fmt: count }));
+  rows.push({ label: 'policy emits', a: a.policyNumbers?.emits, b: b?.policyNumbers?.emits, fmt: count });
+  return rows;
+}
+
 function rowsOf(a: RunState, b: RunState | undefined): Row[] {
   const count = (v: number) => fmtCount(Math.round(v));
   const per = (r: RunState | undefined, n: (r: RunState) => number) =>
@@ -35,7 +59,7 @@ function rowsOf(a: RunState, b: RunState | undefined): Row[] {
     rows.push({ label: `${op} p99`, a: lat(a, 'p99'), b: lat(b, 'p99'), fmt: fmtNs });
   }
   rows.push({ label: 'drops', a: a.totals.drops, b: b?.totals.drops, fmt: count });
-  return rows;
+  return [...rows, ...policyRowsOf(a, b)];
 }
 
 export function ComparePanel({ a, b, width }: { a: RunState; b?: RunState; width: number }) {
@@ -45,7 +69,8 @@ export function ComparePanel({ a, b, width }: { a: RunState; b?: RunState; width
   const name = (r: RunState | undefined, tag: string) =>
     files ? tag : r ? `${r.strategy ?? r.label} ${r.status === 'ended' ? '' : `(${r.status})`}`.trim() : 'waiting';
   const ratioOf = files ? 'B/A' : `${b?.strategy ?? 'B'}/${a.strategy ?? 'A'}`;
-  const title = files ? 'Compare recordings' : `Compare ${a.workload ?? ''}`;
+  const policy = a.policy ?? b?.policy;
+  const title = files ? 'Compare recordings' : `Compare ${a.workload ?? ''}${policy ? ` · policy ${policy}` : ''}`;
   return (
     <Section title={title} right={`ratio = ${ratioOf}`} width={width}>
       {files ? <Text wrap="truncate">A = {a.source} ({a.label})</Text> : null}

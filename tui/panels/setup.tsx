@@ -2,7 +2,8 @@
 // when this kernel or these privileges forbid one) and the run controls.
 import { Box, Text } from 'ink';
 import type { RunConfig, Strategies, WorkloadItem } from '../controller.js';
-import { STRATEGIES } from '../controller.js';
+import { policyApplies, STRATEGIES } from '../controller.js';
+import { policyLabel } from '../policy-stats.js';
 import { pad } from '../format.js';
 import { Section } from './section.js';
 import { useTheme } from '../hooks.js';
@@ -47,10 +48,26 @@ export function StrategySelector({ strategies, selected, width }: { strategies: 
   );
 }
 
+/** The policy line: which C policy decides, or why it does not under link. */
+function PolicyChoice({ cfg }: { cfg: RunConfig }) {
+  const t = useTheme();
+  if (!cfg.policy) return <Text wrap="truncate">policy none <Text dimColor={t.dim}>(o)</Text></Text>;
+  const name = policyLabel(cfg.policy);
+  if (!policyApplies(cfg)) {
+    return (
+      <Text wrap="wrap" color={t.warn}>
+        policy {name}: not under link (kernel links decide) <Text dimColor={t.dim}>(o)</Text>
+      </Text>
+    );
+  }
+  return <Text wrap="truncate">policy {name} <Text dimColor={t.dim}>(o)</Text></Text>;
+}
+
 export function RunControls({ cfg, width }: { cfg: RunConfig; width: number }) {
   const t = useTheme();
   return (
     <Section title="Run" width={width}>
+      <PolicyChoice cfg={cfg} />
       <Text wrap="truncate">concurrency {cfg.concurrency} <Text dimColor={t.dim}>(+/-)</Text></Text>
       <Text wrap="truncate">
         duration {cfg.durationS > 0 ? `${cfg.durationS}s` : 'workload chains'} <Text dimColor={t.dim}>([ ])</Text>

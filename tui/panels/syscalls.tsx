@@ -5,7 +5,7 @@ import type { RunState } from '../store.js';
 import { fmtCount, ratio } from '../format.js';
 import { Section } from './section.js';
 
-/** Strategy bpf: what the in-kernel policy did (its map counters), live. */
+/** Strategy bpf: what the in-kernel policy did (its map counters), live. A C policy's own counters are in the Policy panel. */
 function PolicyLine({ policy }: { policy: Record<string, number> }) {
   return (
     <Text wrap="truncate">
@@ -24,7 +24,7 @@ export function SyscallsPanel({ run, width }: { run: RunState; width: number }) 
     <Section title="Syscalls" width={width}>
       <Text wrap="truncate">io_uring_enter {fmtCount(x.enterCalls)}  ({rate}/s)</Text>
       <Text wrap="truncate">{per}  reqs/enter {ratio(x.toSubmit, x.enterCalls)}</Text>
-      {run.engine?.policy ? <PolicyLine policy={run.engine.policy} /> : null}
+      {run.engine?.policy?.stepsIssued !== undefined ? <PolicyLine policy={run.engine.policy} /> : null}
     </Section>
   );
 }
