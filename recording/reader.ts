@@ -145,7 +145,7 @@ export class RecordingReader {
     const total = length + CHUNK_OVERHEAD;
     const got = await this.ensure(off, total);
     if (got < total) {
-      return this.damaged('truncated', off, `a ${chunkTypeName(type)} chunk of ${total} bytes is cut after ${got}`);
+      return this.damaged('truncated', off, `${/^[aeiou]/.test(chunkTypeName(type)) ? 'an' : 'a'} ${chunkTypeName(type)} chunk of ${total} bytes is cut after ${got}`);
     }
     const b = off - this.winStart;
     const want = this.win.readUInt32LE(b + CHUNK_HEADER_SIZE + length);

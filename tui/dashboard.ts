@@ -8,6 +8,7 @@ import type { Store, StoreState } from './store.js';
 import { foldBins } from './store.js';
 import { fmtCount, fmtNs } from './format.js';
 import { policyTable } from './policy-stats.js';
+import { LogFeed } from './log-feed.js';
 
 export interface DashboardOptions {
   fps: number;
@@ -29,9 +30,7 @@ export function openDashboard(store: Store, o: DashboardOptions): void {
   const policy = grid.set(9, 7, 3, 5, contrib.table, { label: 'policy', columnWidth: [12, 8, 8], columnSpacing: 1, keys: false, interactive: false });
   const log = grid.set(9, 0, 3, 7, contrib.log, { label: 'events (d/Esc: back, q: quit)', fg: fg('green') });
 
-  let logged = 0;
-  // Lines the store updates in place (the count of policy events not logged): their last text shown here.
-  const keyed = new Map<string, string>();
+  const feed = new LogFeed();
   const draw = (s: StoreState) => {
     const run = s.runs[s.runs.length - 1];
     if (run) {
@@ -63,14 +62,7 @@ export function openDashboard(store: Store, o: DashboardOptions): void {
       policy.setData({ headers: ['counter', 'value', '/s'], data: p.rows });
     }
     // The log widget only appends: a line updated in place is appended again when its text changed.
-    const fresh = s.log.slice(logged);
-    for (const e of s.log) {
-      if (!e.key || keyed.get(e.key) === e.text) continue;
-      if (!fresh.includes(e)) log.log?.(`${e.t.toFixed(1)}s ${e.text}`);
-      keyed.set(e.key, e.text);
-    }
-    for (const e of fresh) log.log?.(`${e.t.toFixed(1)}s ${e.text}`);
-    logged = s.log.length;
+    for (const l of feed.next(s.log)) log.log?.(l);
     screen.render();
   };
 
