@@ -65,7 +65,7 @@ function renderOne(r: ReportResult): string {
 }
 
 function fmtMetric(metric: string, v: number): string {
-  if (/latency|Ns$/i.test(metric)) return fmtNs(v);
+  if (/latency/i.test(metric) || /Ns$/.test(metric)) return fmtNs(v);
   if (metric.includes('/')) return v ? v.toFixed(v < 10 ? 3 : 1) : '0';
   return fmtCount(v);
 }
