@@ -148,14 +148,15 @@ struct act_walk {
 };
 
 /* Emits go out at once; issues of a chain that ended are dropped; the rest counted. */
-static long classify_one(u64 i, void *p)
+static long classify_one(u64 k, void *p)
 {
 	struct act_walk *w = p;
 	struct us_ctx *c = &w->s->c;
 	struct us_action *a;
+	u64 i = c->posted + k; /* the walk covers the pending actions only */
 
-	if (i < c->posted || i >= c->nact || i >= US_MAX_ACTIONS)
-		return 0;
+	if (i >= c->nact || i >= US_MAX_ACTIONS)
+		return 1;
 	a = &c->act[i & (US_MAX_ACTIONS - 1)];
 	if (a->kind == US_ACT_EMIT) {
 		emit(c, a);
@@ -178,16 +179,17 @@ static long classify_one(u64 i, void *p)
 }
 
 /* Writes action i's SQE (a request or a cancel) at tail + k. Caller holds the SQ lock. */
-static long write_one(u64 i, void *p)
+static long write_one(u64 k, void *p)
 {
 	struct act_walk *w = p;
 	struct us_ctx *c = &w->s->c;
 	struct us_action *a;
 	struct us_req r = {};
 	u8 link = 0;
+	u64 i = c->posted + k;
 
-	if (i < c->posted || i >= c->nact || i >= US_MAX_ACTIONS)
-		return 0;
+	if (i >= c->nact || i >= US_MAX_ACTIONS)
+		return 1;
 	a = &c->act[i & (US_MAX_ACTIONS - 1)];
 	if (a->kind == US_ACT_CANCEL) {
 		if (write_cancel(w->mem, w->slot, w->s->w_t + w->s->w_k, a->q.tag))
@@ -227,12 +229,14 @@ static __always_inline bool post_actions(u8 *mem, u8 *sbuf, u32 slot, struct psl
 {
 	struct act_walk w = { .s = s, .mem = mem, .sbuf = sbuf, .slot = slot };
 	struct us_ctx *c = &s->c;
+	u32 pending = c->nact > c->posted ? c->nact - c->posted : 0;
 	u32 t = 0;
 
 	s->w_need = 0;
 	s->w_last = 0;
 	s->w_k = 0;
-	bpf_loop(US_MAX_ACTIONS, classify_one, &w, 0);
+	/* One callback per pending action (usually one), not one per possible action. */
+	bpf_loop(pending & (2 * US_MAX_ACTIONS - 1), classify_one, &w, 0);
 	if (s->w_need) {
 		if (!lock_sq()) {
 			park(s);
@@ -244,7 +248,7 @@ static __always_inline bool post_actions(u8 *mem, u8 *sbuf, u32 slot, struct psl
 			return false;
 		}
 		s->w_t = t;
-		bpf_loop(US_MAX_ACTIONS, write_one, &w, 0);
+		bpf_loop(pending & (2 * US_MAX_ACTIONS - 1), write_one, &w, 0);
 		publish(mem, t + s->w_k, s->w_k, slot);
 		unlock_sq();
 	}
