@@ -37,7 +37,7 @@ export function runOptions(y: Argv, except: readonly string[] = []): Argv {
     json: { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line with an "engine" object' },
     scratch: { type: 'string', describe: 'directory for scratch files (default: the system temp dir)' },
     'step-budget': { type: 'number', describe: 'strategy bpf or a --policy: stop the run once the policy issued this many steps (runaway guard; default 10x the planned steps)' },
-    policy: { alias: 'p', type: 'string', describe: 'strategies user/bpf: a C policy (FILE.c, or a built-in: see bpf/policies/) decides instead of the steps' },
+    policy: { type: 'string', describe: 'strategies user/bpf: a C policy (FILE.c, or a built-in: see bpf/policies/) decides instead of the steps' },
   };
   for (const [name, o] of Object.entries(opts)) if (!except.includes(name)) y = y.option(name, o);
   return y;

@@ -42,7 +42,7 @@ export function tuiBuilder(y: Argv): Argv<TuiArgs> {
   return y
     .option('workload', { alias: 'w', type: 'string', default: 'short-read', describe: 'workload to start with: a name, ./workloads/NAME or a .json file' })
     .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, describe: 'strategy to start with (default link; bpf with --policy)' })
-    .option('policy', { alias: 'p', type: 'string', describe: 'a C policy (FILE.c or a built-in: see bpf/policies/) decides under user and bpf; o on the setup screen changes it' })
+    .option('policy', { type: 'string', describe: 'a C policy (FILE.c or a built-in: see bpf/policies/) decides under user and bpf; o on the setup screen changes it' })
     .option('concurrency', { alias: 'c', type: 'number', default: 16, describe: 'chains in flight at once' })
     .option('duration', { alias: 'd', type: 'number', default: 10, describe: 'seconds per run (0 = the workload\'s chain count)' })
     .option('fps', { type: 'number', default: 4, describe: 'screen refreshes (tracer snapshots) per second' })

@@ -33,16 +33,21 @@ export interface Timeline {
   workload?: string;
   strategy?: string;
   stepsPerChain?: number;
+  /** The C policy that decided the recorded run (its name on screen), if one did. */
+  policy?: string;
 }
 
 /** The run or trace a header describes, in the words the live TUI uses for it. */
-function describe(h: RecordingHeader): Pick<Timeline, 'label' | 'workload' | 'strategy' | 'stepsPerChain'> {
+function describe(h: RecordingHeader): Pick<Timeline, 'label' | 'workload' | 'strategy' | 'stepsPerChain' | 'policy'> {
   const c = h.config as Record<string, unknown>;
   if (h.mode === 'run') {
     const w = c.workload as { name?: string; steps?: unknown[] } | undefined;
     const workload = w?.name ?? 'workload';
     const strategy = typeof c.strategy === 'string' ? c.strategy : undefined;
-    return { label: strategy ? `${workload} · ${strategy}` : workload, workload, strategy, stepsPerChain: w?.steps?.length };
+    // `record --policy` keeps the argument: a built-in's name or a file's path.
+    const policy = typeof c.policy === 'string' && strategy !== 'link' ? basename(c.policy) : undefined;
+    const label = `${strategy ? `${workload} · ${strategy}` : workload}${policy ? ` · policy ${policy}` : ''}`;
+    return { label, workload, strategy, stepsPerChain: w?.steps?.length, policy };
   }
   const t = (c.target ?? {}) as { kind?: string; pids?: number[]; comm?: string; cmd?: string };
   if (t.kind === 'pids' && t.pids) return { label: `pid ${t.pids.join(',')}` };
@@ -84,6 +89,11 @@ export function engineProgressOf(s: Summary): EngineProgress | undefined {
   if (!e) return undefined;
   const num = (v: unknown) => (typeof v === 'number' ? v : 0);
   const p = e.policy as Record<string, unknown> | undefined;
+  // A C policy's numbers go back into the flat shape of the engine's progress ("stat.NAME", "emits", ...).
+  const stats = (p?.stats ?? {}) as Record<string, number>;
+  const own = p?.source
+    ? { ...Object.fromEntries(Object.entries(stats).map(([k, v]) => [`stat.${k}`, v])), emits: num(p.emits), policyCancels: num(p.cancels), emitsLost: num(p.emitsLost) }
+    : {};
   return {
     chains: num(e.chains),
     steps: num(e.steps),
@@ -91,6 +101,15 @@ export function engineProgressOf(s: Summary): EngineProgress | undefined {
     resubmits: num(e.resubmits),
     cancelled: num(e.cancelled),
     enterCalls: num(e.enterCalls),
-    ...(p ? { policy: { stepsIssued: num(p.stepsFromBpf), sqFullParks: num(p.sqFullParks), wakeups: num(p.wakeups), invocations: num(p.invocations) } } : {}),
+    ...(p
+      ? {
+          policy: {
+            ...own,
+            ...(p.stepsFromBpf !== undefined
+              ? { stepsIssued: num(p.stepsFromBpf), sqFullParks: num(p.sqFullParks), wakeups: num(p.wakeups), invocations: num(p.invocations) }
+              : {}),
+          },
+        }
+      : {}),
   };
 }

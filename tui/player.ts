@@ -120,7 +120,7 @@ export class Player implements PlaybackControls {
       this.clockNs = 0;
       this.ended = false;
       const t = this.t;
-      this.id = this.store.begin({ label: t.label, workload: t.workload, strategy: t.strategy, stepsPerChain: t.stepsPerChain, source: t.path });
+      this.id = this.store.begin({ label: t.label, workload: t.workload, strategy: t.strategy, stepsPerChain: t.stepsPerChain, source: t.path, policy: t.policy });
       this.store.started(this.id);
       this.store.note('info', `recording ${t.path}: ${t.steps.length} intervals, ${(t.totalNs / 1e9).toFixed(1)}s`);
       this.forward(n);
