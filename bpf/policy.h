@@ -16,7 +16,10 @@
 
 #include "chain.h"
 
-/* Ring geometry, learned by a dry-run io_uring_setup before the policy loads. */
+/* SQPOLL rings the bpf strategy can spread its chains over (one SQPOLL thread each). */
+#define US_MAX_RINGS 4
+
+/* Ring geometry, learned by a dry-run io_uring_setup before the policy loads (the same for every ring). */
 struct us_ring_layout {
 	u32 sq_head;     /* offsets into the rings region */
 	u32 sq_tail;

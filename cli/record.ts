@@ -225,6 +225,7 @@ async function recordRun(a: RecordArgs): Promise<number> {
     events: a.events,
     stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
     policy: a.policy,
+    rings: a.rings,
   });
   const config = { workload: spec, strategy: a.strategy, chains: a.chains, durationS: a.duration, concurrency: a.concurrency, intervalMs: a.interval, policy: a.policy };
   const rec = await EngineRecording.create(run, a.output, 'run', config, a.events);

@@ -24,6 +24,7 @@ export interface RunArgs {
   scratch?: string;
   'step-budget'?: number;
   policy?: string;
+  rings?: number;
 }
 
 /** The options of `run` besides the workload positional (shared with `record`, which passes the ones it defines itself in `except`). */
@@ -37,6 +38,7 @@ export function runOptions(y: Argv, except: readonly string[] = []): Argv {
     json: { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line with an "engine" object' },
     scratch: { type: 'string', describe: 'directory for scratch files (default: the system temp dir)' },
     'step-budget': { type: 'number', describe: 'strategy bpf or a --policy: stop the run once the policy issued this many steps (runaway guard; default 10x the planned steps)' },
+    rings: { type: 'number', describe: 'strategy bpf: spread the chains over N SQPOLL rings (1-4), one kernel thread per CPU (default 1)' },
     policy: { type: 'string', describe: 'strategies user/bpf: a C policy (FILE.c, or a built-in: see bpf/policies/) decides instead of the steps' },
   };
   for (const [name, o] of Object.entries(opts)) if (!except.includes(name)) y = y.option(name, o);
@@ -48,6 +50,8 @@ export function checkRunArgs(a: Partial<RunArgs>): true {
   if (a.chains !== undefined && a.duration !== undefined) throw new UserError('give --chains or --duration, not both', 2);
   if (a.chains !== undefined && !(Number.isInteger(a.chains) && a.chains > 0)) throw new UserError('--chains must be a positive integer', 2);
   if (a.duration !== undefined && !(a.duration > 0)) throw new UserError('--duration must be a positive number of seconds', 2);
+  if (a.rings !== undefined && !(Number.isInteger(a.rings) && a.rings >= 1 && a.rings <= 4)) throw new UserError('--rings must be an integer from 1 to 4', 2);
+  if (a.rings !== undefined && a.rings > 1 && a.strategy !== undefined && a.strategy !== 'bpf') throw new UserError('--rings is for --strategy bpf (its SQPOLL rings)', 2);
   if (a.concurrency !== undefined && !(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= 65536)) {
     throw new UserError('--concurrency must be an integer from 1 to 65536', 2);
   }
@@ -119,6 +123,7 @@ export async function runRun(a: RunArgs): Promise<number> {
     scratchParent: a.scratch,
     stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
     policy: a.policy,
+    rings: a.rings,
   });
   let elapsed = 0;
   run.on('interval', (s) => {

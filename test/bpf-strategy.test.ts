@@ -114,6 +114,49 @@ describe('bpf strategy', () => {
     expect(s.requests.NOP.completed).toBe(e.requests.NOP.completed);
   });
 
+  test.each(['short-read', 'header-body', 'copy', 'echo', 'open-read-close'])(
+    '%s over 2 SQPOLL rings (--rings 2): identical results, every step issued from BPF',
+    async (w) => {
+      const one = await run(w, 'user');
+      const two = await run(w, 'bpf', ['--rings', '2']);
+      expect(two.code).toBe(0);
+      for (const k of ['chains', 'steps', 'bytes', 'readChecksum'] as const) expect([k, two.e[k]]).toEqual([k, one.e[k]]);
+      expect(two.e.files).toEqual(one.e.files);
+      expect(two.e.policy!.stepsFromBpf).toBe(two.e.steps);
+      for (const [op, c] of Object.entries(two.e.requests)) expect([op, two.s.requests[op]?.completed]).toEqual([op, c.completed]);
+    },
+  );
+
+  test('2 rings: 1000 chains in flight through io-wq, and a 16-entry SQ per ring that parks, no step lost', async () => {
+    const stress = workloadFile('async-stress-2', {
+      description: '1000 chains of 4 NOPs forced through io-wq',
+      steps: Array.from({ length: 4 }, () => ({ op: 'nop', async: true })),
+      chains: 5000,
+      concurrency: 1000,
+    });
+    const a = await run(stress, 'bpf', ['--rings', '2']);
+    expect([a.code, a.e.chains, a.e.steps, a.e.policy!.stepsFromBpf]).toEqual([0, 5000, 20000, 20000]);
+    const full = workloadFile('sq-full-2', {
+      description: '256 chains in flight on two 16-entry SQs',
+      steps: [{ op: 'nop' }, { op: 'nop', async: true }, { op: 'nop' }, { op: 'nop', async: true }],
+      chains: 20000,
+      concurrency: 256,
+      ring: { entries: 16 },
+    });
+    const b = await run(full, 'bpf', ['--rings', '2']);
+    expect([b.code, b.e.chains, b.e.steps]).toEqual([0, 20000, 80000]);
+    const p = b.e.policy as unknown as { sqFullParks: number; unparked: number };
+    expect(p.sqFullParks).toBeGreaterThan(0);
+    expect(p.unparked).toBe(p.sqFullParks);
+  });
+
+  test('--rings is checked: 1 to 4, and only for bpf', async () => {
+    const bad = await runCli(['run', 'nop-chain', '-s', 'bpf', '--rings', '9']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'uringscope: --rings must be an integer from 1 to 4\n']);
+    const user = await runCli(['run', 'nop-chain', '-s', 'user', '--rings', '2']);
+    expect([user.code, user.stderr]).toEqual([2, 'uringscope: --rings is for --strategy bpf (its SQPOLL rings)\n']);
+  });
+
   test('a runaway policy is stopped by the step budget, the ring torn down, the reason reported', async () => {
     const r = await run('nop-chain', 'bpf', ['--chains', '1000000', '--step-budget', '20000']);
     expect(r.code).toBe(1);

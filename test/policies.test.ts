@@ -141,8 +141,9 @@ describe('C policies', () => {
   });
 
   test('stress: 1000 chains in flight, linked pairs punted to io-wq, no lost or duplicated step, repeated', async () => {
-    for (let i = 0; i < 3; i++) {
-      const { s, e, code } = await run('nop-chain', 'bpf', ['--policy', testPolicy('async-links'), '--chains', '5000', '--concurrency', '1000']);
+    for (let i = 0; i < 4; i++) {
+      const rings = i % 2 ? ['--rings', '2'] : []; // and over two SQPOLL rings, completing on two CPUs
+      const { s, e, code } = await run('nop-chain', 'bpf', ['--policy', testPolicy('async-links'), '--chains', '5000', '--concurrency', '1000', ...rings]);
       expect(code).toBe(0);
       expect(e.chains).toBe(5000);
       expect(e.steps).toBe(30000);

@@ -41,8 +41,10 @@ async function keys(stdin: { write(s: string): void }, ...ks: string[]) {
 }
 
 describe('setup screen', () => {
-  test('lists the workloads, the strategies with the greyed one and its reason, the controls', () => {
+  test('lists the workloads, the strategies with the greyed one and its reason, the controls', async () => {
     const { frame, unmount } = mount(new Store());
+    expect(frame()).toContain('uringscope short-read · link [starting]'); // keys are not read yet
+    await tick();
     const f = frame();
     expect(f).toContain('uringscope short-read · link [ready]');
     expect(f).toContain('> short-read   short reads');

@@ -79,6 +79,7 @@ function policyRun(store: Store, strategy: 'user' | 'bpf' = 'bpf', replace = tru
 describe('setup screen with --policy', () => {
   test('the policy is named in the title and the controls; o steps through none, the built-ins and the file', async () => {
     const { frame, stdin, unmount } = mount(new Store());
+    await tick();
     expect(frame()).toContain('uringscope nop-chain · bpf · policy drop-emit.c [ready]');
     expect(frame()).toContain('policy drop-emit.c (o)');
     const seen: string[] = [];
@@ -114,8 +115,9 @@ describe('setup screen with --policy', () => {
     u2();
   });
 
-  test('without a policy nothing changes: "policy none"', () => {
+  test('without a policy nothing changes: "policy none"', async () => {
     const { frame, unmount } = mount(new Store(), { initial: { workload: 'nop-chain', strategy: 'link', concurrency: 16, durationS: 10 } });
+    await tick();
     expect(frame()).toContain('uringscope nop-chain · link [ready]');
     expect(frame()).toContain('policy none (o)');
     unmount();

@@ -1,7 +1,7 @@
 // The interactive session: setup (workload, strategy, controls), the live
 // panels, the compare view and the help overlay, driven by one key handler.
 // Data comes only from the store (useStore); actions go to the Controller.
-import { useContext, useRef, useState } from 'react';
+import { useContext, useEffect, useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import type { Controller, RunConfig, Strategies, Strategy, WorkloadItem } from './controller.js';
 import { policyApplies, STRATEGIES } from './controller.js';
@@ -131,6 +131,10 @@ export function App(props: AppProps) {
   };
 
   useInput((input, key) => eachKey(input, key, actionOf, act));
+  // "[ready]" only once keys are read: ink turns raw mode on in useInput's effect, which runs
+  // before this one; a key typed earlier reaches the cooked tty as a newline, not Enter.
+  const [keysLive, setKeysLive] = useState(false);
+  useEffect(() => setKeysLive(true), []);
   const cfg = cfgState;
   const selected = Math.max(0, workloads.findIndex((w) => w.name === cfg.workload));
 
@@ -165,7 +169,7 @@ export function App(props: AppProps) {
 
   return (
     <Box flexDirection="column" width={columns} height={height}>
-      <Header title={title} run={screen === 'setup' ? undefined : run} paused={state.paused} width={columns} />
+      <Header title={title} run={screen === 'setup' ? undefined : run} paused={state.paused} width={columns} word={keysLive ? undefined : 'starting'} />
       {content}
       <Box flexGrow={1} />
       {logRows > 0 ? <LogPanel log={state.log} width={columns} rows={logRows} /> : null}

@@ -30,6 +30,8 @@ export interface RunOverrides {
   durationS?: number;
   concurrency?: number;
   progressMs?: number;
+  /** Strategy bpf: SQPOLL rings (one kernel thread each, pinned to its own CPU) the chains are spread over. */
+  rings?: number;
   /** A compiled C policy (strategies user and bpf): it decides instead of the steps. */
   policyBuild?: PolicyBuild;
 }
@@ -122,7 +124,7 @@ export function compilePlan(spec: WorkloadSpec, o: RunOverrides, scratchDir: str
   lines.push(
     `ring entries=${r.entries ?? 256} exact_entries=${r.entries !== undefined ? 1 : 0} sqpoll=${r.sqpoll ? 1 : 0} idle_ms=${r.sqThreadIdleMs ?? 100} ` +
       `defer_taskrun=${r.deferTaskrun ? 1 : 0} registered_buffers=${r.registeredBuffers ? 1 : 0} ` +
-      `registered_files=${r.registeredFiles ? 1 : 0}`,
+      `registered_files=${r.registeredFiles ? 1 : 0} rings=${o.rings ?? 1}`,
   );
   for (const [name, t] of Object.entries(targets)) {
     if (t.kind === 'file') {

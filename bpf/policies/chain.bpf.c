@@ -29,6 +29,7 @@ struct slot {
 	u64 sum;           /* FNV-1a of the bytes this chain read */
 	u32 parked;
 	u32 busy;
+	u32 ring;          /* the ring this slot runs on (set by its kick) */
 };
 
 struct {
@@ -41,19 +42,18 @@ struct {
 /* Issues s->r, or parks it when the SQ is full or the lock is contended. */
 static __always_inline void post(u8 *mem, u8 *sbuf, u32 slot, struct slot *s)
 {
-	u32 t;
-
 	if (budget_spent()) {
 		s->c.status = US_CHAIN_FAILED;
 		s->c.error = -EBUSY;
 		return;
 	}
-	if (lock_sq()) {
+	if (lock_sq(s->ring)) {
+		u32 t;
 		bool ok = sq_room(mem, &t) > 0 && write_sqe(mem, sbuf, slot, t, &s->r, 0);
 
 		if (ok)
 			publish(mem, t + 1, 1, slot);
-		unlock_sq();
+		unlock_sq(s->ring);
 		if (ok)
 			return;
 	}
@@ -112,15 +112,20 @@ static long unpark_one(u64 i, void *p)
 	struct slot *s = bpf_map_lookup_elem(&slots, &slot);
 	u8 *sbuf = bpf_map_lookup_elem(&bufs, &slot);
 	bool ok = false;
+	u8 *mem;
 	u32 t;
 
-	if (!s || !sbuf || !s->parked)
+	/* Another ring's slot is that ring's to unpark: its completions may run on another CPU now. */
+	if (!s || !sbuf || !s->parked || s->ring != u->ring)
 		return 0;
-	if (lock_sq()) {
-		ok = sq_room(u->mem, &t) > 0 && write_sqe(u->mem, sbuf, slot, t, &s->r, 0);
+	mem = ring_mem_at(s->ring);
+	if (!mem)
+		return 0;
+	if (lock_sq(s->ring)) {
+		ok = sq_room(mem, &t) > 0 && write_sqe(mem, sbuf, slot, t, &s->r, 0);
 		if (ok)
-			publish(u->mem, t + 1, 1, slot);
-		unlock_sq();
+			publish(mem, t + 1, 1, slot);
+		unlock_sq(s->ring);
 	}
 	if (!ok)
 		return 1; /* still full: stop scanning */
@@ -157,6 +162,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 
 	if (step == UD_KICK) {
 		__sync_fetch_and_add(&user_completed[0], 1);
+		s->ring = ev.ring; /* the kick came on the slot's ring */
 		s->busy = 0;
 		s->c.status = US_CHAIN_DONE; /* nothing to account: start the first chain */
 		if (start_chain(slot, s, sbuf, now)) {

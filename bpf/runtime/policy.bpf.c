@@ -48,6 +48,7 @@ struct pslot {
 	u32 parked;
 	u32 busy;
 	u32 in_policy;
+	u32 ring;    /* the ring this slot runs on (set by its kick) */
 	/*
 	 * Scratch of one post_actions() walk. In the map, not on the stack: the
 	 * verifier does not track map contents, so the walk's callbacks converge
@@ -238,19 +239,19 @@ static __always_inline bool post_actions(u8 *mem, u8 *sbuf, u32 slot, struct psl
 	/* One callback per pending action (usually one), not one per possible action. */
 	bpf_loop(pending & (2 * US_MAX_ACTIONS - 1), classify_one, &w, 0);
 	if (s->w_need) {
-		if (!lock_sq()) {
+		if (!lock_sq(s->ring)) {
 			park(s);
 			return false;
 		}
 		if (sq_room(mem, &t) < s->w_need) {
-			unlock_sq();
+			unlock_sq(s->ring);
 			park(s);
 			return false;
 		}
 		s->w_t = t;
 		bpf_loop(pending & (2 * US_MAX_ACTIONS - 1), write_one, &w, 0);
 		publish(mem, t + s->w_k, s->w_k, slot);
-		unlock_sq();
+		unlock_sq(s->ring);
 	}
 	c->posted = c->nact;
 	if (s->parked) {
@@ -339,10 +340,13 @@ static long unpark_one(u64 i, void *p)
 	u32 slot = (u32)i;
 	struct pslot *s = bpf_map_lookup_elem(&slots, &slot);
 	u8 *sbuf = bpf_map_lookup_elem(&bufs, &slot);
+	u8 *mem;
 
-	if (!s || !sbuf || !s->parked)
+	/* Another ring's slot is that ring's to unpark: its completions may run on another CPU now. */
+	if (!s || !sbuf || !s->parked || s->ring != u->ring)
 		return 0;
-	if (!post_actions(u->mem, sbuf, slot, s))
+	mem = ring_mem_at(s->ring);
+	if (!mem || !post_actions(mem, sbuf, slot, s))
 		return 1; /* still full: stop scanning */
 	return --u->budget == 0;
 }
@@ -380,6 +384,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 	if (tag == UD_KICK) {
 		/* An empty, finished slot: advance() starts its first chain. */
 		__sync_fetch_and_add(&user_completed[0], 1);
+		s->ring = ev.ring; /* the kick came on the slot's ring */
 		s->busy = 0;
 		__builtin_memset(&s->c, 0, sizeof(s->c));
 		s->c.status = US_CHAIN_DONE;

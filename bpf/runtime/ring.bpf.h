@@ -33,6 +33,7 @@
 
 /* Set by the loader before load. */
 const volatile u32 owner_tgid = 0;
+const volatile u32 nrings = 1;         /* SQPOLL rings the slots are spread over: slot % nrings */
 const volatile u32 concurrency = 1;
 const volatile bool checksum = true;   /* FNV-1a of the bytes read (results checking) */
 const volatile u32 data_bytes = 4096;  /* chain data region per slot */
@@ -44,14 +45,15 @@ const volatile u32 open_flags[US_MAX_FDS] = {};
 const volatile bool fixed_bufs = false; /* the bufs map is registered as fixed buffer 0: READ/WRITE_FIXED */
 
 /* Shared with userspace, found by name in .bss. */
-u64 ring_ctx = 0;      /* our ring, learned at io_uring_create */
+u64 ring_ctx[US_MAX_RINGS] = {}; /* our rings, learned at io_uring_create, in creation order */
+u32 rings_seen = 0;
 u64 bufs_uaddr = 0;    /* where userspace mapped the bufs map */
 u64 paths_uaddr = 0;   /* NUL-terminated target paths in the engine's memory (openat) */
 u64 total_chains = 0;  /* 0: until stop */
 u64 step_budget = 0;   /* 0: unlimited */
 u64 next_chain = 0;
 u32 stop = 0;
-u32 sq_lock = 0;
+u32 sq_lock[US_MAX_RINGS] = {}; /* one producer lock per ring's SQ */
 u32 active = 0;        /* slots running a chain */
 u32 parked = 0;        /* slots waiting for room in the SQ */
 u64 counters[US_PC_COUNT] = {};
@@ -66,7 +68,7 @@ u64 lat_max = 0;
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, 1);
+	__uint(max_entries, 1);         /* resized by the loader: one element per ring */
 	__uint(key_size, 4);
 	__uint(value_size, 4096);       /* resized by the loader */
 } ring_mem SEC(".maps");
@@ -107,8 +109,28 @@ static __always_inline void notify(u32 kind, u32 slot, u32 chain, u32 status, u6
 	bpf_ringbuf_submit(d, wake ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
-static __always_inline bool lock_sq(void)
+/*
+ * Each slot runs on one ring (slot % nrings, chosen by userspace's kick);
+ * the slot remembers it in its map value: a ring index read from the map is
+ * an unknown scalar to the verifier, where slot % nrings computed from a
+ * bpf_loop index would make every iteration of the unpark scan a distinct
+ * state to verify.
+ */
+static __always_inline u8 *ring_mem_at(u32 r)
 {
+	r = nrings > 1 ? r & (US_MAX_RINGS - 1) : 0;
+	return bpf_map_lookup_elem(&ring_mem, &r);
+}
+
+/* A ring's producer lock; with one ring, a constant address (what the verifier handles best). */
+static __always_inline u32 *ring_lock(u32 ring)
+{
+	return nrings > 1 ? &sq_lock[ring & (US_MAX_RINGS - 1)] : &sq_lock[0];
+}
+
+static __always_inline bool lock_sq(u32 ring)
+{
+	u32 *lock = ring_lock(ring);
 	int i;
 
 	/*
@@ -117,16 +139,16 @@ static __always_inline bool lock_sq(void)
 	 * iterations also make the verifier's path history too long.
 	 */
 	for (i = 0; i < 16; i++) {
-		if (__sync_val_compare_and_swap(&sq_lock, 0, 1) == 0)
+		if (__sync_val_compare_and_swap(lock, 0, 1) == 0)
 			return true;
 		add(US_PC_LOCK_SPINS, 1);
 	}
 	return false;
 }
 
-static __always_inline void unlock_sq(void)
+static __always_inline void unlock_sq(u32 ring)
 {
-	__sync_fetch_and_and(&sq_lock, 0);
+	__sync_fetch_and_and(ring_lock(ring), 0);
 }
 
 static __always_inline u8 kernel_op(u8 op)
@@ -400,6 +422,7 @@ static __always_inline void slot_idle(u32 slot, u32 *busy)
 /* A completion of our ring, decoded. */
 struct ring_cqe {
 	u8 *mem;    /* the ring's memory */
+	u32 ring;   /* its index */
 	u64 now;
 	u32 slot;   /* user_data: slot << 8 | tag */
 	u32 tag;
@@ -413,12 +436,19 @@ struct ring_cqe {
  */
 static __always_inline bool ring_completion(void *ring, struct io_uring_cqe *cqe, struct ring_cqe *ev)
 {
-	u32 zero = 0;
+	u32 r;
 	u64 ud;
 
-	if ((u64)ring != ring_ctx || !ring_ctx)
+	if (!ring)
 		return false;
-	ev->mem = bpf_map_lookup_elem(&ring_mem, &zero);
+	for (r = 0; r < US_MAX_RINGS; r++)
+		if (ring_ctx[r] == (u64)ring)
+			break;
+	if (r >= US_MAX_RINGS)
+		return false;
+	/* The slot's ring is this one: a slot's requests all go to its ring. */
+	ev->ring = r;
+	ev->mem = bpf_map_lookup_elem(&ring_mem, &r);
 	if (!ev->mem)
 		return false;
 	add(US_PC_INVOCATIONS, 1);
@@ -433,14 +463,14 @@ static __always_inline bool ring_completion(void *ring, struct io_uring_cqe *cqe
 
 /* Parked slots are retried from any completion: `scan` is the policy's bpf_loop callback per slot. */
 struct unpark_ctx {
-	u8 *mem;
+	u32 ring;     /* the completing ring: only its slots (its completion lock serialises them) */
 	u64 now;
 	u32 budget;   /* slots unparked per completion at most */
 };
 
 static __always_inline void unpark_scan(const struct ring_cqe *ev, long (*scan)(u64, void *))
 {
-	struct unpark_ctx u = { .mem = ev->mem, .now = ev->now, .budget = 8 };
+	struct unpark_ctx u = { .ring = ev->ring, .now = ev->now, .budget = 8 };
 
 	if (parked)
 		bpf_loop(concurrency, scan, &u, 0);
@@ -458,8 +488,13 @@ static __always_inline bool ring_control(u32 tag)
 SEC("tp_btf/io_uring_create")
 int BPF_PROG(policy_create, int fd, void *ring)
 {
-	if ((bpf_get_current_pid_tgid() >> 32) == owner_tgid && !ring_ctx)
-		ring_ctx = (u64)ring;
+	u32 i;
+
+	if ((bpf_get_current_pid_tgid() >> 32) != owner_tgid)
+		return 0;
+	i = __sync_fetch_and_add(&rings_seen, 1);
+	if (i < nrings && i < US_MAX_RINGS)
+		ring_ctx[i] = (u64)ring;
 	return 0;
 }
 

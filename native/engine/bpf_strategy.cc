@@ -104,8 +104,12 @@ class BpfRun {
   void run(std::atomic<bool> &stop, ProgressSink *sink);
 
  private:
-  bool postNop(uint64_t ud, uint32_t n, uint32_t firstSlot);
+  template <class Fill>
+  bool postUser(uint32_t r, Fill fill);
+  uint32_t postNops(uint64_t step, uint32_t n, uint32_t firstSlot);
   void postCancel();
+  uint32_t ringOf(uint32_t slot) const { return nrings_ > 1 ? slot % nrings_ : 0; }
+  uint8_t *ringMem(uint32_t r) const { return mem_ + size_t(r) * lay_.mem_bytes; }
   void wakeIfAsleep(bool force);
   void collect();
 
@@ -129,10 +133,11 @@ class BpfRun {
   Shared sh_{};
   std::vector<std::string> statNames_;
   us_ring_layout lay_{};
-  uint8_t *mem_ = nullptr;
+  uint32_t nrings_ = 1;
+  uint8_t *mem_ = nullptr;  // every ring's memory, one mem_bytes element each
   uint8_t *bufs_ = nullptr;
   size_t bufsBytes_ = 0;
-  int ringFd_ = -1;
+  std::vector<int> ringFds_;
   ring_buffer *rb_ = nullptr;
   bool wakeAsked_ = false;
   uint32_t kicks_ = 0;
@@ -143,13 +148,14 @@ class BpfRun {
 
 BpfRun::~BpfRun() {
   if (rb_) ring_buffer__free(rb_);
-  if (ringFd_ >= 0) close(ringFd_);  // before the memory goes: the kernel unpins it
-  if (mem_) munmap(mem_, lay_.mem_bytes);
+  for (int fd : ringFds_) close(fd);  // before the memory goes: the kernel unpins it
+  if (mem_) munmap(mem_, size_t(lay_.mem_bytes) * nrings_);
   if (bufs_) munmap(bufs_, bufsBytes_);
 }
 
 std::string BpfRun::prepare() {
   uint32_t conc = plan_.concurrency;
+  nrings_ = std::max<uint32_t>(1, std::min<uint32_t>({plan_.ring.rings, US_MAX_RINGS, conc}));
   // Room for every chain's step by default; a workload that sets ring.entries
   // gets exactly that, and steps that find the SQ full are parked and retried.
   uint32_t entries = 8;
@@ -183,7 +189,7 @@ std::string BpfRun::setup() {
   if (!e.empty()) return e;
 
   uint32_t slotBytes = slotBytesOf(plan_);
-  mem_ = static_cast<uint8_t *>(mmap(nullptr, lay_.mem_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+  mem_ = static_cast<uint8_t *>(mmap(nullptr, size_t(lay_.mem_bytes) * nrings_, PROT_READ | PROT_WRITE, MAP_SHARED,
                                      bpf_map__fd(obj_.map("ring_mem")), 0));
   bufsBytes_ = size_t(slotBytes) * conc;
   bufs_ = static_cast<uint8_t *>(mmap(nullptr, bufsBytes_, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -202,25 +208,34 @@ std::string BpfRun::setup() {
   *sh_.totalChains = plan_.durationNs ? 0 : plan_.chains;
   *sh_.stepBudget = plan_.stepBudget;
 
-  io_uring_params p;
-  memset(&p, 0, sizeof p);
-  p.flags = IORING_SETUP_NO_MMAP | IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQPOLL | IORING_SETUP_CQSIZE;
-  p.sq_thread_idle = 1000;  // a busy chain flow keeps it awake; idle gaps are woken by userspace
-  p.cq_entries = lay_.cq_entries;
-  p.cq_off.resv2 = reinterpret_cast<uint64_t>(mem_);
-  p.sq_off.resv2 = reinterpret_cast<uint64_t>(mem_ + lay_.sqes_base);
-  ringFd_ = ringSetup(lay_.sq_entries, &p);
-  if (ringFd_ < 0) return err("io_uring_setup on the policy's memory failed", errno);
-  if (p.sq_off.tail != lay_.sq_tail || p.cq_off.head != lay_.cq_head || p.cq_off.cqes != lay_.cqes)
-    return "the kernel laid the ring out differently the second time: cannot run the policy";
-  if (!*sh_.ringCtx) return what + " did not see its ring being created";
-  if (plan_.ring.registeredBuffers) {
-    // The chain buffers are the policy's mmapable map: registered, the
-    // kernel pins them once and the policy still reads them (us_buf_*).
-    iovec v{bufs_, bufsBytes_};
-    if (syscall(__NR_io_uring_register, ringFd_, IORING_REGISTER_BUFFERS, &v, 1) < 0)
-      return err("cannot register the policy's buffer map as fixed buffers", errno);
-    st_->usedFixedBuffers = true;
+  // One ring per SQPOLL thread; with several, each thread is pinned to its own CPU.
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  for (uint32_t r = 0; r < nrings_; r++) {
+    io_uring_params p;
+    memset(&p, 0, sizeof p);
+    p.flags = IORING_SETUP_NO_MMAP | IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQPOLL | IORING_SETUP_CQSIZE;
+    if (nrings_ > 1 && cpus > 1) {
+      p.flags |= IORING_SETUP_SQ_AFF;
+      p.sq_thread_cpu = uint32_t(r % uint32_t(cpus));
+    }
+    p.sq_thread_idle = 1000;  // a busy chain flow keeps it awake; idle gaps are woken by userspace
+    p.cq_entries = lay_.cq_entries;
+    p.cq_off.resv2 = reinterpret_cast<uint64_t>(ringMem(r));
+    p.sq_off.resv2 = reinterpret_cast<uint64_t>(ringMem(r) + lay_.sqes_base);
+    int fd = ringSetup(lay_.sq_entries, &p);
+    if (fd < 0) return err("io_uring_setup on the policy's memory failed", errno);
+    ringFds_.push_back(fd);
+    if (p.sq_off.tail != lay_.sq_tail || p.cq_off.head != lay_.cq_head || p.cq_off.cqes != lay_.cqes)
+      return "the kernel laid the ring out differently the second time: cannot run the policy";
+    if (!sh_.ringCtx[r]) return what + " did not see its ring being created";
+    if (plan_.ring.registeredBuffers) {
+      // The chain buffers are the policy's mmapable map: registered, the
+      // kernel pins them once and the policy still reads them (us_buf_*).
+      iovec v{bufs_, bufsBytes_};
+      if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &v, 1) < 0)
+        return err("cannot register the policy's buffer map as fixed buffers", errno);
+      st_->usedFixedBuffers = true;
+    }
   }
 
   rb_ = ring_buffer__new(
@@ -244,6 +259,7 @@ std::string BpfRun::configure() {
   uint32_t conc = plan_.concurrency;
   uint32_t slotBytes = slotBytesOf(plan_);
   auto *tgid = obj_.as<uint32_t>("owner_tgid");
+  auto *nrings = obj_.as<uint32_t>("nrings");
   auto *concurrency = obj_.as<uint32_t>("concurrency");
   auto *checksum = obj_.as<bool>("checksum");
   auto *dataBytes = obj_.as<uint32_t>("data_bytes");
@@ -253,10 +269,11 @@ std::string BpfRun::configure() {
   auto *pathOff = obj_.as<uint32_t>("path_off");
   auto *openFlags = obj_.as<uint32_t>("open_flags");
   auto *fixedBufs = obj_.as<bool>("fixed_bufs");
-  if (!tgid || !concurrency || !checksum || !dataBytes || !slotBytesVar || !lay || !fds || !pathOff || !openFlags ||
+  if (!tgid || !nrings || !concurrency || !checksum || !dataBytes || !slotBytesVar || !lay || !fds || !pathOff || !openFlags ||
       !obj_.map("ring_mem") || !obj_.map("bufs") || !obj_.map("slots") || !obj_.map("done"))
     return "the policy object lacks the runtime (build it with scripts/build-policy.sh)";
   *tgid = uint32_t(getpid());
+  *nrings = nrings_;
   *concurrency = conc;
   *checksum = plan_.checksum;
   *dataBytes = plan_.bufferBytes;
@@ -293,6 +310,7 @@ std::string BpfRun::configure() {
     bpf_map__set_max_entries(obj_.map("input_index"), std::max<uint32_t>(1, uint32_t(plan_.replay.chains.size())));
   }
   bpf_map__set_value_size(obj_.map("ring_mem"), lay_.mem_bytes);
+  bpf_map__set_max_entries(obj_.map("ring_mem"), nrings_);
   bpf_map__set_max_entries(obj_.map("bufs"), conc);
   bpf_map__set_value_size(obj_.map("bufs"), slotBytes);
   bpf_map__set_max_entries(obj_.map("slots"), conc);
@@ -351,57 +369,77 @@ std::string BpfRun::fillInput() {
 }
 
 // Posts n NOPs (kick/unpark) under the producer lock shared with BPF.
-bool BpfRun::postNop(uint64_t step, uint32_t n, uint32_t firstSlot) {
+// Writes one SQE into ring r's SQ from userspace, under the producer lock
+// shared with BPF. False when that SQ is full (or the lock never frees).
+template <class Fill>
+bool BpfRun::postUser(uint32_t r, Fill fill) {
+  uint32_t *lock = &sh_.sqLock[r];
   uint32_t expected = 0;
-  for (int spin = 0; !__atomic_compare_exchange_n(sh_.sqLock, &expected, 1u, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); spin++) {
+  for (int spin = 0; !__atomic_compare_exchange_n(lock, &expected, 1u, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED); spin++) {
     expected = 0;
     if (spin > 1000000) return false;
   }
-  auto *head = reinterpret_cast<volatile uint32_t *>(mem_ + lay_.sq_head);
-  auto *tail = reinterpret_cast<volatile uint32_t *>(mem_ + lay_.sq_tail);
+  uint8_t *mem = ringMem(r);
+  auto *head = reinterpret_cast<volatile uint32_t *>(mem + lay_.sq_head);
+  auto *tail = reinterpret_cast<volatile uint32_t *>(mem + lay_.sq_tail);
   uint32_t t = *tail;
-  uint32_t room = lay_.sq_entries - (t - *head);
-  if (n > room) n = room;
-  for (uint32_t k = 0; k < n; k++) {
-    auto *sqe = reinterpret_cast<io_uring_sqe *>(mem_ + lay_.sqes_base + ((t + k) & (lay_.sq_entries - 1)) * 64);
+  bool room = t - *head < lay_.sq_entries;
+  if (room) {
+    auto *sqe = reinterpret_cast<io_uring_sqe *>(mem + lay_.sqes_base + (t & (lay_.sq_entries - 1)) * 64);
     memset(sqe, 0, 64);
-    sqe->opcode = IORING_OP_NOP;
-    sqe->user_data = US_UD(firstSlot + k, step);
+    fill(sqe);
+    __atomic_store_n(tail, t + 1, __ATOMIC_RELEASE);
   }
-  __atomic_store_n(tail, t + n, __ATOMIC_RELEASE);
-  __atomic_store_n(sh_.sqLock, 0u, __ATOMIC_RELEASE);
-  userNops_ += n;
-  if (step == kKick) kicks_ += n;
-  return n > 0;
+  __atomic_store_n(lock, 0u, __ATOMIC_RELEASE);
+  return room;
 }
 
+// NOPs (kicks, unparks) for slots firstSlot.., each on its slot's ring; stops
+// at the first that finds its SQ full, so kicks go out in slot order.
+uint32_t BpfRun::postNops(uint64_t step, uint32_t n, uint32_t firstSlot) {
+  uint32_t k = 0;
+  for (; k < n; k++) {
+    uint32_t slot = firstSlot + k;
+    bool ok = postUser(ringOf(slot), [&](io_uring_sqe *sqe) {
+      sqe->opcode = IORING_OP_NOP;
+      sqe->user_data = US_UD(slot, step);
+    });
+    if (!ok) break;
+  }
+  userNops_ += k;
+  if (step == kKick) kicks_ += k;
+  return k;
+}
+
+// Cancels everything in flight on every ring (stop).
 void BpfRun::postCancel() {
-  uint32_t expected = 0;
-  while (!__atomic_compare_exchange_n(sh_.sqLock, &expected, 1u, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-    expected = 0;
-  auto *tail = reinterpret_cast<volatile uint32_t *>(mem_ + lay_.sq_tail);
-  uint32_t t = *tail;
-  auto *sqe = reinterpret_cast<io_uring_sqe *>(mem_ + lay_.sqes_base + (t & (lay_.sq_entries - 1)) * 64);
-  memset(sqe, 0, 64);
-  sqe->opcode = IORING_OP_ASYNC_CANCEL;
-  sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY;
-  sqe->user_data = US_UD(0, kCancel);
-  __atomic_store_n(tail, t + 1, __ATOMIC_RELEASE);
-  __atomic_store_n(sh_.sqLock, 0u, __ATOMIC_RELEASE);
-  userCancels_++;
+  for (uint32_t r = 0; r < nrings_; r++) {
+    while (!postUser(r, [](io_uring_sqe *sqe) {
+      sqe->opcode = IORING_OP_ASYNC_CANCEL;
+      sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY;
+      sqe->user_data = US_UD(0, kCancel);
+    }))
+      ;  // a full SQ drains: its SQPOLL thread is woken below
+    userCancels_++;
+  }
   wakeIfAsleep(true);
 }
 
 void BpfRun::wakeIfAsleep(bool force) {
-  auto *flags = reinterpret_cast<volatile uint32_t *>(mem_ + lay_.sq_flags);
-  if (force || wakeAsked_ || (*flags & IORING_SQ_NEED_WAKEUP)) {
-    if (*flags & IORING_SQ_NEED_WAKEUP) {
-      ringEnter(ringFd_, IORING_ENTER_SQ_WAKEUP);
+  if (!force && !wakeAsked_) {
+    bool asleep = false;
+    for (uint32_t r = 0; r < nrings_ && !asleep; r++)
+      asleep = *reinterpret_cast<volatile uint32_t *>(ringMem(r) + lay_.sq_flags) & IORING_SQ_NEED_WAKEUP;
+    if (!asleep) return;
+  }
+  for (uint32_t r = 0; r < nrings_; r++) {
+    if (*reinterpret_cast<volatile uint32_t *>(ringMem(r) + lay_.sq_flags) & IORING_SQ_NEED_WAKEUP) {
+      ringEnter(ringFds_[r], IORING_ENTER_SQ_WAKEUP);
       st_->enterCalls++;
       st_->policy["wakeups"]++;
     }
-    wakeAsked_ = false;
   }
+  wakeAsked_ = false;
 }
 
 void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
@@ -410,7 +448,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
   uint64_t t0 = clock.startNs();
   uint64_t kicks = plan_.durationNs ? plan_.concurrency : std::min<uint64_t>(plan_.concurrency, plan_.chains);
   if (sh_.runStartNs) *sh_.runStartNs = t0;  // the same clock as bpf_ktime_get_ns()
-  postNop(kKick, uint32_t(kicks), 0);
+  postNops(kKick, uint32_t(kicks), 0);
   wakeIfAsleep(false);
 
   uint64_t lastIssued = 0, stalledSince = t0, nextProgress = t0 + uint64_t(plan_.progressMs) * 1000000ull;
@@ -422,7 +460,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
     uint64_t now = clockNs(CLOCK_MONOTONIC);
     wakeIfAsleep(false);
     // More slots than SQ entries: kick the rest as room frees up.
-    if (kicks_ < kicks && !stopping) postNop(kKick, uint32_t(kicks - kicks_), kicks_);
+    if (kicks_ < kicks && !stopping) postNops(kKick, uint32_t(kicks - kicks_), kicks_);
     bool kicked = kicks_ == kicks && __atomic_load_n(&sh_.userCompleted[0], __ATOMIC_ACQUIRE) >= kicks_;
     if (kicked && __atomic_load_n(sh_.active, __ATOMIC_ACQUIRE) == 0) break;
     if (!stopping && stop.load()) {
@@ -441,7 +479,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       lastIssued = issued;
       stalledSince = now;
     } else if (*sh_.parked && now - stalledSince > 100000000ull) {
-      postNop(kUnpark, 1, 0);  // a completion to run the parked steps from
+      for (uint32_t r = 0; r < nrings_; r++) postNops(kUnpark, 1, r);  // a completion on each ring to run parked steps from
       wakeIfAsleep(true);
     } else if (now - stalledSince > 10000000000ull) {
       // Nothing moved for 10 s: cancel what is in flight; if even that does

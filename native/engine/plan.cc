@@ -71,6 +71,7 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
       p->ring.deferTaskrun = num(f, "defer_taskrun");
       p->ring.registeredBuffers = num(f, "registered_buffers");
       p->ring.registeredFiles = num(f, "registered_files");
+      p->ring.rings = uint32_t(num(f, "rings", 1));
     } else if (kind == "policy") {
       std::string k = str(f, "kind");
       if (!str(f, "name").empty()) p->policy.name = str(f, "name");

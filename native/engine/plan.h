@@ -23,6 +23,7 @@ struct RingOptions {
   bool deferTaskrun = false;
   bool registeredBuffers = false;
   bool registeredFiles = false;
+  uint32_t rings = 1;  // strategy bpf: SQPOLL rings (one thread each) the chains are spread over
 };
 
 struct TargetPlan {
