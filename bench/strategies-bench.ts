@@ -1,6 +1,7 @@
 // npm run bench:strategies — every built-in workload under link, user and
-// bpf (declarative steps) and under user and bpf with its C policy
-// (bpf/policies/), alternated in rounds within one run, at the workload's
+// bpf (declarative steps), under user and bpf with its C policy
+// (bpf/policies/), and bpf spread over 2 SQPOLL rings (--rings 2: a kernel
+// thread per CPU), alternated in rounds within one run, at the workload's
 // concurrency and at concurrency 1 (one chain at a time: every step waits for
 // the one before, the latency-bound case programmable chains are for):
 // steps/s, chain p50/p99, io_uring_enter and context switches per step (run
@@ -15,7 +16,7 @@ const rounds = Number(process.env.ROUNDS ?? 3);
 const workloads = (process.env.WORKLOADS ?? 'nop-chain,short-read,header-body,copy,echo,echo-tcp,retry').split(',');
 // '' = the workload's own concurrency
 const concurrencies = (process.env.CONCURRENCY ?? ',1').split(',');
-const strategies = ['link', 'user', 'bpf', 'user+policy', 'bpf+policy'] as const;
+const strategies = ['link', 'user', 'bpf', 'user+policy', 'bpf+policy', 'bpf+2rings'] as const;
 type Strategy = (typeof strategies)[number];
 /** The C policy written for each built-in (echo serves both echo workloads). */
 const policyOf = (w: string) => (w === 'echo-tcp' ? 'echo' : w);
@@ -31,10 +32,14 @@ interface Sample {
   cpuNsPerStep: number;
 }
 
+/** Strategies a table has: two rings need at least two chains in flight. */
+const strategiesAt = (conc: string) => strategies.filter((s) => conc !== '1' || s !== 'bpf+2rings');
+
 function once(w: string, s: Strategy, conc: string): Sample {
-  const [strategy, policy] = s.split('+');
+  const [strategy, extra] = s.split('+');
   const args = ['run', w, '--strategy', strategy, '--json'];
-  if (policy) args.push('--policy', policyOf(w));
+  if (extra === 'policy') args.push('--policy', policyOf(w));
+  if (extra === '2rings') args.push('--rings', '2');
   if (conc) args.push('--concurrency', conc);
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`run ${w} --strategy ${s} failed (${r.status}): ${r.stderr}`);
@@ -63,8 +68,9 @@ for (let i = 0; i < rounds; i++) {
   for (const c of concurrencies) {
     for (const w of workloads) {
       // Rotate the strategy order every round so drift hits each alike.
-      for (let k = 0; k < strategies.length; k++) {
-        const s = strategies[(i + k) % strategies.length];
+      const here = strategiesAt(c);
+      for (let k = 0; k < here.length; k++) {
+        const s = here[(i + k) % here.length];
         const key = `${c}/${w}/${s}`;
         results.set(key, [...(results.get(key) ?? []), once(w, s, c)]);
       }
@@ -84,7 +90,7 @@ function table(conc: string): void {
   const ratios: string[] = [];
   for (const w of workloads) {
     const med: Partial<Record<Strategy, Sample>> = {};
-    for (const s of strategies) {
+    for (const s of strategiesAt(conc)) {
       const xs = results.get(`${conc}/${w}/${s}`)!;
       const m: Sample = {
         stepsPerS: median(xs.map((x) => x.stepsPerS)),
@@ -98,7 +104,9 @@ function table(conc: string): void {
       med[s] = m;
       console.log(`| ${w} | ${s} | ${f(m.stepsPerS)} | ${us(m.p50)} | ${us(m.p99)} | ${f(m.enterPerStep, 4)} | ${f(m.appSwitchPerStep, 4)} | ${f(m.sqpollSwitchPerStep, 4)} | ${f(m.cpuNsPerStep)} |`);
     }
-    for (const [b, u, label] of [[med.bpf!, med.user!, 'steps'], [med['bpf+policy']!, med['user+policy']!, 'C policy']] as const) {
+    const pairs: [Sample, Sample, string][] = [[med.bpf!, med.user!, 'steps'], [med['bpf+policy']!, med['user+policy']!, 'C policy']];
+    if (med['bpf+2rings']) pairs.push([med['bpf+2rings'], med.user!, 'steps, bpf on 2 rings']);
+    for (const [b, u, label] of pairs) {
       ratios.push(`| ${w} | ${label} | ${div(b.stepsPerS, u.stepsPerS)} | ${div(u.enterPerStep, b.enterPerStep)} | ${div(u.appSwitchPerStep, b.appSwitchPerStep)} |`);
     }
   }
