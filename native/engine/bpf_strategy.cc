@@ -474,7 +474,10 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       st_->stopReason = "duration";
       __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);  // chains in flight finish
     }
-    uint64_t issued = __atomic_load_n(&sh_.counters[US_PC_ISSUED], __ATOMIC_RELAXED);
+    // Progress: steps issued, or chains ending (a policy's chains can fail before issuing anything).
+    uint64_t issued = __atomic_load_n(&sh_.counters[US_PC_ISSUED], __ATOMIC_RELAXED) +
+                      __atomic_load_n(&sh_.counters[US_PC_CHAINS], __ATOMIC_RELAXED) +
+                      __atomic_load_n(&sh_.counters[US_PC_CHAINS_FAILED], __ATOMIC_RELAXED);
     if (issued != lastIssued) {
       lastIssued = issued;
       stalledSince = now;

@@ -346,14 +346,24 @@ void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       noMore_ = true;  // chains in flight finish; no new ones
       st_->stopReason = "duration";
     }
+    // Start chains in idle slots, and settle chains that ended without
+    // anything in flight (settle() works in bounded batches).
+    bool moved = false;
     for (Slot &s : slots_) {
-      if (!more()) break;
-      if (!s.active) {
+      if (!s.active && more()) {
         begin(s);
         settle(s);
+        moved = true;
+      } else if (s.active && pol_.over(s.c)) {
+        settle(s);
+        moved = true;
       }
     }
     if (active_ == 0) break;
+    if (moved && !ring_.ready()) {
+      submit(false);  // what the new chains queued; maybe nothing is in flight to wait for
+      continue;
+    }
     if (!ring_.ready()) {
       if (plan_.durationNs || plan_.progressMs) ring_.waitFor(50000000ull);  // wake for the end or progress
       else submit(true);
