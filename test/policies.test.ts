@@ -183,6 +183,18 @@ describe('C policies', () => {
     await waitFor(() => loadedPolicyPrograms().length === 0, 'the policy programs to be gone', 5000);
   });
 
+  test('user: a policy whose requests do not fit the chain buffer fails every chain (EOVERFLOW), issues nothing, ends', async () => {
+    const w = join(dir, 'copy-small-buffer.json');
+    const builtin = JSON.parse(readFileSync(join(ROOT, 'workloads', 'builtin', 'copy.json'), 'utf8')) as Record<string, unknown>;
+    const steps = (builtin.steps as Record<string, unknown>[]).map((st) => (st.len === 65536 ? { ...st, len: 4096 } : st));
+    writeFileSync(w, JSON.stringify({ ...builtin, name: 'copy-small-buffer', steps, bufferBytes: 4096, chains: 300 }));
+    const r = await run(w, 'user', ['--policy', 'copy']); // copy.c reads 64 KiB into a 4 KiB buffer
+    expect(r.code).toBe(1);
+    expect(r.e.chainsFailed).toBe(300);
+    expect(r.e.requests).toEqual({});
+    expect(r.stderr).toBe('uringscope: 300 chains of copy-small-buffer failed (first error EOVERFLOW)\n');
+  });
+
   test('a missing policy file, an unknown built-in and --policy under link are refused in one line', async () => {
     const missing = await runCli(['run', 'nop-chain', '-s', 'user', '--policy', '/nonexistent/p.c']);
     expect([missing.code, missing.stderr]).toEqual([1, 'uringscope: policy file /nonexistent/p.c not found\n']);
