@@ -26,71 +26,44 @@ async function finish(code: Promise<number>): Promise<void> {
   process.exit(c);
 }
 
+/** A subcommand: its yargs spec, its options and what runs it (resolving to the exit code). */
+interface Command {
+  spec: string;
+  what: string;
+  builder: (y: Argv) => Argv;
+  run: (args: never) => Promise<number>;
+}
+
+// In `--help` order; each command's own file holds its options and its run.
+const COMMANDS: Command[] = [
+  {
+    spec: 'doctor',
+    what: 'check the kernel, privileges and features every strategy needs',
+    builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'one JSON object' }),
+    run: (a: { json: boolean }) => runDoctorCommand(a),
+  },
+  { spec: 'trace', what: 'trace the io_uring activity of any process (headless)', builder: traceBuilder, run: (a: TraceArgs) => runTrace(a) },
+  { spec: 'run <workload>', what: 'run a chain workload in the native engine under a strategy, traced', builder: runBuilder, run: (a: RunArgs) => runRun(a) },
+  { spec: 'top', what: 'the live panels attached to running processes (--pid N | --comm NAME)', builder: topBuilder, run: (a: TopArgs) => runTop(a) },
+  { spec: 'record [workload]', what: 'record a workload run or a trace to a file (headless)', builder: recordBuilder, run: (a: RecordArgs) => runRecord(a) },
+  { spec: 'report <file> [file2]', what: 'summarise a recording, or compare two', builder: reportBuilder, run: (a: ReportArgs) => runReport(a) },
+  { spec: 'export <file>', what: 'export a recording: perfetto, csv or json', builder: exportBuilder, run: (a: ExportArgs) => runExport(a) },
+  {
+    spec: 'replay <file>',
+    what: 'issue the request stream of a recording (made with --events) again, under a strategy, traced',
+    builder: replayBuilder,
+    run: (a: ReplayArgs) => runReplay(a),
+  },
+  { spec: 'view <file> [file2]', what: 'play a recording in the TUI, or compare two side by side', builder: viewBuilder, run: (a: ViewArgs) => runView(a) },
+  { spec: 'workloads', what: 'list the built-in and ./workloads workloads', builder: workloadsBuilder, run: (a: WorkloadsArgs) => runWorkloadsCommand(a) },
+];
+
 export async function main(argv = hideBin(process.argv)): Promise<void> {
-  const cli: Argv = yargs(argv)
+  let cli: Argv = yargs(argv)
     .scriptName('uringscope')
     .parserConfiguration({ 'populate--': true })
-    .usage('$0 <command> [options]\n\nProfiler and tracer for programmable io_uring IO chains.')
-    .command(
-      'doctor',
-      'check the kernel, privileges and features every strategy needs',
-      (y) => y.option('json', { type: 'boolean', default: false, describe: 'one JSON object' }),
-      (a) => finish(runDoctorCommand(a as { json: boolean })),
-    )
-    .command(
-      'trace',
-      'trace the io_uring activity of any process (headless)',
-      traceBuilder,
-      (a) => finish(runTrace(a as unknown as TraceArgs)),
-    )
-    .command(
-      'run <workload>',
-      'run a chain workload in the native engine under a strategy, traced',
-      runBuilder,
-      (a) => finish(runRun(a as unknown as RunArgs)),
-    )
-    .command(
-      'top',
-      'the live panels attached to running processes (--pid N | --comm NAME)',
-      topBuilder,
-      (a) => finish(runTop(a as unknown as TopArgs)),
-    )
-    .command(
-      'record [workload]',
-      'record a workload run or a trace to a file (headless)',
-      recordBuilder,
-      (a) => finish(runRecord(a as unknown as RecordArgs)),
-    )
-    .command(
-      'report <file> [file2]',
-      'summarise a recording, or compare two',
-      reportBuilder,
-      (a) => finish(runReport(a as unknown as ReportArgs)),
-    )
-    .command(
-      'export <file>',
-      'export a recording: perfetto, csv or json',
-      exportBuilder,
-      (a) => finish(runExport(a as unknown as ExportArgs)),
-    )
-    .command(
-      'replay <file>',
-      'issue the request stream of a recording (made with --events) again, under a strategy, traced',
-      replayBuilder,
-      (a) => finish(runReplay(a as unknown as ReplayArgs)),
-    )
-    .command(
-      'view <file> [file2]',
-      'play a recording in the TUI, or compare two side by side',
-      viewBuilder,
-      (a) => finish(runView(a as unknown as ViewArgs)),
-    )
-    .command(
-      'workloads',
-      'list the built-in and ./workloads workloads',
-      workloadsBuilder,
-      (a) => finish(runWorkloadsCommand(a as unknown as WorkloadsArgs)),
-    );
+    .usage('$0 <command> [options]\n\nProfiler and tracer for programmable io_uring IO chains.');
+  for (const c of COMMANDS) cli = cli.command(c.spec, c.what, c.builder, (a) => finish(c.run(a as never)));
   await cli
     .command('$0', 'the interactive session on a workload (the default command)', tuiBuilder, (a) => finish(runTui(a as unknown as TuiArgs)))
     .strict()
@@ -102,7 +75,8 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .fail((msg, err) => {
       if (err instanceof UserError) fail(err.message, err.exitCode);
       if (err) throw err;
-      const cmd = argv.find((w) => !w.startsWith('-'));
+      const word = argv.find((w) => !w.startsWith('-'));
+      const cmd = COMMANDS.some((c) => c.spec.split(' ')[0] === word) ? word : undefined;
       fail(`${msg} (see \`uringscope ${cmd ? cmd + ' ' : ''}--help\`)`, 2);
     })
     .parseAsync();
