@@ -51,8 +51,15 @@
  *   us_elapsed(c)       nanoseconds since the run started (pacing).
  * Returning a negative errno fails the chain. A chain ends when the policy
  * says so (us_drop/us_fail) or when nothing of it is in flight and nothing
- * was queued. Calls for one ring never overlap (the kernel holds the ring's
- * completion lock); the runtime counts it if they ever do (`overlaps`).
+ * was queued; completions that arrive after it ended are not delivered.
+ * Calls for one ring never overlap (the kernel holds the ring's completion
+ * lock); the runtime counts it if they ever do (`overlaps`). With
+ * `--rings N` the rings' calls run on N CPUs at once: a chain stays on one
+ * ring, and the global counters are atomic.
+ *
+ * The BPF build sees the kernel's types (vmlinux.h): a name of yours that
+ * clashes with one of them (an enumerator like DONE) is a compile error, so
+ * prefix your own.
  *
  * Targets are fd-table indices, in the workload's order: a file or path
  * target takes one entry, a socketpair/tcp/pipe two (NAME.a, then NAME.b).
