@@ -187,12 +187,13 @@ describe('C policies', () => {
     const w = join(dir, 'copy-small-buffer.json');
     const builtin = JSON.parse(readFileSync(join(ROOT, 'workloads', 'builtin', 'copy.json'), 'utf8')) as Record<string, unknown>;
     const steps = (builtin.steps as Record<string, unknown>[]).map((st) => (st.len === 65536 ? { ...st, len: 4096 } : st));
-    writeFileSync(w, JSON.stringify({ ...builtin, name: 'copy-small-buffer', steps, bufferBytes: 4096, chains: 300 }));
+    // 40,000 chains on 4 slots: more than one batch of settle() per slot, so the run loop resumes them.
+    writeFileSync(w, JSON.stringify({ ...builtin, name: 'copy-small-buffer', steps, bufferBytes: 4096, chains: 40000 }));
     const r = await run(w, 'user', ['--policy', 'copy']); // copy.c reads 64 KiB into a 4 KiB buffer
     expect(r.code).toBe(1);
-    expect(r.e.chainsFailed).toBe(300);
+    expect(r.e.chainsFailed).toBe(40000);
     expect(r.e.requests).toEqual({});
-    expect(r.stderr).toBe('uringscope: 300 chains of copy-small-buffer failed (first error EOVERFLOW)\n');
+    expect(r.stderr).toBe('uringscope: 40000 chains of copy-small-buffer failed (first error EOVERFLOW)\n');
   });
 
   test('a missing policy file, an unknown built-in and --policy under link are refused in one line', async () => {

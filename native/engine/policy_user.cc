@@ -80,6 +80,7 @@ struct Slot {
   uint64_t startNs = 0;
   uint64_t sum = US_FNV_OFFSET;
   bool active = false;
+  bool unsettled = false;  // over, but settle() stopped at its batch limit
   iovec iov[US_MAX_TAGS];
   __kernel_timespec ts[US_MAX_TAGS];
 };
@@ -118,6 +119,7 @@ class PolicyRun {
   std::vector<uint32_t> inputIndex_;
   uint64_t nextChain_ = 0;
   uint32_t active_ = 0;
+  uint32_t unsettled_ = 0;
   bool stopping_ = false;  // a signal: cancel what is in flight, issue nothing more
   bool noMore_ = false;    // a signal or the duration: start no more chains
   uint64_t emits_ = 0, cancels_ = 0, issued_ = 0, budgetStops_ = 0;
@@ -250,7 +252,16 @@ void PolicyRun::post(Slot &s) {
 // A chain that is over is accounted and its slot starts the next one
 // (bounded: a policy whose chains issue nothing ends them at once).
 void PolicyRun::settle(Slot &s) {
-  for (int guard = 0; guard < 1000 && s.active && pol_.over(s.c); guard++) {
+  if (s.unsettled) {
+    s.unsettled = false;
+    unsettled_--;
+  }
+  for (int guard = 0; s.active && pol_.over(s.c); guard++) {
+    if (guard == 1000) {  // the run loop comes back to it (and checks the clock meanwhile)
+      s.unsettled = true;
+      unsettled_++;
+      return;
+    }
     finishChain(s);
     if (!more()) return;
     begin(s);
@@ -346,17 +357,19 @@ void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       noMore_ = true;  // chains in flight finish; no new ones
       st_->stopReason = "duration";
     }
-    // Start chains in idle slots, and settle chains that ended without
-    // anything in flight (settle() works in bounded batches).
+    // Start chains in idle slots, and go on with slots settle() left in
+    // the middle of a batch of chains that ended at once.
     bool moved = false;
-    for (Slot &s : slots_) {
-      if (!s.active && more()) {
-        begin(s);
-        settle(s);
-        moved = true;
-      } else if (s.active && pol_.over(s.c)) {
-        settle(s);
-        moved = true;
+    if ((active_ < slots_.size() && more()) || unsettled_) {
+      for (Slot &s : slots_) {
+        if (!s.active && more()) {
+          begin(s);
+          settle(s);
+          moved = true;
+        } else if (s.unsettled) {
+          settle(s);
+          moved = true;
+        }
       }
     }
     if (active_ == 0) break;
