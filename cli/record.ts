@@ -16,7 +16,7 @@ import { EngineRun, type EngineProcess, type RunEnd } from '../workloads/engine.
 import { EVENT_LAYOUT, FORMAT_VERSION, snapshotToJson, type RecordingHeader } from '../recording/format.js';
 import { RecordingWriter } from '../recording/writer.js';
 import { writeLine } from './output.js';
-import { checkRunArgs, defaultStepBudget, errnoName, runOptions, type RunArgs } from './run.js';
+import { checkRunArgs, engineRunOptions, errnoName, runOptions, type RunArgs } from './run.js';
 import { checkTraceArgs, targetOf, traceOptions, type TraceArgs } from './trace.js';
 import { fmtCount } from './units.js';
 import { stopRunOnSignal, stopTraceOnSignal } from './signals.js';
@@ -214,19 +214,7 @@ export class EngineRecording {
 async function recordRun(a: RecordArgs): Promise<number> {
   if (a.threads) throw new UserError('--threads is a trace option; a workload run has none', 2);
   const spec = resolveWorkload(a.workload!);
-  const run = new EngineRun(spec, {
-    strategy: a.strategy,
-    chains: a.chains,
-    durationS: a.duration,
-    concurrency: a.concurrency,
-    intervalMs: a.interval,
-    progressMs: 0,
-    scratchParent: a.scratch,
-    events: a.events,
-    stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
-    policy: a.policy,
-    rings: a.rings,
-  });
+  const run = new EngineRun(spec, engineRunOptions(spec, a, { progressMs: 0, events: a.events }));
   const config = { workload: spec, strategy: a.strategy, chains: a.chains, durationS: a.duration, concurrency: a.concurrency, intervalMs: a.interval, policy: a.policy };
   const rec = await EngineRecording.create(run, a.output, 'run', config, a.events);
   const progress = new Progress(rec.writer);

@@ -7,7 +7,7 @@ import type { Summary } from '../tracers/summary.js';
 import { resolveWorkload } from '../workloads/catalog.js';
 import type { WorkloadSpec } from '../workloads/spec.js';
 import { bpfPathNote } from '../workloads/bpf-path.js';
-import { EngineRun, type EngineProgress, type RunEnd } from '../workloads/engine.js';
+import { EngineRun, type EngineProgress, type RunEnd, type RunOptions } from '../workloads/engine.js';
 import { writeLine } from './output.js';
 import { renderSummary } from './summary-table.js';
 import { fmtCount, fmtNs, fmtRatio } from './units.js';
@@ -106,6 +106,22 @@ export function defaultStepBudget(spec: WorkloadSpec, a: Pick<RunArgs, 'duration
   return 10 * (a.chains ?? spec.chains ?? 1000) * spec.steps.length + 1000;
 }
 
+/** What `run` and `record` hand the engine for a workload run: the same options, one place. */
+export function engineRunOptions(spec: WorkloadSpec, a: Omit<RunArgs, 'workload' | 'json'>, extra: Partial<RunOptions> = {}): RunOptions {
+  return {
+    strategy: a.strategy,
+    chains: a.chains,
+    durationS: a.duration,
+    concurrency: a.concurrency,
+    intervalMs: a.interval,
+    scratchParent: a.scratch,
+    stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
+    policy: a.policy,
+    rings: a.rings,
+    ...extra,
+  };
+}
+
 export async function runRun(a: RunArgs): Promise<number> {
   if (a.strategy === 'bpf' && !a.json) {
     // 6.18 has no upstream io_uring bpf-ops (Linux 7.1): say which path runs.
@@ -113,18 +129,7 @@ export async function runRun(a: RunArgs): Promise<number> {
   }
   const spec = resolveWorkload(a.workload);
   const tty = process.stderr.isTTY && !a.json;
-  const run = new EngineRun(spec, {
-    strategy: a.strategy,
-    chains: a.chains,
-    durationS: a.duration,
-    concurrency: a.concurrency,
-    intervalMs: a.interval,
-    progressMs: tty ? 200 : 0,
-    scratchParent: a.scratch,
-    stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
-    policy: a.policy,
-    rings: a.rings,
-  });
+  const run = new EngineRun(spec, engineRunOptions(spec, a, { progressMs: tty ? 200 : 0 }));
   let elapsed = 0;
   run.on('interval', (s) => {
     elapsed += s.durationNs;
