@@ -80,4 +80,7 @@ struct us_done {
 /* user_data of a policy request: slot << 8 | step. */
 #define US_UD(slot, step) (((u64)(slot) << 8) | (step))
 
+/* The step/tag byte of a cancel a C policy issued (us_cancel, us_drop), in both runtimes. */
+#define US_TAG_CANCEL 0xfc
+
 #endif /* URINGSCOPE_POLICY_H */

@@ -14,9 +14,6 @@
 
 #include "uringscope.h"
 
-/* user_data of a policy's request: slot << 8 | tag; of a cancel it issued: */
-#define US_TAG_CANCEL 0xfc
-
 /* Starts chain `chain` in the slot whose context is c. */
 static __always_inline void us_rt_begin(struct us_ctx *c, u32 slot, u32 chain)
 {

@@ -14,7 +14,6 @@
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
-#define UD_PCANCEL 0xfc /* user_data tag of a cancel the policy issued (US_TAG_CANCEL) */
 
 u64 stats[US_MAX_STATS] = {}; /* the policy's US_STATS counters */
 u64 run_start_ns = 0;         /* set by userspace before the first kick */
@@ -372,7 +371,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 	unpark_scan(&ev, unpark_one);
 	if (ring_control(tag))
 		return 0;
-	if (tag == UD_PCANCEL) {
+	if (tag == US_TAG_CANCEL) {
 		__sync_fetch_and_add(&op_completed[US_OP_COUNT], 1);
 		return 0;
 	}

@@ -278,7 +278,7 @@ static __always_inline bool write_cancel(u8 *mem, u32 slot, u32 t, u32 tag)
 	sqe->opcode = IORING_OP_ASYNC_CANCEL;
 	sqe->addr = US_UD(slot, tag);
 	sqe->cancel_flags = IORING_ASYNC_CANCEL_ALL_BIT;
-	sqe->user_data = US_UD(slot, 0xfc);
+	sqe->user_data = US_UD(slot, US_TAG_CANCEL);
 	__sync_fetch_and_add(&op_issued[US_OP_COUNT], 1);
 	return true;
 }

@@ -26,6 +26,7 @@
 
 extern "C" {
 #include "hist.h"
+#include "policy.h"
 #define US_API_TYPES_ONLY
 #include "uringscope.h"
 }
@@ -33,7 +34,6 @@ extern "C" {
 namespace {
 
 const uint64_t kCancelTag = ~0ull;        // our own cancel-all at stop
-const uint32_t kPolicyCancel = 0xfc;      // user_data tag of a cancel the policy issued (US_TAG_CANCEL)
 
 // The shared object's entry points (native/policy/runtime.c).
 struct NativePolicy {
@@ -214,7 +214,7 @@ void PolicyRun::post(Slot &s) {
     }
     if (a.kind == US_ACT_CANCEL) {
       io_uring_prep_cancel64(q, (uint64_t(slot) << 8) | a.q.tag, IORING_ASYNC_CANCEL_ALL);
-      io_uring_sqe_set_data64(q, (uint64_t(slot) << 8) | kPolicyCancel);
+      io_uring_sqe_set_data64(q, US_UD(slot, US_TAG_CANCEL));
       st_->submitted[US_OP_COUNT]++;
       cancels_++;
       continue;
@@ -290,7 +290,7 @@ void PolicyRun::finishChain(Slot &s) {
 void PolicyRun::onCqe(io_uring_cqe *cqe) {
   uint64_t ud = io_uring_cqe_get_data64(cqe);
   int32_t res = cqe->res;
-  if (ud == kCancelTag || (ud & 0xff) == kPolicyCancel) {
+  if (ud == kCancelTag || (ud & 0xff) == US_TAG_CANCEL) {
     st_->completed[US_OP_COUNT]++;
     return;
   }
