@@ -243,12 +243,25 @@ int BPF_PROG(on_create, int fd, void *ring)
 	return 0;
 }
 
-SEC("tp_btf/io_uring_submit_req")
-int BPF_PROG(on_submit_req, struct io_kiocb *req)
+/*
+ * Per-kernel variants. A hook whose tracepoint or arguments differ between
+ * kernels has one program per shape, all sharing one body; the loader
+ * (native/tracer_hooks.cc) reads the running kernel's BTF prototypes
+ * (btf_trace_<name>) and switches off the programs that do not fit, so one
+ * object runs from Debian 12's 6.1 to 7.x. A figure whose hook has no variant
+ * on a kernel is reported absent, and the rest still runs.
+ */
+
+/*
+ * A request is submitted: 6.3+ names the tracepoint io_uring_submit_req(req),
+ * 6.1 io_uring_submit_sqe(req, force_nonblock). `key` is the req address as a
+ * number: the verifier refuses arithmetic on a BTF pointer, and the inflight
+ * slot hashes it.
+ */
+static __always_inline int submit_common(struct io_kiocb *req, u64 key)
 {
 	/* tp_btf arguments are BTF pointers: plain loads, no probe_read calls. */
 	u64 ring = (u64)req->ctx;
-	u64 key;
 	u32 idx;
 	struct us_inflight *in;
 	struct us_op_stats *st;
@@ -257,11 +270,6 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 	if (!ring_of_target(ring))
 		return 0;
 
-	/*
-	 * The verifier refuses arithmetic on a BTF pointer, and the slot index
-	 * hashes the req address: read the raw argument as a number.
-	 */
-	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
 	idx = inflight_slot(key);
 	opcode = req->opcode;
 	st = op_slot(opcode);
@@ -282,8 +290,9 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 		/* Only records use these: aggregate mode skips the reads. */
 		in->tid = (u32)bpf_get_current_pid_tgid();
 		in->sqe_flags = (u16)(req->flags & 0xff); /* REQ_F_* low bits are the IOSQE_* bits */
-		in->fd = req->cqe.fd; /* io_init_req stores sqe->fd here */
-		if (is_rw_op(opcode)) {
+		in->fd = req->cqe.fd; /* io_init_req stores sqe->fd here (6.0+) */
+		/* struct io_rw is io_uring-internal: a kernel without it in BTF records no off/len. */
+		if (bpf_core_type_exists(struct io_rw) && is_rw_op(opcode)) {
 			struct io_rw *rw = (struct io_rw *)&req->cmd;
 
 			in->off = BPF_CORE_READ(rw, kiocb.ki_pos);
@@ -296,7 +305,25 @@ int BPF_PROG(on_submit_req, struct io_kiocb *req)
 	return 0;
 }
 
-static __always_inline void emit_event(u64 ctx, u64 req, struct io_uring_cqe *cqe,
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(on_submit_req, struct io_kiocb *req)
+{
+	u64 key;
+
+	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
+	return submit_common(req, key);
+}
+
+SEC("tp_btf/io_uring_submit_sqe")
+int BPF_PROG(on_submit_sqe, struct io_kiocb *req, bool force_nonblock)
+{
+	u64 key;
+
+	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
+	return submit_common(req, key);
+}
+
+static __always_inline void emit_event(u64 ctx, u64 req, u64 user_data,
 				       struct us_inflight *in, u8 opcode, u8 type,
 				       u64 now, s32 res, u32 cflags)
 {
@@ -312,7 +339,7 @@ static __always_inline void emit_event(u64 ctx, u64 req, struct io_uring_cqe *cq
 	e->complete_ns = now;
 	e->ctx = ctx;
 	e->req = req;
-	e->user_data = cqe->user_data;
+	e->user_data = user_data;
 	e->off = in ? in->off : 0;
 	e->tgid = current_tgid();
 	e->submit_tid = in ? in->tid : 0;
@@ -335,28 +362,27 @@ static __always_inline void emit_event(u64 ctx, u64 req, struct io_uring_cqe *cq
 	count(US_C_EVENTS, 1);
 }
 
-SEC("tp_btf/io_uring_complete")
-int BPF_PROG(on_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+/*
+ * A completion is posted. `req` is NULL for auxiliary CQEs; a multishot
+ * request completes several times, the last without IORING_CQE_F_MORE.
+ */
+static __always_inline int complete_common(u64 ring, void *req, u64 user_data, s32 res, u32 cflags)
 {
 	u64 key = (u64)req; /* a void * argument: the verifier sees a number */
 	u32 idx = inflight_slot(key);
 	u64 now;
-	s32 res;
-	u32 cflags;
 	u8 opcode;
 	bool final, timed = false;
 	struct us_inflight *in;
 	struct us_op_stats *st;
 
-	if (!ring_traced((u64)ring))
+	if (!ring_traced(ring))
 		return 0;
 	if (!req) {
 		count(US_C_AUX_CQES, 1);
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
-	res = cqe->res;
-	cflags = cqe->flags;
 	opcode = BPF_CORE_READ((struct io_kiocb *)req, opcode);
 	final = !(cflags & IORING_CQE_F_MORE);
 
@@ -388,11 +414,25 @@ int BPF_PROG(on_complete, struct io_ring_ctx *ring, void *req, struct io_uring_c
 	}
 
 	if (events_enabled)
-		emit_event((u64)ring, key, cqe, timed ? in : NULL, opcode,
+		emit_event(ring, key, user_data, timed ? in : NULL, opcode,
 			   final ? US_EV_COMPLETE : US_EV_MORE, now, res, cflags);
 	if (timed && final)
 		__sync_val_compare_and_swap(&in->req, key, 0);
 	return 0;
+}
+
+/* 6.15+: the CQE as posted (big CQEs included). */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(on_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+	return complete_common((u64)ring, req, cqe->user_data, cqe->res, cqe->flags);
+}
+
+/* Up to 6.14: (ctx, req, user_data, res, cflags, extra1, extra2). */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(on_complete_args, void *ring, void *req, u64 user_data, int res, unsigned int cflags)
+{
+	return complete_common((u64)ring, req, user_data, res, cflags);
 }
 
 SEC("tp_btf/io_uring_fail_link")

@@ -16,7 +16,7 @@ export function renderDoctor(r: DoctorReport): string {
   });
   lines.push('');
   for (const [name, s] of Object.entries(r.strategies)) {
-    lines.push(`  strategy ${name.padEnd(5)} ${s.ok ? paint('green', 'can run') : paint('red', `cannot run (${s.reason})`)}`);
+    lines.push(`  strategy ${name.padEnd(5)} ${s.ok ? paint('green', s.path ? `can run (${s.path === 'map-backed-sqpoll' ? 'map-backed SQPOLL path' : s.path})` : 'can run') : paint('red', `cannot run (${s.reason})`)}`);
   }
   return lines.join('\n');
 }

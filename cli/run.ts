@@ -6,7 +6,7 @@ import { UserError } from '../tracers/errors.js';
 import type { Summary } from '../tracers/summary.js';
 import { resolveWorkload } from '../workloads/catalog.js';
 import type { WorkloadSpec } from '../workloads/spec.js';
-import { bpfPathNote } from '../workloads/bpf-path.js';
+import { bpfPathNote, mapBackedRefusal } from '../workloads/bpf-path.js';
 import { EngineRun, type EngineProgress, type RunEnd, type RunOptions } from '../workloads/engine.js';
 import { writeLine } from './output.js';
 import { renderSummary } from './summary-table.js';
@@ -123,7 +123,7 @@ export function engineRunOptions(spec: WorkloadSpec, a: Omit<RunArgs, 'workload'
 }
 
 export async function runRun(a: RunArgs): Promise<number> {
-  if (a.strategy === 'bpf' && !a.json) {
+  if (a.strategy === 'bpf' && !a.json && !mapBackedRefusal()) {
     // 6.18 has no upstream io_uring bpf-ops (Linux 7.1): say which path runs.
     process.stderr.write(`uringscope: ${bpfPathNote()}\n`);
   }

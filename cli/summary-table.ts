@@ -59,5 +59,7 @@ export function renderSummary(s: Summary, title: string): string {
   if (s.untracked.neverCompleted) extra.push(`never completed ${fmtCount(s.untracked.neverCompleted)}`);
   if (s.untracked.evicted) extra.push(`untimed (slot taken) ${fmtCount(s.untracked.evicted)}`);
   lines.push(`  ${extra.join('  ')}`);
+  // Figures this kernel cannot give: the counts above show 0 for them.
+  if (s.absent) lines.push(`  not measured on this kernel: ${Object.keys(s.absent).join(', ')} (uringscope doctor says why)`);
   return lines.join('\n');
 }

@@ -47,6 +47,7 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
                         InstanceMethod("removeTarget", &Tracer::RemoveTarget),
                         InstanceMethod("targets", &Tracer::Targets),
                         InstanceMethod("snapshot", &Tracer::Snap),
+                        InstanceMethod("hooks", &Tracer::Hooks),
                         InstanceMethod("drain", &Tracer::Drain)});
   }
 
@@ -111,6 +112,27 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
     auto t = session_->targets();
     Napi::Array a = Napi::Array::New(info.Env(), t.size());
     for (size_t i = 0; i < t.size(); i++) a.Set(uint32_t(i), Napi::Number::New(info.Env(), t[i]));
+    return a;
+  }
+
+  // The hook plan: which program runs for which figures, and why not.
+  Napi::Value Hooks(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    const auto &hooks = session_->hooks();
+    Napi::Array a = Napi::Array::New(env, hooks.size());
+    for (size_t i = 0; i < hooks.size(); i++) {
+      const us::TracerHook &h = hooks[i];
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("program", h.program);
+      o.Set("tracepoint", h.tracepoint);
+      o.Set("group", h.group);
+      Napi::Array f = Napi::Array::New(env, h.figures.size());
+      for (size_t j = 0; j < h.figures.size(); j++) f.Set(uint32_t(j), h.figures[j]);
+      o.Set("figures", f);
+      o.Set("on", h.on);
+      if (!h.reason.empty()) o.Set("reason", h.reason);
+      a.Set(uint32_t(i), o);
+    }
     return a;
   }
 

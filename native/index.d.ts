@@ -77,6 +77,19 @@ export interface NativeSnapshot {
   threads: NativeThread[];
 }
 
+/** One program of the tracer and whether it runs on this kernel (native/tracer_hooks.h). */
+export interface NativeTracerHook {
+  program: string;
+  tracepoint: string;
+  /** Variants of one hook (per-kernel shapes) share a group; at most one runs. */
+  group: string;
+  /** Summary fields it feeds: submitted, completed, latency, failLinks, ... */
+  figures: string[];
+  on: boolean;
+  /** Why it is off: no such tracepoint, other arguments, a verifier refusal. */
+  reason?: string;
+}
+
 export declare class NativeTracer {
   constructor(options?: TracerOptions);
   /** Loads and attaches the BPF programs off the JS thread. Rejects with a one-line reason. */
@@ -89,6 +102,8 @@ export declare class NativeTracer {
   removeTarget(tgid: number): void;
   targets(): number[];
   snapshot(): NativeSnapshot;
+  /** The hook plan chosen at open() for the running kernel. */
+  hooks(): NativeTracerHook[];
   /** Records consumed since the last call, or null when there are none. */
   drain(): ArrayBuffer | null;
 }

@@ -55,6 +55,8 @@ btf *vmlinuxBtf(std::string *err) {
 
 }  // namespace
 
+const btf *vmlinuxBtfHandle() { return vmlinuxBtf(nullptr); }
+
 bool btfHasType(const std::string &name, const std::string &kind, std::string *err) {
   btf *b = vmlinuxBtf(err);
   if (!b) return false;

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <ctime>
 
-#include "bpf_errors.h"
+#include "libbpf_log.h"
 #include "tracer.skel.h"
 
 namespace {
@@ -28,13 +28,21 @@ uint32_t roundPow2(uint32_t v) {
 
 }  // namespace
 
-std::string TracerSession::open() {
-  if (skel_) return "";
-  us::captureLibbpfLog();
-  us::takeLibbpfLog();
-
+// Opens the skeleton, applies the hook plan and loads it once; on failure
+// the skeleton is gone and `err`/`log` say why.
+std::string TracerSession::loadOnce(int *err, std::string *log) {
+  us::beginLibbpfLog();
   skel_ = tracer_bpf::open();
-  if (!skel_) return us::explainBpfError("cannot open the tracer BPF object", errno);
+  if (!skel_) {
+    *err = -errno;
+    *log = us::endLibbpfLog();
+    return us::explainBpfError("cannot open the tracer BPF object", errno);
+  }
+  if (hooks_.empty()) {
+    const char *forced = getenv("URINGSCOPE_TRACER_VARIANT");
+    hooks_ = us::planTracerHooks(skel_->obj, forced ? forced : "");
+  }
+  us::applyTracerHooks(skel_->obj, hooks_);
 
   skel_->rodata->events_enabled = cfg_.events;
   skel_->rodata->follow_forks = cfg_.followForks;
@@ -49,14 +57,43 @@ std::string TracerSession::open() {
   bpf_map__set_max_entries(skel_->maps.inflight, inflight);
   bpf_map__set_max_entries(skel_->maps.events, cfg_.events ? roundPow2(cfg_.ringBytes) : 4096);
 
-  int err = tracer_bpf::load(skel_);
-  if (err) {
-    std::string msg = us::explainBpfError("cannot load the tracer BPF programs", err);
-    std::string log = us::takeLibbpfLog();
-    std::string why = us::firstVerifierError(log);
-    close();
-    if (getenv("URINGSCOPE_DEBUG")) return msg + "\n" + log;
-    return why.empty() ? msg : msg + " (" + why + ")";
+  *err = tracer_bpf::load(skel_);
+  *log = us::endLibbpfLog();
+  if (*err) {
+    tracer_bpf::destroy(skel_);
+    skel_ = nullptr;
+  }
+  return "";
+}
+
+std::string TracerSession::open() {
+  if (skel_) return "";
+  hooks_.clear();
+  // A program the kernel refuses (the verifier, or a hook that is not there
+  // after all) costs its own figures, not the tracer: switch its hook off and
+  // load the rest again. Missing privileges refuse every program: no retry.
+  int err = 0;
+  std::string log;
+  for (size_t attempt = 0;; attempt++) {
+    std::string msg = loadOnce(&err, &log);
+    if (!msg.empty()) return msg;
+    if (!err) break;
+    std::string prog = us::failedProgram(log);
+    bool known = false;
+    for (auto &h : hooks_) known = known || (h.on && h.program == prog);
+    int e = err < 0 ? -err : err;
+    bool privilege = (e == EPERM || e == EACCES) && !us::haveBpfPrivileges();
+    if (!known || privilege || attempt >= hooks_.size()) {
+      std::string why = us::explainLoadFailure("the tracer", err, log);
+      if (getenv("URINGSCOPE_DEBUG")) return why + "\n" + log;
+      return why;
+    }
+    us::VerifierError v;
+    std::string reason = us::parseVerifierLog(log, &v)
+                             ? "the verifier of " + us::kernelName() + " refused " + prog + ": " + v.message +
+                                   (v.source.empty() ? "" : " (at `" + v.source + "`)")
+                             : us::explainLoadFailure("program " + prog, err, log);
+    us::disableTracerGroup(hooks_, prog, reason);
   }
   err = tracer_bpf::attach(skel_);
   if (err) {

@@ -13,6 +13,7 @@
 extern "C" {
 #include "tracer.h"  // bpf/tracer.h: shared with the BPF side
 }
+#include "tracer_hooks.h"
 
 struct tracer_bpf;
 struct ring_buffer;
@@ -61,6 +62,9 @@ class TracerSession {
   std::string removeTarget(uint32_t tgid);
   std::vector<uint32_t> targets() const;
 
+  // Which programs run on this kernel and which figures are absent (after open()).
+  const std::vector<us::TracerHook> &hooks() const { return hooks_; }
+
   Snapshot snapshot() const;
   // Moves out the records consumed so far (each US_EVENT_SIZE bytes).
   std::vector<uint8_t> drain();
@@ -69,7 +73,10 @@ class TracerSession {
   static int onRecord(void *self, void *data, size_t size);
   void pollLoop();
 
+  std::string loadOnce(int *err, std::string *log);
+
   TracerConfig cfg_;
+  std::vector<us::TracerHook> hooks_;
   tracer_bpf *skel_ = nullptr;
   ring_buffer *rb_ = nullptr;
   bool detached_ = false;

@@ -161,8 +161,8 @@ describe('C policies', () => {
   });
 
   test.each([
-    ['out-of-bounds', /^uringscope: workload nop-chain: out-of-bounds\.c:11: the verifier refused policy out-of-bounds\.c: invalid access to map value.* \(at `c->var\[\(u32\)e->res & 0xfff\] = 1;`\)\n$/],
-    ['endless-loop', /^uringscope: workload nop-chain: endless-loop\.c:13: the verifier refused policy endless-loop\.c: infinite loop detected.*\n$/],
+    ['out-of-bounds', /^uringscope: workload nop-chain: out-of-bounds\.c:11: the verifier of Linux \S+ refused policy out-of-bounds\.c: invalid access to map value.* \(at `c->var\[\(u32\)e->res & 0xfff\] = 1;`\)\n$/],
+    ['endless-loop', /^uringscope: workload nop-chain: endless-loop\.c:13: the verifier of Linux \S+ refused policy endless-loop\.c: infinite loop detected.*\n$/],
   ])('%s: refused by the verifier under user and bpf, with the source line; nothing ran', async (p, message) => {
     for (const strategy of ['user', 'bpf']) {
       const r = await run('nop-chain', strategy, ['--policy', testPolicy(p)]);

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
+import type { NativeTracerHook } from '../native/index.js';
 import { native } from './native.js';
 import { canLoadTracingBpf, effectiveCaps, ensureTracefs, hasCap, CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, tracefsMounted, TRACEFS } from './system.js';
 import { TraceSession } from './tracer.js';
@@ -19,11 +20,27 @@ export interface Check {
 
 export type Strategy = 'link' | 'user' | 'bpf';
 
+export interface StrategyStatus {
+  ok: boolean;
+  reason?: string;
+  /** How `bpf` runs here (the design's engine.policy.path). */
+  path?: 'map-backed-sqpoll';
+}
+
+/** One tracer figure on this kernel: measured, by which programs, or why not. */
+export interface FigureStatus {
+  measured: boolean;
+  programs: string[];
+  reason?: string;
+}
+
 export interface DoctorReport {
   type: 'doctor';
   kernel: string;
   checks: Check[];
-  strategies: Record<Strategy, { ok: boolean; reason?: string }>;
+  strategies: Record<Strategy, StrategyStatus>;
+  /** Present when the tracer loaded: each figure of the summary contract. */
+  figures?: Record<string, FigureStatus>;
   ok: boolean;
 }
 
@@ -33,9 +50,10 @@ export const SETUP = {
   NO_SQARRAY: 1 << 16,
 } as const;
 
-const IO_URING_TRACEPOINTS = [
-  'create', 'submit_req', 'complete', 'fail_link', 'req_failed', 'queue_async_work', 'poll_arm',
-  'task_add', 'task_work_run', 'local_work_run', 'cqe_overflow',
+/** The io_uring tracepoints the tracer uses; a hook renamed across kernels lists both names. */
+const IO_URING_TRACEPOINTS: string[][] = [
+  ['create'], ['submit_req', 'submit_sqe'], ['complete'], ['fail_link'], ['req_failed'], ['queue_async_work'],
+  ['poll_arm'], ['task_add'], ['task_work_run'], ['local_work_run'], ['cqe_overflow'],
 ];
 
 function kernelVersion(): [number, number] {
@@ -72,15 +90,42 @@ function btfType(name: string, kind: 'struct' | 'typedef'): boolean | undefined 
   }
 }
 
+/** Figure -> status, from the tracer's hook plan (NativeTracer.hooks()). */
+export function figureStatus(hooks: NativeTracerHook[]): Record<string, FigureStatus> {
+  const groupOn = new Map<string, boolean>();
+  for (const h of hooks) groupOn.set(h.group, (groupOn.get(h.group) ?? false) || h.on);
+  const out: Record<string, FigureStatus> = {};
+  for (const h of hooks) {
+    for (const name of h.figures) {
+      const f = (out[name] ??= { measured: true, programs: [] });
+      if (h.on) f.programs.push(h.program);
+      if (!groupOn.get(h.group)) {
+        f.measured = false;
+        f.reason ??= h.reason;
+      }
+    }
+  }
+  for (const f of Object.values(out)) if (!f.measured) f.programs = [];
+  return out;
+}
+
+/** Which per-kernel variants run, when they are not the newest kernels' ("on_submit_sqe"). */
+function variantNote(figures: Record<string, FigureStatus>): string {
+  const legacy = new Set(Object.values(figures).flatMap((f) => f.programs).filter((p) => p === 'on_submit_sqe' || p === 'on_complete_args'));
+  return legacy.size ? ` (this kernel's variants: ${[...legacy].join(', ')})` : '';
+}
+
 export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<DoctorReport> {
   const checks: Check[] = [];
   const add = (c: Check) => checks.push(c);
   const [maj, min] = kernelVersion();
 
+  // The release alone decides nothing: each feature below is probed.
   add({
-    id: 'kernel', name: 'kernel', detail: release(),
-    status: maj > 6 || (maj === 6 && min >= 6) ? 'ok' : 'missing',
-    fix: 'the bpf strategy needs Linux 6.6+ (NO_MMAP, NO_SQARRAY rings); the tracer needs 5.15+',
+    id: 'kernel', name: 'kernel', status: 'ok',
+    detail: maj > 6 || (maj === 6 && min >= 6)
+      ? release()
+      : `${release()} (older than 6.6: the bpf strategy's NO_MMAP/NO_SQARRAY rings are not there, see below)`,
   });
 
   const caps = effectiveCaps();
@@ -131,14 +176,17 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
     fix: 'sysctl -w kernel.io_uring_disabled=0',
   });
 
-  const missingTp = IO_URING_TRACEPOINTS.filter((t) => btfType(`btf_trace_io_uring_${t}`, 'typedef') === false);
+  // Which tracepoints exist, by either of their names. What the tracer
+  // makes of them (per-kernel variants, figures) is the load test's to say.
+  const missingTp = IO_URING_TRACEPOINTS.filter((names) => names.every((t) => btfType(`btf_trace_io_uring_${t}`, 'typedef') === false));
   const schedOk = btfType('btf_trace_sched_switch', 'typedef') !== false;
   const enterTp = btfType('btf_trace_sys_enter', 'typedef') !== false && btfType('btf_trace_sys_exit', 'typedef') !== false;
+  const anyIoUring = IO_URING_TRACEPOINTS.some((names) => names.some((t) => btfType(`btf_trace_io_uring_${t}`, 'typedef') === true));
   add({
     id: 'tracepoints', name: 'io_uring + sched tracepoints',
-    status: missingTp.length === 0 && schedOk && enterTp ? 'ok' : 'missing',
+    status: !anyIoUring ? 'missing' : missingTp.length || !schedOk || !enterTp ? 'warn' : 'ok',
     detail: missingTp.length || !schedOk || !enterTp
-      ? `missing: ${[...missingTp.map((t) => `io_uring_${t}`), ...(schedOk ? [] : ['sched_switch']), ...(enterTp ? [] : ['sys_enter/sys_exit'])].join(', ')}`
+      ? `missing: ${[...missingTp.map((t) => `io_uring_${t.join('/io_uring_')}`), ...(schedOk ? [] : ['sched_switch']), ...(enterTp ? [] : ['sys_enter/sys_exit'])].join(', ')} (only their figures are lost)`
       : `${IO_URING_TRACEPOINTS.length} io_uring tracepoints, sched_switch, sys_enter/sys_exit (BTF raw tracepoints)`,
     fix: 'use a kernel with CONFIG_IO_URING, CONFIG_FTRACE_SYSCALLS and BTF',
   });
@@ -162,7 +210,9 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
   add({
     id: 'bpf_ops', name: 'io_uring bpf-ops (struct_ops loop_step)',
     status: bpfOps ? 'ok' : 'warn',
-    detail: bpfOps ? 'present: the bpf strategy can run the policy in the ring loop' : 'absent (upstream since Linux 7.1): the bpf strategy uses the map-backed SQPOLL path',
+    detail: bpfOps
+      ? 'present (struct io_uring_bpf_ops in BTF); uringscope does not drive it yet: the bpf strategy uses the map-backed SQPOLL path'
+      : 'absent (upstream since Linux 7.1): the bpf strategy uses the map-backed SQPOLL path',
     fix: bpfOps ? undefined : 'optional: a 7.1+ kernel with CONFIG_IO_URING_BPF_OPS',
   });
 
@@ -179,35 +229,58 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
     fix: clang ? undefined : 'apt-get install clang (scripts/install.sh does)',
   });
 
+  let figures: Record<string, FigureStatus> | undefined;
   if (opts.loadTest !== false && canLoadTracingBpf(caps) && btf) {
     let detail = 'loaded, attached and detached';
     let ok = true;
     try {
       const s = await TraceSession.start({ events: true });
+      figures = figureStatus(s.hooks());
       s.stop();
     } catch (e) {
       ok = false;
       detail = (e as Error).message;
     }
-    add({ id: 'tracer', name: 'tracer BPF load', status: ok ? 'ok' : 'missing', detail, fix: 'see the detail; run with sudo if it says permission denied' });
+    add({ id: 'tracer', name: 'tracer BPF load', status: ok ? 'ok' : 'missing', detail, fix: ok ? undefined : 'see the detail' });
+    if (figures) {
+      const absent = Object.entries(figures).filter(([, f]) => !f.measured);
+      add({
+        id: 'figures', name: 'tracer figures',
+        status: absent.length ? 'warn' : 'ok',
+        detail: absent.length
+          ? `not measured on this kernel: ${absent.map(([name, f]) => `${name} (${f.reason})`).join('; ')}; everything else is`
+          : `all ${Object.keys(figures).length} figures${variantNote(figures)}`,
+        fix: absent.length ? 'a newer kernel gives them; the rest of the tracer and every strategy still run' : undefined,
+      });
+    }
   }
 
-  const bad = (ids: string[]) => checks.filter((c) => ids.includes(c.id) && c.status === 'missing').map((c) => c.name);
-  const strat = (ids: string[]) => {
+  const bad = (ids: string[]) => checks.filter((c) => ids.includes(c.id) && c.status === 'missing');
+  const strat = (ids: string[], extra: Partial<StrategyStatus> = {}): StrategyStatus => {
     const b = bad(ids);
-    return b.length ? { ok: false, reason: `missing: ${b.join(', ')}` } : { ok: true };
+    if (!b.length) return { ok: true, ...extra };
+    const noMmapOnly = b.length === 1 && b[0].id === 'no_mmap';
+    return {
+      ok: false,
+      reason: noMmapOnly
+        ? `needs Linux 6.6+: io_uring_setup refuses IORING_SETUP_NO_MMAP | NO_SQARRAY here (${b[0].detail})`
+        : `missing: ${b.map((c) => c.name).join(', ')}`,
+    };
   };
+  // Only what stops the tracer as a whole stops a strategy: a figure this
+  // kernel lacks is reported above and left out of the summaries.
   const traced = ['privileges', 'btf', 'lockdown', 'tracepoints', 'tracer'];
   const strategies = {
     link: strat(['io_uring', 'ring', ...traced]),
     user: strat(['io_uring', 'ring', ...traced]),
-    bpf: strat(['io_uring', 'ring', 'kernel', 'sqpoll', 'no_mmap', ...traced]),
+    bpf: strat(['io_uring', 'ring', 'sqpoll', 'no_mmap', ...traced], { path: 'map-backed-sqpoll' }),
   };
   return {
     type: 'doctor',
     kernel: release(),
     checks,
     strategies,
+    ...(figures ? { figures } : {}),
     ok: Object.values(strategies).every((s) => s.ok),
   };
 }

@@ -54,6 +54,57 @@ export interface Summary {
   /** Requests the tracer saw only in part: completions before attach, never-completed submits. */
   untracked: { completions: number; neverCompleted: number; evicted: number };
   engine?: Record<string, unknown>;
+  /**
+   * Figures this kernel cannot give, each with the reason (a missing
+   * tracepoint, other arguments, a verifier refusal). The fields they feed
+   * are left out of the JSON (see forJson); the rest is measured as usual.
+   */
+  absent?: Record<string, string>;
+}
+
+/** The summary fields each tracer figure feeds (figure names: native/tracer_hooks.cc). */
+const FIGURE_FIELDS: Record<string, { top?: (keyof Summary)[]; op?: (keyof OpSummary)[] }> = {
+  submitted: { op: ['submitted'] },
+  completed: { op: ['completed', 'errors', 'cancelled'] },
+  latency: { op: ['latencyNs'] },
+  failLinks: { top: ['failLinks'] },
+  reqFailed: { top: ['reqFailed'] },
+  cqOverflows: { top: ['cqOverflows'] },
+  asyncPunts: { top: ['asyncPunts'] },
+  pollArms: { top: ['pollArms'] },
+  taskWork: { top: ['taskWork'] },
+  ctxSwitches: { top: ['ctxSwitches'] },
+  enter: { top: ['enter'] },
+};
+
+/** Whether `figure` was measured (not in the summary's absent list). */
+export function measured(s: Pick<Summary, 'absent'>, figure: string): boolean {
+  return !s.absent || !(figure in s.absent);
+}
+
+/**
+ * The summary as the JSON contract has it: fields that were not measured
+ * are absent rather than 0 ("fields absent only when not measured").
+ */
+export function forJson<T extends Summary>(s: T): T {
+  if (!s.absent) return s;
+  const out = { ...s } as Record<string, unknown>;
+  const opFields: string[] = [];
+  for (const figure of Object.keys(s.absent)) {
+    const f = FIGURE_FIELDS[figure];
+    for (const k of f?.top ?? []) delete out[k];
+    opFields.push(...(f?.op ?? []));
+  }
+  if (opFields.length) {
+    const requests: Record<string, Partial<OpSummary>> = {};
+    for (const [op, r] of Object.entries(s.requests)) {
+      const copy: Record<string, unknown> = { ...r };
+      for (const k of opFields) delete copy[k];
+      requests[op] = copy as Partial<OpSummary>;
+    }
+    out.requests = requests;
+  }
+  return out as T;
 }
 
 const ZERO_COUNTERS: NativeCounters = {
@@ -140,6 +191,8 @@ export interface SummarizeOptions {
   opNames: readonly string[];
   events: boolean;
   threads?: boolean;
+  /** Figures the tracer cannot give on this kernel (TraceSession.absentFigures). */
+  absent?: Record<string, string>;
 }
 
 /** Builds the contract object from a (delta or cumulative) snapshot. */
@@ -191,5 +244,6 @@ export function summarize(s: NativeSnapshot, opts: SummarizeOptions): Summary {
       .sort((a, b) => a.tid - b.tid);
   }
   if (opts.events) out.events = { received: s.eventsReceived, written: c.eventsWritten };
+  if (opts.absent && Object.keys(opts.absent).length) out.absent = { ...opts.absent };
   return out;
 }

@@ -144,6 +144,7 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
       opNames: this.opNames,
       events: !!this.options.events,
       threads: this.options.threads,
+      absent: this.session.absentFigures(),
     });
     this.prev = cur;
     this.emit('interval', summary, cur);
@@ -191,6 +192,7 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
       opNames: this.opNames,
       events: !!this.options.events,
       threads: this.options.threads,
+      absent: s.absentFigures(),
     });
     this.emit('end', { reason, summary, exitCode: this.childExit });
   }

@@ -4,7 +4,7 @@
 // stop. Every open session is closed when the process exits, whatever the
 // reason; the kernel also drops our programs when the process dies because
 // nothing is pinned.
-import type { NativeSnapshot, NativeTracer } from '../native/index.js';
+import type { NativeSnapshot, NativeTracer, NativeTracerHook } from '../native/index.js';
 import { UserError } from './errors.js';
 import { EventBatch } from './layout.js';
 import { native } from './native.js';
@@ -32,6 +32,7 @@ function installExitHook(): void {
 export class TraceSession {
   private closed = false;
   private finalSnapshot?: NativeSnapshot;
+  private readonly hookPlan: NativeTracerHook[];
   readonly startedNs: number;
 
   private constructor(
@@ -39,6 +40,7 @@ export class TraceSession {
     readonly options: TraceOptions,
   ) {
     this.startedNs = t.snapshot().ktimeNs;
+    this.hookPlan = t.hooks();
   }
 
   static async start(options: TraceOptions = {}): Promise<TraceSession> {
@@ -77,6 +79,26 @@ export class TraceSession {
   /** Target tgids, including processes adopted through fork or comm. */
   targets(): number[] {
     return this.closed ? [] : this.t.targets();
+  }
+
+  /** Which of the tracer's programs run on this kernel (chosen at start). */
+  hooks(): NativeTracerHook[] {
+    return this.hookPlan;
+  }
+
+  /**
+   * Figures this kernel cannot give: figure -> reason. A figure fed by two
+   * hooks (latency: submit and complete) is absent when either is off.
+   */
+  absentFigures(): Record<string, string> {
+    const groupOn = new Map<string, boolean>();
+    for (const h of this.hookPlan) groupOn.set(h.group, (groupOn.get(h.group) ?? false) || h.on);
+    const out: Record<string, string> = {};
+    for (const h of this.hookPlan) {
+      if (groupOn.get(h.group)) continue;
+      for (const f of h.figures) out[f] ??= h.reason ?? `no ${h.tracepoint} on this kernel`;
+    }
+    return out;
   }
 
   /** Cumulative counts since start (the last one taken, once stopped). */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { quantile } from '../tracers/histogram.js';
 import { UserError } from '../tracers/errors.js';
+import { mapBackedRefusal } from './bpf-path.js';
 import { packageRoot } from '../tracers/native.js';
 import type { Summary } from '../tracers/summary.js';
 import type { NativeSnapshot } from '../native/index.js';
@@ -181,6 +182,10 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
     const bin = enginePath();
     if (!existsSync(bin)) throw new UserError(`the engine is not built (${bin} is missing): run \`npm run build\``);
     let overrides: RunOverrides = this.options;
+    if (this.options.strategy === 'bpf') {
+      const refused = mapBackedRefusal();
+      if (refused) throw new UserError(refused, 69); // EX_UNAVAILABLE: this kernel, not the input
+    }
     if (this.options.policy) {
       if (this.options.strategy === 'link') {
         throw new UserError('--policy needs --strategy user or bpf (under link the kernel\'s own link rules decide)', 2);

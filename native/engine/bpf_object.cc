@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "verifier_log.h"
+#include "../libbpf_log.h"
 
 namespace {
 
@@ -74,10 +74,10 @@ void *BpfObject::var(const char *name, size_t *size) {
 }
 
 std::string BpfObject::load(const std::string &what) {
-  beginVerifierLog();
+  us::beginLibbpfLog();
   int r = bpf_object__load(obj_);
-  std::string log = endVerifierLog();
-  if (r) return explainLoadFailure(what, r, log);
+  std::string log = us::endLibbpfLog();
+  if (r) return us::explainLoadFailure(what, r, log);
   loaded_ = true;
   // Writable data sections, mapped shared: userspace and the programs see
   // the same words (the SQ lock, the counters).

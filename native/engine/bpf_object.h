@@ -33,7 +33,7 @@ class BpfObject {
   bpf_map *map(const char *name) { return bpf_object__find_map_by_name(obj_, name); }
 
   // Loads every program. On failure the error names the verifier's complaint
-  // and, when the log has it, the source line (see verifier_log.h).
+  // and, when the log has it, the source line (see native/libbpf_log.h).
   std::string load(const std::string &what);
   std::string attach();
   bpf_object *raw() { return obj_; }

@@ -1,15 +1,22 @@
-#include "verifier_log.h"
+#include "libbpf_log.h"
 
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <regex>
 #include <sstream>
 #include <vector>
 
+namespace us {
 namespace {
 
 std::mutex mu;
@@ -41,26 +48,35 @@ int printFn(enum libbpf_print_level level, const char *fmt, va_list args) {
 bool startsWith(const std::string &s, const char *p) { return s.rfind(p, 0) == 0; }
 
 std::string trim(const std::string &s) {
-  size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t\r");
+  size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t\r\n");
   return a == std::string::npos ? "" : s.substr(a, b - a + 1);
 }
 
 }  // namespace
 
-void beginVerifierLog() {
+void beginLibbpfLog() {
   libbpf_set_print(printFn);
   std::lock_guard<std::mutex> g(mu);
   captured.clear();
   capturing = true;
 }
 
-std::string endVerifierLog() {
+std::string endLibbpfLog() {
   std::lock_guard<std::mutex> g(mu);
   capturing = false;
   std::string s;
   s.swap(captured);
   if (getenv("URINGSCOPE_DEBUG")) fputs(s.c_str(), stderr);
   return s;
+}
+
+std::string failedProgram(const std::string &log) {
+  // "libbpf: prog 'NAME': BPF program load failed: ..." (the last one wins:
+  // earlier lines may name programs that loaded).
+  static const std::regex failed(R"(prog '([^']+)': (BPF program load failed|failed to load|failed to resolve|.*relo))");
+  std::string name;
+  for (std::sregex_iterator it(log.begin(), log.end(), failed), end; it != end; ++it) name = (*it)[1];
+  return name;
 }
 
 bool parseVerifierLog(const std::string &log, VerifierError *out) {
@@ -97,6 +113,7 @@ bool parseVerifierLog(const std::string &log, VerifierError *out) {
   std::smatch im;
   if (msg.empty() && lastInsn && std::regex_search(lines[lastInsn], im, inline_msg)) msg = im[1];
   if (msg.empty() && lastInsn == 0) return false;
+  out->program = failedProgram(log.substr(0, begin == 0 ? log.size() : begin + 1));
   out->message = msg.empty() ? "refused (no reason in the log)" : msg;
   for (size_t i = lastInsn + 1; i-- > 1;) {
     std::smatch m;
@@ -110,15 +127,70 @@ bool parseVerifierLog(const std::string &log, VerifierError *out) {
   return true;
 }
 
+bool haveBpfPrivileges() {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &hdr, data) != 0) return geteuid() == 0;
+  auto has = [&](int cap) { return (data[cap / 32].effective >> (cap % 32)) & 1u; };
+  const int kSysAdmin = 21, kPerfmon = 38, kBpf = 39;  // linux/capability.h (Debian 12's lacks the last two)
+  return has(kSysAdmin) || (has(kBpf) && has(kPerfmon));
+}
+
+std::string kernelName() {
+  utsname u;
+  return uname(&u) == 0 ? std::string("Linux ") + u.release : "this kernel";
+}
+
 std::string explainLoadFailure(const std::string &what, int err, const std::string &log) {
   VerifierError v;
   if (parseVerifierLog(log, &v)) {
     std::string where = v.line ? v.file + ":" + std::to_string(v.line) + ": " : "";
     std::string code = v.source.empty() ? "" : " (at `" + v.source + "`)";
-    return where + "the verifier refused " + what + ": " + v.message + code;
+    return where + "the verifier of " + kernelName() + " refused " + what + ": " + v.message + code;
   }
   int e = err < 0 ? -err : err;
+  std::string prog = failedProgram(log);
+  std::string subject = what + (prog.empty() || what.find(prog) != std::string::npos ? "" : " (program " + prog + ")");
+  if ((e == EPERM || e == EACCES) && !haveBpfPrivileges())
+    return "cannot load " + subject + ": " + strerror(e) +
+           ". Run as root, or grant CAP_BPF and CAP_PERFMON (sudo setcap cap_bpf,cap_perfmon+ep $(which node))";
   if (e == EPERM || e == EACCES)
-    return "cannot load " + what + ": " + strerror(e) + " (BPF needs root, or CAP_BPF + CAP_PERFMON)";
-  return "cannot load " + what + ": " + strerror(e) + " (run with URINGSCOPE_DEBUG=1 for libbpf's log)";
+    return "cannot load " + subject + ": " + kernelName() + " said " + strerror(e) +
+           " although this process has CAP_BPF and CAP_PERFMON (lockdown=confidentiality or an LSM forbids it?): run `uringscope doctor`";
+  if (e == ESRCH || e == ENOENT)
+    return "cannot load " + subject + ": a kernel hook or type it needs is missing on " + kernelName() +
+           ": run `uringscope doctor`";
+  if (e == ENOTSUP || e == EOPNOTSUPP)
+    return "cannot load " + subject + ": " + kernelName() + " lacks a BPF feature it needs: run `uringscope doctor`";
+  return "cannot load " + subject + ": " + strerror(e) + " (run with URINGSCOPE_DEBUG=1 for libbpf's log)";
 }
+
+std::string explainBpfError(const std::string &what, int err) {
+  int e = err < 0 ? -err : err;
+  std::string msg = what + ": " + strerror(e);
+  switch (e) {
+    case EPERM:
+    case EACCES:
+      if (!haveBpfPrivileges())
+        msg += ". Run as root, or grant CAP_BPF and CAP_PERFMON (sudo setcap cap_bpf,cap_perfmon+ep $(which node))";
+      else
+        msg += " by " + kernelName() + " although this process has CAP_BPF and CAP_PERFMON: run `uringscope doctor`";
+      break;
+    case ENOENT:
+    case ESRCH:
+      msg += ". A kernel hook is missing on " + kernelName() + ": run `uringscope doctor`";
+      break;
+    case ENOMEM:
+      msg += ". The kernel refused the memory for BPF maps: lower --inflight/--ring-mb or raise the memlock limit (ulimit -l unlimited)";
+      break;
+    case EINVAL:
+    case ENOTSUP:
+      msg += ". " + kernelName() + " lacks a BPF feature uringscope needs: run `uringscope doctor`";
+      break;
+    default:
+      break;
+  }
+  return msg;
+}
+
+}  // namespace us

@@ -1,0 +1,216 @@
+#include "tracer_hooks.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <optional>
+
+#include "libbpf_log.h"
+#include "probes.h"
+
+namespace us {
+namespace {
+
+using Args = std::vector<std::string>;
+using Fits = std::function<bool(const Args &)>;
+
+bool any(const Args &) { return true; }
+
+struct Known {
+  const char *program;
+  const char *group;
+  std::vector<std::string> figures;
+  Fits fits;          // given the tracepoint's arguments (without the leading void *)
+  const char *shape;  // what the variant expects, for the reason when none fits
+};
+
+// Every program of bpf/tracer.bpf.c. Variants of a group are listed in order
+// of preference; test/tracer-hooks.test.ts checks that this table and the
+// object agree.
+const std::vector<Known> &known() {
+  static const std::vector<Known> table = {
+      {"on_create", "create", {"rings"}, any, ""},
+      {"on_submit_req", "submit", {"submitted", "latency"}, any, "io_uring_submit_req(req)"},
+      {"on_submit_sqe", "submit", {"submitted", "latency"}, any, "io_uring_submit_sqe(req, force_nonblock)"},
+      {"on_complete", "complete", {"completed", "latency"},
+       [](const Args &a) { return a.size() == 3 && a[2] == "struct io_uring_cqe *"; },
+       "io_uring_complete(ctx, req, cqe)"},
+      {"on_complete_args", "complete", {"completed", "latency"},
+       [](const Args &a) { return a.size() >= 5 && a[2] == "u64" && a[3] == "s32" && a[4] == "u32"; },
+       "io_uring_complete(ctx, req, user_data, res, cflags, ...)"},
+      {"on_fail_link", "fail_link", {"failLinks"}, any, ""},
+      {"on_req_failed", "req_failed", {"reqFailed"}, any, ""},
+      {"on_cqe_overflow", "cqe_overflow", {"cqOverflows"}, any, ""},
+      {"on_queue_async_work", "queue_async_work", {"asyncPunts"}, any, ""},
+      {"on_poll_arm", "poll_arm", {"pollArms"}, any, ""},
+      {"on_task_add", "task_add", {"taskWork"}, any, ""},
+      {"on_task_work_run", "task_work_run", {"taskWork"}, any, ""},
+      {"on_local_work_run", "local_work_run", {"taskWork"}, any, ""},
+      {"on_sched_switch", "sched_switch", {"ctxSwitches"},
+       [](const Args &a) { return a.size() >= 4; }, "sched_switch(preempt, prev, next, prev_state)"},
+      {"on_fork", "fork", {"followForks"}, any, ""},
+      {"on_exec", "exec", {"commTargets"}, any, ""},
+      {"on_sys_enter", "sys_enter", {"enter"}, any, ""},
+      {"on_sys_exit", "sys_exit", {"enter"}, any, ""},
+  };
+  return table;
+}
+
+// A type as the fits predicates compare it: "struct X *", "void *", "u64",
+// "s32"... (typedefs and modifiers resolved, integers by size and sign).
+std::string describe(const btf *b, uint32_t id) {
+  for (int guard = 0; guard < 16; guard++) {
+    if (id == 0) return "void";
+    const btf_type *t = btf__type_by_id(b, id);
+    if (!t) return "?";
+    switch (btf_kind(t)) {
+      case BTF_KIND_TYPEDEF:
+      case BTF_KIND_CONST:
+      case BTF_KIND_VOLATILE:
+      case BTF_KIND_RESTRICT:
+      case BTF_KIND_TYPE_TAG:
+        id = t->type;
+        continue;
+      case BTF_KIND_PTR:
+        return describe(b, t->type) + " *";
+      case BTF_KIND_STRUCT:
+        return std::string("struct ") + btf__name_by_offset(b, t->name_off);
+      case BTF_KIND_UNION:
+        return std::string("union ") + btf__name_by_offset(b, t->name_off);
+      case BTF_KIND_ENUM:
+      case BTF_KIND_ENUM64:
+        return "enum";
+      case BTF_KIND_INT: {
+        uint32_t info = *reinterpret_cast<const uint32_t *>(t + 1);
+        bool sign = (info >> 24) & 1;  // BTF_INT_SIGNED
+        if (t->size == 1 && !strcmp(btf__name_by_offset(b, t->name_off), "_Bool")) return "bool";
+        return std::string(sign ? "s" : "u") + std::to_string(t->size * 8);
+      }
+      default:
+        return "?";
+    }
+  }
+  return "?";
+}
+
+// The arguments of a tracepoint from the kernel's BTF (btf_trace_NAME is a
+// pointer to `void (void *, args...)`), without the leading void *.
+std::optional<Args> tracepointArgs(const std::string &name) {
+  const btf *b = vmlinuxBtfHandle();
+  if (!b) return std::nullopt;
+  int id = btf__find_by_name_kind(b, ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF);
+  if (id <= 0) return std::nullopt;
+  const btf_type *t = btf__type_by_id(b, id);
+  t = btf__type_by_id(b, t->type);  // PTR
+  if (!t || !btf_is_ptr(t)) return std::nullopt;
+  t = btf__type_by_id(b, t->type);  // FUNC_PROTO
+  if (!t || !btf_is_func_proto(t)) return std::nullopt;
+  Args args;
+  const btf_param *p = btf_params(t);
+  for (int i = 1; i < btf_vlen(t); i++) args.push_back(describe(b, p[i].type));
+  return args;
+}
+
+std::string join(const Args &a) {
+  std::string s;
+  for (auto &x : a) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+}  // namespace
+
+std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forced) {
+  std::vector<TracerHook> plan;
+  bpf_program *p;
+  bpf_object__for_each_program(p, obj) {
+    TracerHook h;
+    h.program = bpf_program__name(p);
+    const char *sec = bpf_program__section_name(p);
+    h.tracepoint = sec && strncmp(sec, "tp_btf/", 7) == 0 ? sec + 7 : (sec ? sec : "");
+    auto k = std::find_if(known().begin(), known().end(), [&](const Known &x) { return h.program == x.program; });
+    h.group = k != known().end() ? k->group : h.program;
+    h.figures = k != known().end() ? k->figures : std::vector<std::string>{h.program};
+    plan.push_back(h);
+  }
+  // Per group, the first variant that fits this kernel (or the forced one).
+  std::map<std::string, bool> taken;
+  for (auto &h : plan) {
+    auto k = std::find_if(known().begin(), known().end(), [&](const Known &x) { return h.program == x.program; });
+    auto args = tracepointArgs(h.tracepoint);
+    bool forcedHere = !forced.empty() && h.program == forced;
+    bool groupForced = !forced.empty() && std::any_of(plan.begin(), plan.end(), [&](const TracerHook &o) {
+      return o.group == h.group && o.program == forced;
+    });
+    if (groupForced) {
+      h.on = forcedHere;
+      if (!forcedHere) h.reason = "variant " + forced + " forced by URINGSCOPE_TRACER_VARIANT";
+      continue;
+    }
+    if (taken[h.group]) {
+      h.reason = "another variant runs";
+      continue;
+    }
+    if (!args) {
+      h.reason = "no tracepoint " + h.tracepoint + " on " + kernelName();
+      continue;
+    }
+    if (k != known().end() && !k->fits(*args)) {
+      h.reason = kernelName() + " has " + h.tracepoint + "(" + join(*args) + "), not " + k->shape;
+      continue;
+    }
+    h.on = true;
+    taken[h.group] = true;
+  }
+  // A group none of whose variants fit says why for each.
+  for (auto &h : plan) {
+    if (h.on || taken[h.group]) continue;
+    std::string all;
+    for (auto &o : plan)
+      if (o.group == h.group && !o.reason.empty() && all.find(o.reason) == std::string::npos)
+        all += (all.empty() ? "" : "; ") + o.reason;
+    h.reason = all;
+  }
+  return plan;
+}
+
+void applyTracerHooks(bpf_object *obj, const std::vector<TracerHook> &plan) {
+  for (auto &h : plan) {
+    bpf_program *p = bpf_object__find_program_by_name(obj, h.program.c_str());
+    if (p) bpf_program__set_autoload(p, h.on);
+  }
+}
+
+void disableTracerGroup(std::vector<TracerHook> &plan, const std::string &program, const std::string &reason) {
+  std::string group;
+  for (auto &h : plan)
+    if (h.program == program) group = h.group;
+  for (auto &h : plan) {
+    if (h.group != group) continue;
+    h.on = false;
+    h.reason = reason;
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> absentFigures(const std::vector<TracerHook> &plan) {
+  std::map<std::string, bool> fed;
+  for (auto &h : plan)
+    for (auto &f : h.figures) fed[f] = fed[f] || h.on;
+  // A figure fed by several groups (latency: submit and complete) is absent
+  // when any of them is off.
+  std::map<std::string, std::string> why;
+  for (auto &h : plan) {
+    bool groupOn = std::any_of(plan.begin(), plan.end(), [&](const TracerHook &o) { return o.group == h.group && o.on; });
+    if (groupOn) continue;
+    for (auto &f : h.figures)
+      if (!why.count(f)) why[f] = h.reason;
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto &w : why) out.push_back(w);
+  return out;
+}
+
+}  // namespace us
