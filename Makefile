@@ -14,7 +14,7 @@ HELPERS    := $(patsubst test/helpers/%.c,$(BUILD)/helpers/%,$(wildcard test/hel
               $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 ADDON      := native/build/Release/uringscope.node
 ENGINE     := $(BUILD)/uringscope-engine
-ENGINE_SRCS := $(wildcard native/engine/*.cc) native/libbpf_log.cc
+ENGINE_SRCS := $(wildcard native/engine/*.cc) native/libbpf_log.cc native/kernel_btf.cc
 # Build against the installed Node's headers (no download: the machines here
 # reach no site but the package registries).
 NODEDIR    ?= $(shell node -p "require('path').resolve(process.execPath, '../..')")
@@ -43,7 +43,7 @@ $(ADDON): $(BPF_SKELS) $(wildcard native/*.cc native/*.h) native/binding.gyp $(w
 	cd native && ../node_modules/.bin/node-gyp rebuild --silent --nodedir=$(NODEDIR)
 
 # The engine runs workloads in its own process (see native/engine/main.cc).
-$(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) native/libbpf_log.h $(wildcard bpf/*.h bpf/runtime/*.h) $(BPF_SKELS)
+$(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) native/libbpf_log.h native/kernel_btf.h $(wildcard bpf/*.h bpf/runtime/*.h) $(BPF_SKELS)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wno-missing-field-initializers -Ibpf -I$(BUILD)/bpf -o $@ $(ENGINE_SRCS) -luring -lbpf -lelf -lz -ldl
 

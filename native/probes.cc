@@ -1,5 +1,7 @@
 #include "probes.h"
 
+#include "kernel_btf.h"
+
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/io_uring.h>
@@ -42,20 +44,13 @@ SetupProbe probeRingSetup(uint32_t flags) {
 namespace {
 
 btf *vmlinuxBtf(std::string *err) {
-  // Loaded once: the BTF of the running kernel does not change.
-  static btf *cached = nullptr;
-  static int cachedErr = 0;
-  if (!cached && !cachedErr) {
-    cached = btf__load_vmlinux_btf();
-    if (!cached) cachedErr = errno ? errno : ENOENT;
-  }
-  if (!cached && err) *err = std::string("cannot read kernel BTF: ") + strerror(cachedErr);
-  return cached;
+  int e = 0;
+  const btf *b = kernelBtf(&e);
+  if (!b && err) *err = std::string("cannot read kernel BTF: ") + strerror(e);
+  return const_cast<btf *>(b);
 }
 
 }  // namespace
-
-const btf *vmlinuxBtfHandle() { return vmlinuxBtf(nullptr); }
 
 bool btfHasType(const std::string &name, const std::string &kind, std::string *err) {
   btf *b = vmlinuxBtf(err);

@@ -6,12 +6,7 @@
 #include <string>
 #include <vector>
 
-struct btf;
-
 namespace us {
-
-// The running kernel's BTF, loaded once (nullptr when unreadable).
-const btf *vmlinuxBtfHandle();
 
 struct SetupProbe {
   bool ok;

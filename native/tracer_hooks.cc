@@ -7,10 +7,9 @@
 #include <cstring>
 #include <functional>
 #include <map>
-#include <optional>
 
 #include "libbpf_log.h"
-#include "probes.h"
+#include "kernel_btf.h"
 
 namespace us {
 namespace {
@@ -37,10 +36,10 @@ const std::vector<Known> &known() {
       {"on_submit_req", "submit", {"submitted", "latency"}, any, "io_uring_submit_req(req)"},
       {"on_submit_sqe", "submit", {"submitted", "latency"}, any, "io_uring_submit_sqe(req, force_nonblock)"},
       {"on_complete", "complete", {"completed", "latency"},
-       [](const Args &a) { return a.size() == 3 && a[2] == "struct io_uring_cqe *"; },
+       [](const Args &a) { return completeTakesCqe(a); },
        "io_uring_complete(ctx, req, cqe)"},
       {"on_complete_args", "complete", {"completed", "latency"},
-       [](const Args &a) { return a.size() >= 5 && a[2] == "u64" && a[3] == "s32" && a[4] == "u32"; },
+       [](const Args &a) { return completeTakesFields(a); },
        "io_uring_complete(ctx, req, user_data, res, cflags, ...)"},
       {"on_fail_link", "fail_link", {"failLinks"}, any, ""},
       {"on_req_failed", "req_failed", {"reqFailed"}, any, ""},
@@ -58,61 +57,6 @@ const std::vector<Known> &known() {
       {"on_sys_exit", "sys_exit", {"enter"}, any, ""},
   };
   return table;
-}
-
-// A type as the fits predicates compare it: "struct X *", "void *", "u64",
-// "s32"... (typedefs and modifiers resolved, integers by size and sign).
-std::string describe(const btf *b, uint32_t id) {
-  for (int guard = 0; guard < 16; guard++) {
-    if (id == 0) return "void";
-    const btf_type *t = btf__type_by_id(b, id);
-    if (!t) return "?";
-    switch (btf_kind(t)) {
-      case BTF_KIND_TYPEDEF:
-      case BTF_KIND_CONST:
-      case BTF_KIND_VOLATILE:
-      case BTF_KIND_RESTRICT:
-      case BTF_KIND_TYPE_TAG:
-        id = t->type;
-        continue;
-      case BTF_KIND_PTR:
-        return describe(b, t->type) + " *";
-      case BTF_KIND_STRUCT:
-        return std::string("struct ") + btf__name_by_offset(b, t->name_off);
-      case BTF_KIND_UNION:
-        return std::string("union ") + btf__name_by_offset(b, t->name_off);
-      case BTF_KIND_ENUM:
-      case BTF_KIND_ENUM64:
-        return "enum";
-      case BTF_KIND_INT: {
-        uint32_t info = *reinterpret_cast<const uint32_t *>(t + 1);
-        bool sign = (info >> 24) & 1;  // BTF_INT_SIGNED
-        if (t->size == 1 && !strcmp(btf__name_by_offset(b, t->name_off), "_Bool")) return "bool";
-        return std::string(sign ? "s" : "u") + std::to_string(t->size * 8);
-      }
-      default:
-        return "?";
-    }
-  }
-  return "?";
-}
-
-// The arguments of a tracepoint from the kernel's BTF (btf_trace_NAME is a
-// pointer to `void (void *, args...)`), without the leading void *.
-std::optional<Args> tracepointArgs(const std::string &name) {
-  const btf *b = vmlinuxBtfHandle();
-  if (!b) return std::nullopt;
-  int id = btf__find_by_name_kind(b, ("btf_trace_" + name).c_str(), BTF_KIND_TYPEDEF);
-  if (id <= 0) return std::nullopt;
-  const btf_type *t = btf__type_by_id(b, id);
-  t = btf__type_by_id(b, t->type);  // PTR
-  if (!t || !btf_is_ptr(t)) return std::nullopt;
-  t = btf__type_by_id(b, t->type);  // FUNC_PROTO
-  if (!t || !btf_is_func_proto(t)) return std::nullopt;
-  Args args;
-  const btf_param *p = btf_params(t);
-  for (int i = 1; i < btf_vlen(t); i++) args.push_back(describe(b, p[i].type));
-  return args;
 }
 
 std::string join(const Args &a) {

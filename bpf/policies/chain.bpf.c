@@ -135,8 +135,7 @@ static long unpark_one(u64 i, void *p)
 	return --u->budget == 0;
 }
 
-SEC("tp_btf/io_uring_complete")
-int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+static __always_inline int chain_complete(void *ring, u64 user_data, s32 cqe_res, u32 cqe_flags)
 {
 	struct ring_cqe ev;
 	u32 slot, step;
@@ -145,7 +144,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 	u8 *mem, *sbuf;
 	struct slot *s;
 
-	if (!ring_completion(ring, cqe, &ev))
+	if (!ring_completion(ring, user_data, cqe_res, cqe_flags, &ev))
 		return 0;
 	mem = ev.mem;
 	slot = ev.slot;
@@ -205,3 +204,5 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 	advance(mem, sbuf, slot, s, now);
 	return 0;
 }
+
+RING_COMPLETION_PROGRAMS(chain_complete)

@@ -350,8 +350,7 @@ static long unpark_one(u64 i, void *p)
 	return --u->budget == 0;
 }
 
-SEC("tp_btf/io_uring_complete")
-int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+static __always_inline int policy_on_complete(void *ring, u64 user_data, s32 cqe_res, u32 cqe_flags)
 {
 	struct ring_cqe ev;
 	u32 slot, tag, before;
@@ -361,7 +360,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 	struct pslot *s;
 	const struct us_sqe *q;
 
-	if (!ring_completion(ring, cqe, &ev))
+	if (!ring_completion(ring, user_data, cqe_res, cqe_flags, &ev))
 		return 0;
 	mem = ev.mem;
 	slot = ev.slot;
@@ -414,7 +413,7 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 		add(US_PC_OVERLAPS, 1);
 	before = s->c.completions;
 	{
-		struct call x = { .s = s, .slot = slot, .tag = tag, .res = res, .cflags = cqe->flags };
+		struct call x = { .s = s, .slot = slot, .tag = tag, .res = res, .cflags = ev.cflags };
 
 		bpf_loop(1, call_complete, &x, 0);
 	}
@@ -423,3 +422,5 @@ int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req, struct io_uri
 	advance(mem, sbuf, slot, s, now);
 	return 0;
 }
+
+RING_COMPLETION_PROGRAMS(policy_on_complete)

@@ -427,6 +427,7 @@ struct ring_cqe {
 	u32 slot;   /* user_data: slot << 8 | tag */
 	u32 tag;
 	s32 res;
+	u32 cflags;
 };
 
 /*
@@ -434,10 +435,9 @@ struct ring_cqe {
  * CQ is consumed and the CQE decoded)? The caller runs its unpark scan next,
  * then ring_control() for what userspace posted.
  */
-static __always_inline bool ring_completion(void *ring, struct io_uring_cqe *cqe, struct ring_cqe *ev)
+static __always_inline bool ring_completion(void *ring, u64 ud, s32 res, u32 cflags, struct ring_cqe *ev)
 {
 	u32 r;
-	u64 ud;
 
 	if (!ring)
 		return false;
@@ -453,8 +453,8 @@ static __always_inline bool ring_completion(void *ring, struct io_uring_cqe *cqe
 		return false;
 	add(US_PC_INVOCATIONS, 1);
 	consume_cq(ev->mem);
-	ud = cqe->user_data;
-	ev->res = cqe->res;
+	ev->res = res;
+	ev->cflags = cflags;
 	ev->slot = (u32)(ud >> 8);
 	ev->tag = (u32)(ud & 0xff);
 	ev->now = bpf_ktime_get_ns();
@@ -497,5 +497,27 @@ int BPF_PROG(policy_create, int fd, void *ring)
 		ring_ctx[i] = (u64)ring;
 	return 0;
 }
+
+/*
+ * A policy's completion program, in both shapes the kernels have:
+ * io_uring_complete(ctx, req, cqe) on newer kernels (6.18, 7.x),
+ * (ctx, req, user_data, res, cflags, extra1, extra2) up to 6.12. The engine's
+ * loader keeps the one that fits the running kernel's BTF prototype
+ * (native/kernel_btf.h) and switches the other off. `body` is the policy's
+ * int body(void *ring, u64 user_data, s32 res, u32 cflags).
+ */
+#define RING_COMPLETION_PROGRAMS(body)                                                   \
+	SEC("tp_btf/io_uring_complete")                                                  \
+	int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req,               \
+		     struct io_uring_cqe *cqe)                                           \
+	{                                                                                \
+		return body(ring, cqe->user_data, cqe->res, cqe->flags);                 \
+	}                                                                                \
+	SEC("tp_btf/io_uring_complete")                                                  \
+	int BPF_PROG(policy_complete_args, void *ring, void *req, u64 user_data,         \
+		     int res, unsigned int cflags)                                       \
+	{                                                                                \
+		return body(ring, user_data, res, cflags);                               \
+	}
 
 #endif /* URINGSCOPE_RING_BPF_H */

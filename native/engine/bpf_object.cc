@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "../kernel_btf.h"
 #include "../libbpf_log.h"
 
 namespace {
@@ -74,6 +75,9 @@ void *BpfObject::var(const char *name, size_t *size) {
 }
 
 std::string BpfObject::load(const std::string &what) {
+  // io_uring_complete programs come in both of the kernels' shapes
+  // (bpf/runtime/ring.bpf.h): keep the one this kernel has.
+  us::keepFittingCompleteVariant(obj_);
   us::beginLibbpfLog();
   int r = bpf_object__load(obj_);
   std::string log = us::endLibbpfLog();
@@ -95,6 +99,7 @@ std::string BpfObject::load(const std::string &what) {
 std::string BpfObject::attach() {
   bpf_program *p;
   bpf_object__for_each_program(p, obj_) {
+    if (!bpf_program__autoload(p)) continue;  // another kernel's variant
     bpf_link *l = bpf_program__attach(p);
     if (!l) return "cannot attach " + std::string(bpf_program__name(p)) + ": " + errText(errno);
     links_.push_back(l);
