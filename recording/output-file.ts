@@ -97,13 +97,21 @@ function cannotWrite(t: OutputTarget, e: unknown, what: string): UserError {
 function openTemp(t: OutputTarget): { tmp: string; fd: number } {
   for (let attempt = 0; ; attempt++) {
     const tmp = join(dirname(t.real), `.${basename(t.real)}.${randomBytes(3).toString('hex')}.tmp`);
+    let fd: number;
     try {
-      const fd = openSync(tmp, 'wx', 0o666);
-      if (t.mode !== undefined) fchmodSync(fd, t.mode);
-      return { tmp, fd };
+      fd = openSync(tmp, 'wx', 0o666);
     } catch (e) {
       if (code(e) !== 'EEXIST' || attempt >= 8) throw e;
+      continue;
     }
+    try {
+      if (t.mode !== undefined) fchmodSync(fd, t.mode);
+    } catch (e) {
+      closeSync(fd);
+      unlinkSync(tmp);
+      throw e;
+    }
+    return { tmp, fd };
   }
 }
 
