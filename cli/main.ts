@@ -77,7 +77,8 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       if (err) throw err;
       const word = argv.find((w) => !w.startsWith('-'));
       const cmd = COMMANDS.some((c) => c.spec.split(' ')[0] === word) ? word : undefined;
-      fail(`${msg} (see \`uringscope ${cmd ? cmd + ' ' : ''}--help\`)`, 2);
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): one line, like every error.
+      fail(`${msg.replace(/\s*\n\s*/g, ' ')} (see \`uringscope ${cmd ? cmd + ' ' : ''}--help\`)`, 2);
     })
     .parseAsync();
 }

@@ -15,13 +15,14 @@ import { resolveWorkload } from '../workloads/catalog.js';
 import { EngineRun, type EngineProcess, type RunEnd } from '../workloads/engine.js';
 import { EVENT_LAYOUT, FORMAT_VERSION, snapshotToJson, type RecordingHeader } from '../recording/format.js';
 import { RecordingWriter } from '../recording/writer.js';
+import { checkOutput, openRecordingOutput, type OutputOptions } from '../recording/output-file.js';
 import { writeLine } from './output.js';
 import { checkRunArgs, engineRunOptions, errnoName, runOptions, type RunArgs } from './run.js';
 import { checkTraceArgs, targetOf, traceOptions, type TraceArgs } from './trace.js';
 import { fmtCount } from './units.js';
 import { stopRunOnSignal, stopTraceOnSignal } from './signals.js';
 
-export type RecordArgs = Omit<TraceArgs, 'duration'> & Omit<RunArgs, 'workload'> & { output: string; workload?: string };
+export type RecordArgs = Omit<TraceArgs, 'duration'> & Omit<RunArgs, 'workload'> & { output: string; workload?: string; force: boolean };
 
 export function recordBuilder(y: Argv): Argv<RecordArgs> {
   let b: Argv = y
@@ -31,7 +32,8 @@ export function recordBuilder(y: Argv): Argv<RecordArgs> {
         'per-interval aggregates and, with --events, every request. Read it with `report` and `export`.',
     )
     .positional('workload', { type: 'string', describe: 'workload name or file (a run); omit it for a trace target' })
-    .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the recording file to write' });
+    .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'the recording file to write (an existing file is refused without --force)' })
+    .option('force', { type: 'boolean', default: false, describe: 'replace an existing -o file (never one of the inputs: workload, policy, command)' });
   b = traceOptions(b);
   b = runOptions(b, ['duration', 'interval', 'json']);
   return b
@@ -112,11 +114,19 @@ function doneLine(w: RecordingWriter, s: Summary, json: boolean): void {
   process.stderr.write(`uringscope: recorded ${w.chunks} chunks${ev}, ${(w.bytes / 1048576).toFixed(1)} MiB to ${w.path}\n`);
 }
 
-export async function runRecord(a: RecordArgs): Promise<number> {
-  return a.workload ? recordRun(a) : recordTrace(a);
+/** What `record -o` may not overwrite: the files the run reads (when they are files). */
+function recordInputs(a: RecordArgs): string[] {
+  const cmd = a['--']?.length ? String(a['--'][0]) : undefined;
+  return [a.workload, a.policy, cmd?.includes('/') ? cmd : undefined].filter((p): p is string => !!p);
 }
 
-async function recordTrace(a: RecordArgs): Promise<number> {
+export async function runRecord(a: RecordArgs): Promise<number> {
+  const out = { force: a.force, inputs: recordInputs(a) };
+  checkOutput(a.output, out); // refused before anything is loaded or started
+  return a.workload ? recordRun(a, out) : recordTrace(a, out);
+}
+
+async function recordTrace(a: RecordArgs, out: OutputOptions): Promise<number> {
   const target = targetOf(a);
   const opts = {
     target,
@@ -132,6 +142,7 @@ async function recordTrace(a: RecordArgs): Promise<number> {
   const writer = await RecordingWriter.create(
     a.output,
     baseHeader('trace', { target: targetJson, intervalMs: opts.intervalMs, durationS: opts.durationS, threads: opts.threads, inflightEntries: opts.inflightEntries, ringBytes: opts.ringBytes }, a.events),
+    { fd: openRecordingOutput(a.output, out) },
   );
   const progress = new Progress(writer);
   run.on('interval', (s: Summary, snap: NativeSnapshot) => {
@@ -186,8 +197,10 @@ export class EngineRecording {
     private readonly events: boolean,
   ) {}
 
-  static async create(run: EngineProcess, output: string, mode: 'run' | 'replay', config: Record<string, unknown>, events: boolean): Promise<EngineRecording> {
-    const writer = await RecordingWriter.create(output, baseHeader(mode, config, events));
+  static async create(
+    run: EngineProcess, output: string, out: OutputOptions, mode: 'run' | 'replay', config: Record<string, unknown>, events: boolean,
+  ): Promise<EngineRecording> {
+    const writer = await RecordingWriter.create(output, baseHeader(mode, config, events), { fd: openRecordingOutput(output, out) });
     if (events) run.on('events', (b) => writer.events(b.buffer));
     // The cumulative snapshot too, as for a trace: `view` draws the latency
     // histogram from it, and a cut file recovers an exact summary.
@@ -211,12 +224,12 @@ export class EngineRecording {
   }
 }
 
-async function recordRun(a: RecordArgs): Promise<number> {
+async function recordRun(a: RecordArgs, out: OutputOptions): Promise<number> {
   if (a.threads) throw new UserError('--threads is a trace option; a workload run has none', 2);
   const spec = resolveWorkload(a.workload!);
   const run = new EngineRun(spec, engineRunOptions(spec, a, { progressMs: 0, events: a.events }));
   const config = { workload: spec, strategy: a.strategy, chains: a.chains, durationS: a.duration, concurrency: a.concurrency, intervalMs: a.interval, policy: a.policy };
-  const rec = await EngineRecording.create(run, a.output, 'run', config, a.events);
+  const rec = await EngineRecording.create(run, a.output, out, 'run', config, a.events);
   const progress = new Progress(rec.writer);
   run.on('interval', (s) => {
     if (a.json) writeLine(s);

@@ -10,6 +10,7 @@ import { UserError } from '../tracers/errors.js';
 import type { EngineProgress, RunEnd } from '../workloads/engine.js';
 import { ReplayRun, replayPolicyPath } from '../workloads/replay-run.js';
 import { writeLine } from './output.js';
+import { checkOutput } from '../recording/output-file.js';
 import { EngineRecording } from './record.js';
 import { engineLines } from './run.js';
 import { stopRunOnSignal } from './signals.js';
@@ -25,12 +26,13 @@ export interface ReplayArgs {
   events: boolean;
   interval: number;
   scratch?: string;
+  force: boolean;
 }
 
 export function replayBuilder(y: Argv): Argv<ReplayArgs> {
   return y
     .usage(
-      '$0 replay FILE [--strategy link|user|bpf] [--speed X] [--json] [-o OUT [--events]]\n\n' +
+      '$0 replay FILE [--strategy link|user|bpf] [--speed X] [--json] [-o OUT [--events] [--force]]\n\n' +
         'Issue the requests of a recording made with --events again, in the native engine, against scratch files ' +
         '(never the recorded files): chains by their recorded links, chain starts at the recorded times, ' +
         'as many chains in flight as the recording had. Sockets, polls, openat/close and cancels are skipped and listed.',
@@ -40,6 +42,7 @@ export function replayBuilder(y: Argv): Argv<ReplayArgs> {
     .option('speed', { type: 'number', default: 1, describe: 'scale of the recorded chain start times (2 = twice as fast); 0 = as fast as possible' })
     .option('json', { type: 'boolean', default: false, describe: 'NDJSON like `run --json`; the summary\'s engine object carries a "replay" object' })
     .option('output', { alias: 'o', type: 'string', describe: 'record the replay to this file (for `report FILE OUT`)' })
+    .option('force', { type: 'boolean', default: false, describe: 'with -o: replace an existing file (never the replayed recording)' })
     .option('events', { type: 'boolean', default: false, describe: 'with -o: record every replayed request too' })
     .option('interval', { type: 'number', default: 1000, describe: 'milliseconds between interval reports' })
     .option('scratch', { type: 'string', describe: 'directory for the scratch files (default: the system temp dir)' })
@@ -93,6 +96,8 @@ function checkScratchSpace(s: ReplayStream, parent: string): void {
 const MAX_BPF_FILES = 16;
 
 export async function runReplay(a: ReplayArgs): Promise<number> {
+  const out = { force: a.force, inputs: [a.file] };
+  if (a.output) checkOutput(a.output, out); // refused before the recording is read
   const stream = await buildReplayStream(a.file, a.speed);
   checkScratchSpace(stream, a.scratch ?? tmpdir());
   if (a.strategy === 'bpf' && stream.targets.length > MAX_BPF_FILES) {
@@ -109,7 +114,7 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
     policy: a.strategy === 'bpf' ? replayPolicyPath() : undefined,
   });
   const config = { source: a.file, strategy: a.strategy, speed: a.speed, intervalMs: a.interval, events: a.events };
-  const rec = a.output ? await EngineRecording.create(run, a.output, 'replay', config, a.events) : undefined;
+  const rec = a.output ? await EngineRecording.create(run, a.output, out, 'replay', config, a.events) : undefined;
   let elapsed = 0;
   run.on('interval', (s) => {
     elapsed += s.durationNs;

@@ -5,10 +5,11 @@
 // Damage is not an exception: a file cut or corrupted after its header reads
 // up to the last complete chunk, and `damage` says where it broke and how
 // many bytes were lost. A file that is not a recording at all (empty, wrong
-// magic, newer version, no complete header) is refused with a UserError whose
+// magic, newer version, no complete header, not a regular file) is refused with a UserError whose
 // one-line message names the byte offset.
 import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../tracers/errors.js';
+import { fileKind } from './file-kind.js';
 import {
   CHUNK_HEADER_SIZE, CHUNK_OVERHEAD, ChunkType, chunkTypeName, crc32, FILE_HEADER_SIZE, FORMAT_VERSION, MAGIC,
   MAX_CHUNK_PAYLOAD, type RecordingHeader,
@@ -65,7 +66,9 @@ export class RecordingReader {
     }
     try {
       const st = await fh.stat();
-      if (st.isDirectory()) throw new UserError(`${path} is a directory, not a uringscope recording`, EXIT_BAD_RECORDING);
+      // Only a regular file has a size and offsets to read chunks at: /dev/zero
+      // or a pipe is not "empty", it is not a recording.
+      if (!st.isFile()) throw new UserError(`${path} is ${fileKind(st)}, not a uringscope recording`, EXIT_BAD_RECORDING);
       const r = new RecordingReader(path, fh, st.size);
       await r.readHeader();
       return r;
@@ -103,6 +106,13 @@ export class RecordingReader {
       this.refuse(`byte ${first.offset}: the header chunk is not valid JSON`);
     }
     if (this.header?.format !== 'uringscope-recording') this.refuse(`byte ${first.offset}: the header chunk does not describe a uringscope recording`);
+    // The header's own version too: the CRC only says the bytes are as written,
+    // not that this reader knows what a newer writer put in them.
+    const hv = this.header.formatVersion;
+    if (typeof hv === 'number' && Number.isInteger(hv) && hv > FORMAT_VERSION) {
+      this.refuse(`byte ${first.offset}: the header says recording format version ${hv}, newer than this uringscope reads (version ${FORMAT_VERSION}): upgrade uringscope`);
+    }
+    if (!(typeof hv === 'number' && Number.isInteger(hv) && hv >= 1)) this.refuse(`byte ${first.offset}: bad recording format version ${JSON.stringify(hv)} in the header chunk`);
   }
 
   /** Makes bytes [offset, offset+n) available in the window; returns how many are (fewer at EOF). */

@@ -29,13 +29,27 @@ export class TextSink {
     this.parts = [];
     this.pending = 0;
     this.bytes += Buffer.byteLength(text);
-    if (!this.out.write(text)) await new Promise<void>((resolve, reject) => {
-      const onErr = (e: Error) => reject(e);
-      this.out.once('error', onErr);
-      this.out.once('drain', () => {
-        this.out.off('error', onErr);
-        resolve();
-      });
-    });
+    // A stream that failed (ENOSPC, EIO) is destroyed: it takes no more
+    // writes and never drains, so waiting for 'drain' would hang.
+    if (this.out.destroyed) throw this.out.errored ?? new Error('the output was closed');
+    if (!this.out.write(text)) await waitDrain(this.out);
   }
+}
+
+function waitDrain(out: Writable): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const settle = (e?: Error | null) => {
+      out.off('drain', onDrain);
+      out.off('error', onErr);
+      out.off('close', onClose);
+      if (e) reject(e);
+      else resolve();
+    };
+    const onDrain = () => settle();
+    const onErr = (e: Error) => settle(e);
+    const onClose = () => settle(out.errored ?? new Error('the output was closed'));
+    out.once('drain', onDrain);
+    out.once('error', onErr);
+    out.once('close', onClose);
+  });
 }

@@ -12,6 +12,7 @@
 // than letting memory grow without bound.
 import { createWriteStream, fdatasync, type WriteStream } from 'node:fs';
 import { UserError } from '../tracers/errors.js';
+import { EXIT_CANTCREAT, EXIT_IOERR } from './output-file.js';
 import {
   ChunkType, chunkFrame, EVENT_LAYOUT, fileHeader, jsonChunk, MAX_EVENTS_PER_CHUNK,
   type EndRecord, type IntervalRecord, type RecordingHeader,
@@ -22,6 +23,8 @@ export interface WriterOptions {
   maxQueuedBytes?: number;
   /** fdatasync after each interval chunk (bounds what a power loss costs). Default true. */
   syncIntervals?: boolean;
+  /** An fd already opened for the file (recording/output-file.ts decides how); without it `path` is created or truncated. */
+  fd?: number;
 }
 
 const EVENT_SIZE = EVENT_LAYOUT.size;
@@ -47,13 +50,15 @@ export class RecordingWriter {
     });
   }
 
-  /** Creates (or truncates) `path` and writes the file header and the header chunk. */
+  /** Writes the file header and the header chunk to `options.fd`, or to `path` created (or truncated) here. */
   static async create(path: string, header: RecordingHeader, options: WriterOptions = {}): Promise<RecordingWriter> {
-    const stream = createWriteStream(path, { flags: 'w', highWaterMark: 4 * 1024 * 1024 });
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', (e: NodeJS.ErrnoException) => reject(new UserError(`cannot write the recording ${path}: ${e.code ?? e.message}`, 1)));
-    });
+    const stream = createWriteStream(path, { flags: 'w', fd: options.fd, highWaterMark: 4 * 1024 * 1024 });
+    if (options.fd === undefined) {
+      await new Promise<void>((resolve, reject) => {
+        stream.once('open', () => resolve());
+        stream.once('error', (e: NodeJS.ErrnoException) => reject(new UserError(`cannot write the recording ${path}: ${e.code ?? e.message}`, EXIT_CANTCREAT)));
+      });
+    }
     const w = new RecordingWriter(path, stream, options);
     w.put(fileHeader());
     w.put(jsonChunk(ChunkType.HEADER, header));
@@ -120,7 +125,7 @@ export class RecordingWriter {
     if (!this.stream.closed) await new Promise<void>((resolve) => this.stream.once('close', () => resolve()));
     if (this.error) {
       const e = this.error as NodeJS.ErrnoException;
-      throw new UserError(`writing the recording ${this.path} failed: ${e.code ?? e.message}`, 1);
+      throw new UserError(`writing the recording ${this.path} failed: ${e.code ?? e.message}`, EXIT_IOERR);
     }
   }
 }

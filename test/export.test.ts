@@ -100,7 +100,7 @@ describe('export', () => {
     let r = await runCli(['export', rec, '--format', 'xml']);
     expect(r.code).toBe(2);
     r = await runCli(['export', rec, '--format', 'csv', '-o', '/nonexistent/dir/x.csv']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(73); // EX_CANTCREAT
     expect(r.stderr).toMatch(/^uringscope: cannot write \/nonexistent\/dir\/x\.csv: ENOENT\n$/);
   });
 });

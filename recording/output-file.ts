@@ -1,0 +1,281 @@
+// Where `record -o`, `replay -o` and `export -o` write, checked before
+// anything is written: an output never destroys an input (same device and
+// inode, whatever the path: symlinks and hard links included, even with
+// --force), and never replaces an existing file unless --force is given.
+//
+// Two ways of writing, for two kinds of file:
+// - `AtomicOutput` (export): the output is a temp file `.NAME.XXXXXX.tmp` in
+//   the target's directory (so the rename stays on one filesystem), renamed
+//   into place only once complete and synced. A refused input, a failed write
+//   (ENOSPC, EIO) or a signal leaves the target as it was, and the temp file
+//   is removed.
+// - `openRecordingOutput` (record, replay -o): a recording is append-only and
+//   must be readable after kill -9 up to its last whole chunk, at the name
+//   the user gave: a temp file renamed at the end would leave nothing there.
+//   So it is written in place, but created only after the checks, and
+//   exclusively (O_EXCL: a file that appeared since the check is refused, not
+//   clobbered). With --force the new file is created under a temp name and
+//   renamed over the old one before its first byte: the old file is replaced
+//   at once, never truncated (other hard links to it keep their content).
+//
+// Character devices and FIFOs (/dev/null, a pipe) are written straight
+// through: nothing is replaced there, so they need no --force.
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync, createWriteStream, fchmodSync, fsync, linkSync, lstatSync, openSync, realpathSync, renameSync, statSync,
+  unlinkSync, type Stats, type WriteStream,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UserError } from '../tracers/errors.js';
+import { fileKind } from './file-kind.js';
+
+/** sysexits' EX_CANTCREAT: the output file cannot be created. */
+export const EXIT_CANTCREAT = 73;
+/** sysexits' EX_IOERR: writing the output failed (ENOSPC, EIO). */
+export const EXIT_IOERR = 74;
+
+export interface OutputOptions {
+  /** Replace an existing file (never one of the inputs). */
+  force: boolean;
+  /** Files the command reads: the output may not be any of them. */
+  inputs: readonly string[];
+}
+
+export interface OutputTarget {
+  /** new: nothing there; replace: an existing file, with --force; stream: a character device or FIFO. */
+  kind: 'new' | 'replace' | 'stream';
+  /** The path as given (for messages). */
+  path: string;
+  /** Where the file is written: through a symlink, its target (the link stays a link). */
+  real: string;
+  /** The replaced file's permission bits, kept by its replacement. */
+  mode?: number;
+}
+
+function statOrUndefined(path: string, follow = true): Stats | undefined {
+  try {
+    return follow ? statSync(path) : lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function code(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+function refuseExisting(path: string): never {
+  throw new UserError(`${path} already exists: --force replaces it`, 2);
+}
+
+/** The refusals, in one line and exit 2; otherwise what is there. Touches nothing. */
+export function checkOutput(path: string, o: OutputOptions): OutputTarget {
+  const st = statOrUndefined(path);
+  if (st) {
+    for (const input of o.inputs) {
+      const i = statOrUndefined(input);
+      if (!i || i.dev !== st.dev || i.ino !== st.ino) continue;
+      const which = resolve(input) === resolve(path) ? 'also the input' : `the input ${input} (the same file)`;
+      throw new UserError(`${path} is ${which}: an output never replaces its input, not even with --force`, 2);
+    }
+    if (st.isCharacterDevice() || st.isFIFO()) return { kind: 'stream', path, real: path };
+    if (!st.isFile()) throw new UserError(`${path} is ${fileKind(st)}: -o takes a file to write`, 2);
+  }
+  // lstat: a dangling symlink is something there too.
+  if (!st && !statOrUndefined(path, false)) return { kind: 'new', path, real: path };
+  if (!o.force) refuseExisting(path);
+  return { kind: 'replace', path, real: st ? realpathSync(path) : path, mode: st ? st.mode & 0o777 : undefined };
+}
+
+function cannotWrite(t: OutputTarget, e: unknown, what: string): UserError {
+  // A replacement is created next to the file first: say so, or "/proc/version: ENOENT" makes no sense.
+  if (t.kind === 'replace') return new UserError(`cannot replace ${what}${t.path}: no new file can be created in ${dirname(t.real)} (${code(e)})`, EXIT_CANTCREAT);
+  return new UserError(`cannot write ${what}${t.path}: ${code(e)}`, EXIT_CANTCREAT);
+}
+
+/** An exclusive temp file next to the target: its path and fd. */
+function openTemp(t: OutputTarget): { tmp: string; fd: number } {
+  for (let attempt = 0; ; attempt++) {
+    const tmp = join(dirname(t.real), `.${basename(t.real)}.${randomBytes(3).toString('hex')}.tmp`);
+    let fd: number;
+    try {
+      fd = openSync(tmp, 'wx', 0o666);
+    } catch (e) {
+      if (code(e) !== 'EEXIST' || attempt >= 8) throw e;
+      continue;
+    }
+    try {
+      if (t.mode !== undefined) fchmodSync(fd, t.mode);
+    } catch (e) {
+      closeSync(fd);
+      unlinkSync(tmp);
+      throw e;
+    }
+    return { tmp, fd };
+  }
+}
+
+/** The fd of a recording to append to, created per the checks (see the top of this file). */
+export function openRecordingOutput(path: string, o: OutputOptions): number {
+  const t = checkOutput(path, o);
+  try {
+    if (t.kind === 'stream') return openSync(t.path, 'w');
+    if (t.kind === 'new') return openSync(t.path, 'wx', 0o666);
+    const { tmp, fd } = openTemp(t);
+    try {
+      renameSync(tmp, t.real);
+    } catch (e) {
+      closeSync(fd);
+      unlinkSync(tmp);
+      throw e;
+    }
+    return fd;
+  } catch (e) {
+    if (code(e) === 'EEXIST') refuseExisting(path); // it appeared after the check
+    throw cannotWrite(t, e, 'the recording ');
+  }
+}
+
+// Temp files not yet renamed or removed: removed on the way out too (an
+// uncaught error exits through process.exit; a signal kills the process).
+const pending = new Set<string>();
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function removePending(): void {
+  for (const p of pending) {
+    try {
+      unlinkSync(p);
+    } catch {
+      /* already gone */
+    }
+  }
+  pending.clear();
+}
+
+function onSignal(sig: NodeJS.Signals): void {
+  removePending();
+  untrack();
+  process.kill(process.pid, sig); // now with the default action
+}
+
+function track(tmp: string): void {
+  if (pending.size === 0) {
+    process.on('exit', removePending);
+    for (const s of SIGNALS) process.on(s, onSignal);
+  }
+  pending.add(tmp);
+}
+
+function untrack(tmp?: string): void {
+  if (tmp) pending.delete(tmp);
+  if (pending.size > 0) return;
+  process.off('exit', removePending);
+  for (const s of SIGNALS) process.off(s, onSignal);
+}
+
+/** An output renamed into place when complete (see the top of this file). */
+export class AtomicOutput {
+  private error?: unknown;
+  private finished = false;
+
+  private constructor(
+    private readonly target: OutputTarget,
+    /** Where the bytes go: write to it, then commit() or discard(). */
+    readonly stream: WriteStream,
+    private readonly fd: number,
+    private readonly tmp?: string,
+  ) {
+    stream.on('error', (e) => (this.error ??= e));
+  }
+
+  static open(path: string, o: OutputOptions): AtomicOutput {
+    const t = checkOutput(path, o);
+    let fd: number;
+    let tmp: string | undefined;
+    try {
+      if (t.kind === 'stream') fd = openSync(t.path, 'w');
+      else ({ tmp, fd } = openTemp(t));
+    } catch (e) {
+      throw cannotWrite(t, e, '');
+    }
+    if (tmp) track(tmp);
+    const stream = createWriteStream('', { fd, autoClose: false, highWaterMark: 1 << 20 });
+    return new AtomicOutput(t, stream, fd, tmp);
+  }
+
+  private writeFailed(e: unknown): UserError {
+    const t = this.target;
+    const left = t.kind === 'replace' ? `${t.path} is unchanged` : t.kind === 'new' ? 'the partial output was removed' : 'output incomplete';
+    return new UserError(`writing ${t.path} failed: ${code(e)}; ${left}`, EXIT_IOERR);
+  }
+
+  /** Flushes, syncs and renames into place; on a write error removes the temp file and throws one line. */
+  async commit(): Promise<void> {
+    if (!this.error) await new Promise<void>((res) => this.stream.end(() => res()));
+    if (!this.error && this.tmp) {
+      // Synced before the rename: after a crash the name holds the old file or the whole new one.
+      await new Promise<void>((res) => fsync(this.fd, (e) => ((this.error ??= e ?? undefined), res())));
+    }
+    if (this.error) {
+      const e = this.error;
+      this.discard();
+      throw this.writeFailed(e);
+    }
+    closeSync(this.fd);
+    this.finished = true;
+    if (!this.tmp) return;
+    try {
+      this.place(this.tmp);
+    } finally {
+      try {
+        unlinkSync(this.tmp);
+      } catch {
+        /* renamed */
+      }
+      untrack(this.tmp);
+    }
+  }
+
+  /** A new file is linked in (fails if one appeared since the check); a replaced one renamed over. */
+  private place(tmp: string): void {
+    const t = this.target;
+    try {
+      if (t.kind === 'replace') return renameSync(tmp, t.real);
+      try {
+        linkSync(tmp, t.real);
+      } catch (e) {
+        if (code(e) === 'EEXIST') refuseExisting(t.path);
+        renameSync(tmp, t.real); // a filesystem without hard links
+      }
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw this.writeFailed(e);
+    }
+  }
+
+  /** Drops the output after `e` (see discard); a write error becomes the one line to report instead. */
+  abort(e: unknown): unknown {
+    const failed = this.error;
+    this.discard();
+    return failed !== undefined ? this.writeFailed(failed) : e;
+  }
+
+  /** Drops the output: the temp file is removed, the target left as it was. */
+  discard(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stream.destroy();
+    try {
+      closeSync(this.fd);
+    } catch {
+      /* closed */
+    }
+    if (!this.tmp) return;
+    try {
+      unlinkSync(this.tmp);
+    } catch {
+      /* already gone */
+    }
+    untrack(this.tmp);
+  }
+}
