@@ -233,7 +233,7 @@ run() {
     -append "console=ttyS0 quiet loglevel=3 panic=-1 lab.out=$out lab.job=$job/cmd.sh" \
     -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap" \
-    < /dev/null | tr -d '\r' | sed -u -e '/^lab-init: ready$/d' -e '/^\[ *[0-9.]*\] reboot: Power down$/d' || rc=$?
+    < /dev/null | sed -u -e 's/\r$//' -e '/^lab-init: ready$/d' -e '/^\[ *[0-9.]*\] reboot: Power down$/d' || rc=$?
   rm -rf "$job"
   if [ "$rc" -eq 124 ]; then say "timed out after ${timeout}s"; exit 124; fi
   [ -f "$out/.lab-rc" ] || die "the guest ended without running the command (see above)"

@@ -48,7 +48,7 @@ export function finalSummary(out: string): Summary {
 
 /** Names of the programs in bpf/tracer.bpf.c (bpftool shows the BTF name, or 15 chars without BTF). */
 export const TRACER_PROGS = [
-  'on_create', 'on_submit_req', 'on_complete', 'on_fail_link', 'on_req_failed', 'on_cqe_overflow',
+  'on_create', 'on_submit_req', 'on_submit_sqe', 'on_complete', 'on_complete_args', 'on_fail_link', 'on_req_failed', 'on_cqe_overflow',
   'on_queue_async_work', 'on_poll_arm', 'on_task_add', 'on_task_work_run', 'on_local_work_run',
   'on_sched_switch', 'on_fork', 'on_exec', 'on_sys_enter', 'on_sys_exit',
 ];

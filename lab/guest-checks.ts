@@ -1,0 +1,198 @@
+// The kernel matrix's checks, run on one kernel (inside a lab guest, see
+// scripts/kernel-lab.sh, or on this machine): doctor, the chain helper's exact
+// counts, fio's total_ios, every built-in workload under every strategy the
+// kernel can run (identical steps, bytes and checksums), and nothing of ours
+// left loaded. Writes results.json to $LAB_OUT (or the directory given) and
+// ends with the "N passed, M failed" line; exit 0 only when all passed.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DoctorReport } from '../tracers/doctor.js';
+import type { Summary } from '../tracers/summary.js';
+import type { KernelResult, CheckResult } from './results.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = join(root, 'dist/bin/uringscope.js');
+const load = join(root, 'build/helpers/uring_load');
+const CHAINS = 1000;
+// The matrix runs each built-in at most this many chains: TCG is 5-10x slower.
+const MAX_CHAINS = 500;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function uringscope(args: string[], timeoutMs = 300_000): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      done({ code: code ?? 128 + (signal ? 9 : 0), stdout, stderr });
+    });
+  });
+}
+
+function summaryOf(out: string): Summary {
+  const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
+  const s = lines.map((l) => JSON.parse(l) as Summary).reverse().find((o) => o.type === 'summary');
+  if (!s) throw new Error('no summary line in the output');
+  return s;
+}
+
+function firstLine(s: string): string {
+  return s.trim().split('\n').filter(Boolean).pop() ?? '';
+}
+
+const checks: CheckResult[] = [];
+
+async function check(name: string, fn: () => Promise<string | void>): Promise<boolean> {
+  const t0 = Date.now();
+  let ok = true;
+  let detail = '';
+  try {
+    detail = (await fn()) ?? '';
+  } catch (e) {
+    ok = false;
+    detail = (e as Error).message;
+  }
+  checks.push({ name, ok, detail, ms: Date.now() - t0 });
+  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s${process.env.LAB_KERNEL ? ', emulated' : ''})\n`);
+  return ok;
+}
+
+function expectEq(what: string, got: unknown, want: unknown): void {
+  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+}
+
+/** Our programs still loaded: the tracer's (on_*) and the policies' (policy_*). */
+function ourPrograms(): string[] {
+  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
+  return (JSON.parse(out) as { name?: string }[])
+    .map((p) => p.name ?? '')
+    .filter((n) => n.startsWith('on_') || n.startsWith('policy_'));
+}
+
+interface EngineView {
+  chains: number;
+  chainsFailed: number;
+  steps: number;
+  bytes: number;
+  readChecksum?: string;
+  files?: Record<string, { size: number; checksum: string }>;
+  stopReason?: string;
+}
+
+async function main(): Promise<void> {
+  const outDir = resolve(process.argv[2] ?? process.env.LAB_OUT ?? mkdtempSync(join(tmpdir(), 'uringscope-matrix-')));
+  mkdirSync(outDir, { recursive: true });
+  const scratch = mkdtempSync(join(tmpdir(), 'uringscope-matrix-'));
+  const result: KernelResult = {
+    kernel: release(),
+    package: process.env.LAB_KERNEL ?? `this machine (${release()})`,
+    emulated: !!process.env.LAB_KERNEL,
+    strategies: {},
+    checks,
+  };
+
+  let doctor: DoctorReport | undefined;
+  await check('doctor', async () => {
+    const r = await uringscope(['doctor', '--json']);
+    doctor = JSON.parse(r.stdout) as DoctorReport;
+    result.strategies = doctor.strategies;
+    result.figures = doctor.figures;
+    const tracer = doctor.checks.find((c) => c.id === 'tracer');
+    if (tracer?.status !== 'ok') throw new Error(`tracer: ${tracer?.detail ?? 'not checked'}`);
+    if (!doctor.strategies.link.ok || !doctor.strategies.user.ok) throw new Error(`link/user: ${doctor.strategies.link.reason}`);
+    // doctor's exit status says whether every strategy can run.
+    expectEq('doctor exit status', r.code, doctor.ok ? 0 : 1);
+    const absent = Object.entries(doctor.figures ?? {}).filter(([, f]) => !f.measured).map(([n]) => n);
+    return `bpf ${doctor.strategies.bpf.ok ? `via ${doctor.strategies.bpf.path}` : `refused (${doctor.strategies.bpf.reason})`}` +
+      (absent.length ? `; not measured: ${absent.join(', ')}` : '; every figure measured');
+  });
+
+  await check(`chains: ${CHAINS} linked read->nop->nop`, async () => {
+    const r = await uringscope(['trace', '--json', '--', load, 'chains', String(CHAINS)]);
+    expectEq('exit status', r.code, 0);
+    const s = summaryOf(r.stdout);
+    expectEq('READ submitted/completed', [s.requests.READ?.submitted, s.requests.READ?.completed], [CHAINS, CHAINS]);
+    expectEq('NOP submitted/completed/cancelled', [s.requests.NOP?.submitted, s.requests.NOP?.completed, s.requests.NOP?.cancelled], [2 * CHAINS, 2 * CHAINS, 2 * CHAINS]);
+    expectEq('fail_link', s.failLinks, 2 * CHAINS);
+    expectEq('latency samples', s.requests.READ?.latencyNs.count, CHAINS);
+    return `${CHAINS} READ, ${2 * CHAINS} NOP, ${2 * CHAINS} cancelled, ${2 * CHAINS} fail_link`;
+  });
+
+  await check('fio: READ completed = total_ios', async () => {
+    const data = join(scratch, 'fio.data');
+    writeFileSync(data, Buffer.alloc(4 << 20, 7));
+    const out = join(scratch, 'fio.json');
+    const r = await uringscope([
+      'trace', '--json', '--', 'fio', '--name=t', '--ioengine=io_uring', '--rw=randread', '--bs=4k', '--iodepth=8',
+      `--filename=${data}`, '--size=4M', '--output-format=json', `--output=${out}`,
+    ]);
+    expectEq('exit status', r.code, 0);
+    const fio = JSON.parse(readFileSync(out, 'utf8')) as { jobs: { read: { total_ios: number } }[] };
+    const total = fio.jobs.reduce((a, j) => a + j.read.total_ios, 0);
+    const s = summaryOf(r.stdout);
+    expectEq('READ completed', s.requests.READ?.completed, total);
+    expectEq('READ submitted', s.requests.READ?.submitted, total);
+    return `${total} reads`;
+  });
+
+  const strategies = (['link', 'user', 'bpf'] as const).filter((st) => doctor?.strategies[st].ok ?? st !== 'bpf');
+  const builtins = readdirSync(join(root, 'workloads/builtin')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+  for (const w of builtins) {
+    const spec = JSON.parse(readFileSync(join(root, 'workloads/builtin', `${w}.json`), 'utf8')) as { chains?: number };
+    const chains = Math.min(spec.chains ?? MAX_CHAINS, MAX_CHAINS);
+    await check(`${w} under ${strategies.join(', ')}`, async () => {
+      const seen: Record<string, EngineView> = {};
+      for (const st of strategies) {
+        const r = await uringscope(['run', w, '--strategy', st, '--chains', String(chains), '--json', '--scratch', scratch]);
+        if (r.code !== 0) throw new Error(`${st}: exit ${r.code}: ${firstLine(r.stderr)}`);
+        const e = summaryOf(r.stdout).engine as unknown as EngineView;
+        if (e.stopReason !== 'completed') throw new Error(`${st}: stopped (${e.stopReason})`);
+        seen[st] = e;
+      }
+      const pick = (e: EngineView) => ({ chains: e.chains, failed: e.chainsFailed, steps: e.steps, bytes: e.bytes, readChecksum: e.readChecksum, files: e.files });
+      const first = pick(seen[strategies[0]]);
+      for (const st of strategies.slice(1)) expectEq(`${st} against ${strategies[0]}`, pick(seen[st]), first);
+      return `${first.chains} chains, ${first.steps} steps, ${first.bytes} bytes, identical`;
+    });
+  }
+  if (strategies.includes('bpf')) {
+    await check('short-read: C policy under user and bpf', async () => {
+      const got: EngineView[] = [];
+      for (const st of ['user', 'bpf']) {
+        const r = await uringscope(['run', 'short-read', '--strategy', st, '--policy', 'short-read', '--chains', String(MAX_CHAINS), '--json', '--scratch', scratch]);
+        if (r.code !== 0) throw new Error(`${st}: exit ${r.code}: ${firstLine(r.stderr)}`);
+        got.push(summaryOf(r.stdout).engine as unknown as EngineView);
+      }
+      expectEq('bpf against user', [got[1].steps, got[1].bytes, got[1].readChecksum], [got[0].steps, got[0].bytes, got[0].readChecksum]);
+      return `${got[0].steps} steps, identical`;
+    });
+  }
+
+  await check('no BPF program of ours left loaded', async () => {
+    const left = ourPrograms();
+    if (left.length) throw new Error(`still loaded: ${left.join(', ')}`);
+  });
+
+  rmSync(scratch, { recursive: true, force: true });
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(result, null, 2));
+  const failed = checks.filter((c) => !c.ok).length;
+  process.stdout.write(`${release()}: ${checks.length - failed} passed, ${failed} failed\n`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((e) => {
+  process.stderr.write(`guest-checks: ${(e as Error).stack ?? e}\n`);
+  process.exitCode = 1;
+});
