@@ -1,6 +1,7 @@
 // Node-API surface of the native core. The JS side sees snapshots (a few per
 // second) and event batches (ArrayBuffers of fixed-size records), never a
 // callback per IO. Types: native/index.d.ts.
+#include <bpf/libbpf.h>
 #include <napi.h>
 
 #include <memory>
@@ -233,6 +234,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeRingSetup", Napi::Function::New(env, ProbeRingSetup));
   exports.Set("btfHasType", Napi::Function::New(env, BtfHasType));
   exports.Set("opNames", Napi::Function::New(env, OpNames));
+  // The libbpf this addon runs with (shared library: may differ from the headers').
+  exports.Set("libbpfVersion", Napi::String::New(env, std::to_string(libbpf_major_version()) + "." +
+                                                         std::to_string(libbpf_minor_version())));
   exports.Set("eventSize", Napi::Number::New(env, US_EVENT_SIZE));
   exports.Set("histBuckets", Napi::Number::New(env, US_HIST_BUCKETS));
   exports.Set("histSubBits", Napi::Number::New(env, US_HIST_SUB_BITS));

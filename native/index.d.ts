@@ -120,6 +120,8 @@ export interface NativeAddon {
   btfHasType(name: string, kind?: 'struct' | 'typedef' | 'enum'): boolean;
   /** IORING_OP_* names of the running kernel, indexed by opcode. */
   opNames(): string[];
+  /** "major.minor" of the libbpf the addon runs with. */
+  libbpfVersion: string;
   eventSize: number;
   histBuckets: number;
   histSubBits: number;

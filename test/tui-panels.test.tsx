@@ -189,6 +189,20 @@ describe('live panels on a fake snapshot stream', () => {
     unmount();
   });
 
+  test('figures this kernel cannot give are said once in the log', async () => {
+    const { store, id } = running();
+    const { frame, stdin, unmount } = mount(store);
+    await keys(stdin, '\t');
+    const absent = { completed: 'no tracepoint io_uring_complete on Linux 5.x', latency: 'no tracepoint io_uring_complete on Linux 5.x' };
+    store.interval(id, summary({ absent }));
+    store.interval(id, summary({ absent }));
+    await tick();
+    const lines = frame()!.split('\n').filter((l) => l.includes('not measured on this kernel'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('short-read · link: not measured on this kernel: completed, latency');
+    unmount();
+  });
+
   test('pause freezes the display while data still arrives', async () => {
     const { store, id } = running();
     const { frame, stdin, unmount } = mount(store);

@@ -90,6 +90,12 @@ function btfType(name: string, kind: 'struct' | 'typedef'): boolean | undefined 
   }
 }
 
+/** Linux 7.1.0-7.1.4: re-registering a bound io_uring_bpf_ops is a use-after-free (CVE-2026-72112). */
+export function vulnerableBpfOps(kernelRelease: string): boolean {
+  const m = /^7\.1\.(\d+)/.exec(kernelRelease);
+  return !!m && Number(m[1]) <= 4;
+}
+
 /** Figure -> status, from the tracer's hook plan (NativeTracer.hooks()). */
 export function figureStatus(hooks: NativeTracerHook[]): Record<string, FigureStatus> {
   const groupOn = new Map<string, boolean>();
@@ -207,13 +213,31 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
   add({ id: 'no_mmap', name: 'IORING_SETUP_NO_MMAP | NO_SQARRAY', status: noMmap.ok && all.ok ? 'ok' : 'missing', detail: noMmap.ok && all.ok ? 'accepted (with SQPOLL too)' : (noMmap.ok ? all.error : noMmap.error), fix: 'needs Linux 6.6+' });
 
   const bpfOps = btfType('io_uring_bpf_ops', 'struct');
+  const cve = bpfOps && vulnerableBpfOps(release());
   add({
     id: 'bpf_ops', name: 'io_uring bpf-ops (struct_ops loop_step)',
-    status: bpfOps ? 'ok' : 'warn',
-    detail: bpfOps
-      ? 'present (struct io_uring_bpf_ops in BTF); uringscope does not drive it yet: the bpf strategy uses the map-backed SQPOLL path'
-      : 'absent (upstream since Linux 7.1): the bpf strategy uses the map-backed SQPOLL path',
-    fix: bpfOps ? undefined : 'optional: a 7.1+ kernel with CONFIG_IO_URING_BPF_OPS',
+    status: bpfOps && !cve ? 'ok' : 'warn',
+    detail: !bpfOps
+      ? 'absent (upstream since Linux 7.1): the bpf strategy uses the map-backed SQPOLL path'
+      : cve
+        ? `present, but ${release()} has CVE-2026-72112 (a use-after-free when an attached ops is registered again; 7.1.0-7.1.4): uringscope will not attach bpf-ops here; the bpf strategy uses the map-backed SQPOLL path`
+        : 'present (struct io_uring_bpf_ops in BTF); the bpf strategy still uses the map-backed SQPOLL path (a bpf-ops backend is not built yet)',
+    fix: !bpfOps ? 'optional: a 7.1+ kernel with CONFIG_IO_URING_BPF_OPS' : cve ? 'upgrade to 7.1.5+ or 7.2' : undefined,
+  });
+  let libbpf: string | undefined;
+  try {
+    libbpf = native().libbpfVersion;
+  } catch {
+    libbpf = undefined;
+  }
+  const [lmaj, lmin] = (libbpf ?? '0.0').split('.').map(Number);
+  const structOpsLinks = lmaj > 1 || (lmaj === 1 && lmin >= 2);
+  add({
+    id: 'libbpf', name: 'libbpf (struct_ops)', status: structOpsLinks ? 'ok' : 'warn',
+    detail: libbpf === undefined
+      ? 'unknown (the addon is not built)'
+      : `libbpf ${libbpf}: ${structOpsLinks ? 'loads struct_ops programs and attaches them as BPF links' : 'loads struct_ops programs, but has no struct_ops links (1.2+), which a bpf-ops ring needs to be detached when its owner dies'}`,
+    fix: structOpsLinks ? undefined : 'optional: libbpf 1.2+ (Debian 12: bookworm-backports has 1.4.6)',
   });
 
   // C policies (--policy) are compiled at run time, for BPF and natively.

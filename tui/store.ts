@@ -209,6 +209,7 @@ export class Store {
   private readonly t0: number;
   private bytesSeen = new Map<number, number>();
   private cancelNoted = new Set<number>();
+  private absentNoted = new Set<number>();
   private errorNoted = new Set<number>();
   private dropsNoted = new Set<number>();
   /** Per run: policy counter values at the last interval (for rates), us_emit records seen. */
@@ -351,6 +352,11 @@ export class Store {
   /** First cancellation, first errors, drops: the moments worth a line in the log. */
   private notable(r: RunState, s: Summary, totals: Totals): void {
     const who = r.label;
+    // A kernel without a hook's tracepoint (or its shape): those panels read 0.
+    if (s.absent && !this.absentNoted.has(r.id)) {
+      this.absentNoted.add(r.id);
+      this.note('warn', `${who}: not measured on this kernel: ${Object.keys(s.absent).join(', ')} (uringscope doctor says why)`);
+    }
     if (totals.cancelled > 0 && !this.cancelNoted.has(r.id)) {
       this.cancelNoted.add(r.id);
       const ops = Object.entries(s.requests).filter(([, o]) => o.cancelled > 0).map(([k]) => k).join(', ');
