@@ -16,7 +16,7 @@ const host = !args.includes('--no-host');
 const kernels = args.filter((a) => !a.startsWith('--'));
 if (!kernels.length) kernels.push('6.1', '6.12', 'sid');
 // Per kernel: boot, doctor, the helper, fio and ~20 engine runs under TCG.
-const GUEST_TIMEOUT_S = 900;
+const GUEST_TIMEOUT_S = 1500;
 
 function run(cmd: string, argv: string[], prefix: string): Promise<number> {
   return new Promise((done) => {
@@ -77,7 +77,8 @@ async function main(): Promise<void> {
     // A guest that died after some checks counts as a failure too.
     if (r.code !== 0 && ok === r.result.checks.length) failed++;
     const c = cell(r.result);
-    rows.push(`| ${r.result.kernel} | ${r.result.package} | ${c.tracer} | ${c.linkUser} | ${c.bpf} | ${ok}/${r.result.checks.length} passed${r.result.emulated ? ' (qemu TCG)' : ''} |`);
+    const esc = (t: string) => t.replace(/\|/g, '\\|'); // a "|" in a reason would split the cell
+    rows.push(`| ${r.result.kernel} | ${r.result.package} | ${esc(c.tracer)} | ${c.linkUser} | ${esc(c.bpf)} | ${ok}/${r.result.checks.length} passed${r.result.emulated ? ' (qemu TCG)' : ''} |`);
   }
   process.stdout.write(`\nSupported kernels (measured ${new Date().toISOString().slice(0, 10)}; results in ${out})\n${rows.join('\n')}\n\n`);
   process.stdout.write(`kernels: ${passed} passed, ${failed} failed\n`);
