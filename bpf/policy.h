@@ -80,7 +80,14 @@ struct us_done {
 /* user_data of a policy request: slot << 8 | step. */
 #define US_UD(slot, step) (((u64)(slot) << 8) | (step))
 
-/* The step/tag byte of a cancel a C policy issued (us_cancel, us_drop), in both runtimes. */
-#define US_TAG_CANCEL 0xfc
+/*
+ * The step/tag bytes reserved by the runtimes, one home for the BPF side
+ * (bpf/runtime/ring.bpf.h, the policies) and the engine (bpf_strategy.cc,
+ * policy_user.cc). Steps of a chain or a policy's own tags stay below them.
+ */
+#define US_TAG_KICK 0xff   /* the NOP userspace posts to start a slot */
+#define US_TAG_UNPARK 0xfe /* a NOP userspace posts so parked steps are retried */
+#define US_TAG_STOP 0xfd   /* userspace's cancel-all at stop */
+#define US_TAG_CANCEL 0xfc /* a cancel a C policy issued (us_cancel, us_drop), in both runtimes */
 
 #endif /* URINGSCOPE_POLICY_H */

@@ -159,7 +159,7 @@ static __always_inline int chain_complete(void *ring, u64 user_data, s32 cqe_res
 	if (!s || !sbuf)
 		return 0;
 
-	if (step == UD_KICK) {
+	if (step == US_TAG_KICK) {
 		__sync_fetch_and_add(&user_completed[0], 1);
 		s->ring = ev.ring; /* the kick came on the slot's ring */
 		s->busy = 0;

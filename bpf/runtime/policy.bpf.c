@@ -379,7 +379,7 @@ static __always_inline int policy_on_complete(void *ring, u64 user_data, s32 cqe
 	if (!s || !sbuf)
 		return 0;
 
-	if (tag == UD_KICK) {
+	if (tag == US_TAG_KICK) {
 		/* An empty, finished slot: advance() starts its first chain. */
 		__sync_fetch_and_add(&user_completed[0], 1);
 		s->ring = ev.ring; /* the kick came on the slot's ring */

@@ -27,9 +27,7 @@
 #define IORING_ASYNC_CANCEL_ALL_BIT (1U << 0)
 #define MSG_DONTWAIT 0x40
 
-#define UD_KICK 0xff   /* user_data step of the NOP that starts a slot */
-#define UD_UNPARK 0xfe /* user_data step of a NOP that retries parked steps */
-#define UD_CANCEL 0xfd /* user_data step of userspace's cancel-all at stop */
+/* user_data steps of userspace's NOPs and cancel: US_TAG_* in bpf/policy.h. */
 
 /* Set by the loader before load. */
 const volatile u32 owner_tgid = 0;
@@ -479,9 +477,9 @@ static __always_inline void unpark_scan(const struct ring_cqe *ev, long (*scan)(
 /* Userspace's unpark NOPs and stop-time cancel: counted, nothing else to do. */
 static __always_inline bool ring_control(u32 tag)
 {
-	if (tag != UD_UNPARK && tag != UD_CANCEL)
+	if (tag != US_TAG_UNPARK && tag != US_TAG_STOP)
 		return false;
-	__sync_fetch_and_add(&user_completed[tag == UD_CANCEL ? 1 : 2], 1);
+	__sync_fetch_and_add(&user_completed[tag == US_TAG_STOP ? 1 : 2], 1);
 	return true;
 }
 

@@ -43,7 +43,6 @@ extern "C" {
 namespace {
 
 const uint32_t kPage = 4096;
-const uint64_t kKick = 0xff, kUnpark = 0xfe, kCancel = 0xfd;  // user_data steps, as in chain.bpf.c
 
 uint32_t pageUp(uint64_t v) { return uint32_t((v + kPage - 1) & ~uint64_t(kPage - 1)); }
 
@@ -407,7 +406,7 @@ uint32_t BpfRun::postNops(uint64_t step, uint32_t n, uint32_t firstSlot) {
     if (!ok) break;
   }
   userNops_ += k;
-  if (step == kKick) kicks_ += k;
+  if (step == US_TAG_KICK) kicks_ += k;
   return k;
 }
 
@@ -417,7 +416,7 @@ void BpfRun::postCancel() {
     while (!postUser(r, [](io_uring_sqe *sqe) {
       sqe->opcode = IORING_OP_ASYNC_CANCEL;
       sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY;
-      sqe->user_data = US_UD(0, kCancel);
+      sqe->user_data = US_UD(0, US_TAG_STOP);
     }))
       ;  // a full SQ drains: its SQPOLL thread is woken below
     userCancels_++;
@@ -448,7 +447,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
   uint64_t t0 = clock.startNs();
   uint64_t kicks = plan_.durationNs ? plan_.concurrency : std::min<uint64_t>(plan_.concurrency, plan_.chains);
   if (sh_.runStartNs) *sh_.runStartNs = t0;  // the same clock as bpf_ktime_get_ns()
-  postNops(kKick, uint32_t(kicks), 0);
+  postNops(US_TAG_KICK, uint32_t(kicks), 0);
   wakeIfAsleep(false);
 
   uint64_t lastIssued = 0, stalledSince = t0, nextProgress = t0 + uint64_t(plan_.progressMs) * 1000000ull;
@@ -460,7 +459,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
     uint64_t now = clockNs(CLOCK_MONOTONIC);
     wakeIfAsleep(false);
     // More slots than SQ entries: kick the rest as room frees up.
-    if (kicks_ < kicks && !stopping) postNops(kKick, uint32_t(kicks - kicks_), kicks_);
+    if (kicks_ < kicks && !stopping) postNops(US_TAG_KICK, uint32_t(kicks - kicks_), kicks_);
     bool kicked = kicks_ == kicks && __atomic_load_n(&sh_.userCompleted[0], __ATOMIC_ACQUIRE) >= kicks_;
     if (kicked && __atomic_load_n(sh_.active, __ATOMIC_ACQUIRE) == 0) break;
     if (!stopping && stop.load()) {
@@ -482,7 +481,7 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       lastIssued = issued;
       stalledSince = now;
     } else if (*sh_.parked && now - stalledSince > 100000000ull) {
-      for (uint32_t r = 0; r < nrings_; r++) postNops(kUnpark, 1, r);  // a completion on each ring to run parked steps from
+      for (uint32_t r = 0; r < nrings_; r++) postNops(US_TAG_UNPARK, 1, r);  // a completion on each ring to run parked steps from
       wakeIfAsleep(true);
     } else if (now - stalledSince > 10000000000ull) {
       // Nothing moved for 10 s: cancel what is in flight; if even that does
