@@ -6,6 +6,7 @@ import { release } from 'node:os';
 import { native } from './native.js';
 import { canLoadTracingBpf, effectiveCaps, ensureTracefs, hasCap, CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, tracefsMounted, TRACEFS } from './system.js';
 import { TraceSession } from './tracer.js';
+import { leftoversCheck } from './doctor-leftovers.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'missing';
 
@@ -15,6 +16,10 @@ export interface Check {
   status: CheckStatus;
   detail: string;
   fix?: string;
+  /** The paths a check is about (stale_runs: the directories still there). */
+  items?: string[];
+  /** What `doctor --fix` removed. */
+  removed?: string[];
 }
 
 export type Strategy = 'link' | 'user' | 'bpf';
@@ -72,7 +77,7 @@ function btfType(name: string, kind: 'struct' | 'typedef'): boolean | undefined 
   }
 }
 
-export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<DoctorReport> {
+export async function runDoctor(opts: { loadTest?: boolean; fix?: boolean } = {}): Promise<DoctorReport> {
   const checks: Check[] = [];
   const add = (c: Check) => checks.push(c);
   const [maj, min] = kernelVersion();
@@ -191,6 +196,8 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
     }
     add({ id: 'tracer', name: 'tracer BPF load', status: ok ? 'ok' : 'missing', detail, fix: 'see the detail; run with sudo if it says permission denied' });
   }
+
+  add(leftoversCheck(!!opts.fix));
 
   const bad = (ids: string[]) => checks.filter((c) => ids.includes(c.id) && c.status === 'missing').map((c) => c.name);
   const strat = (ids: string[]) => {
