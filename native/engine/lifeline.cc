@@ -126,14 +126,16 @@ bool armLifeline(const LifelineArgs &a, const std::string &runDir, std::atomic<b
   gRunDir = ownRunDir(runDir) ? runDir : "";
   gStop = stop;
   gMain = pthread_self();
-  if (!a.parent) return true;
-  // SIGTERM, not SIGKILL: the handler runs the normal stop, which cancels
-  // what is in flight and removes the scratch files.
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  // The parent may have died before prctl: then no signal ever comes.
-  if (parentGone()) {
-    gOrphaned.store(true);
-    return false;
+  if (!a.parent && a.fd < 0) return true;
+  if (a.parent) {
+    // SIGTERM, not SIGKILL: the handler runs the normal stop, which cancels
+    // what is in flight and removes the scratch files.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    // The parent may have died before prctl: then no signal ever comes.
+    if (parentGone()) {
+      gOrphaned.store(true);
+      return false;
+    }
   }
   // The watcher must never take the stop signals meant for the main thread
   // (they interrupt its io_uring waits): it is created with them blocked.
@@ -168,7 +170,7 @@ static bool settle(int ms) {
 }
 
 void lifelineCleanup(bool stopped) {
-  if (gRunDir.empty() || !gArgs.parent) return;
+  if (gRunDir.empty() || (!gArgs.parent && gArgs.fd < 0)) return;
   if (!(stopped ? settle(kSettleMs) : lifelineOrphaned())) return;
   std::lock_guard<std::mutex> g(gCleanupMu);
   if (gCleaned) return;

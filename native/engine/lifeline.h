@@ -23,7 +23,7 @@
 #include <string>
 
 struct LifelineArgs {
-  pid_t parent = 0;  // 0: not started by uringscope (a bench, a test): no lifeline
+  pid_t parent = 0;  // 0 and no fd: not started by uringscope (a bench): no lifeline
   int fd = -1;
 };
 
