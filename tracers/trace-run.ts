@@ -70,6 +70,8 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
   private ended = false;
   private childExit?: number;
   private childSignal?: NodeJS.Signals;
+  private starting = false;
+  private stopWhenStarted?: EndReason;
   private startNs = 0;
 
   constructor(readonly options: TraceRunOptions) {
@@ -81,16 +83,25 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
     const o = this.options;
     checkTarget(o.target);
     this.opNames = native().opNames();
-    this.session = await TraceSession.start({
-      events: o.events,
-      followForks: o.followForks,
-      comm: o.target.kind === 'comm' ? o.target.comm : undefined,
-      inflightEntries: o.inflightEntries,
-      ringBytes: o.ringBytes,
-    });
+    this.starting = true;
+    try {
+      this.session = await TraceSession.start({
+        events: o.events,
+        followForks: o.followForks,
+        comm: o.target.kind === 'comm' ? o.target.comm : undefined,
+        inflightEntries: o.inflightEntries,
+        ringBytes: o.ringBytes,
+      });
+    } finally {
+      this.starting = false;
+    }
     const s = this.session;
     this.startNs = s.startedNs;
     this.prev = emptySnapshot(this.startNs);
+    if (this.stopWhenStarted) {
+      this.finish(this.stopWhenStarted); // before any target: the command is never started
+      return;
+    }
 
     const t = o.target;
     if (t.kind === 'pids') {
@@ -185,6 +196,12 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
 
   private finish(reason: EndReason): void {
     if (this.ended) return;
+    // A stop while the programs load (Ctrl-C at start) waits for them: ending
+    // now would emit no 'end', and start() would go on to run the command.
+    if (this.starting) {
+      this.stopWhenStarted ??= reason;
+      return;
+    }
     this.ended = true;
     // A command we started is not left running untraced when --duration ends.
     if (reason === 'duration') this.signalChild('SIGTERM');
