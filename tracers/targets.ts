@@ -71,7 +71,11 @@ export function spawnGated(cmd: string, args: string[], stdout: ChildStdout, lif
   const gate = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
   const out = stdout === 'stderr' ? process.stderr : stdout;
   const stdio: StdioOptions = [stdout === 'pipe' ? 'ignore' : 'inherit', out, 'inherit', 'pipe', ...(lifeline ? ['pipe' as const] : [])];
-  const child = spawn('/bin/sh', ['-c', gate, 'uringscope-gate', cmd, ...args], { stdio });
+  // A child on a lifeline is ours to stop: in its own session, so a Ctrl-C
+  // at the terminal reaches only uringscope, which passes the stop on in
+  // order (a SIGINT straight from the terminal could land before the engine
+  // has its handler, and kill it before it reports).
+  const child = spawn('/bin/sh', ['-c', gate, 'uringscope-gate', cmd, ...args], { stdio, detached: lifeline });
   if (child.pid === undefined) throw new UserError(`cannot start ${cmd}`);
   const pipe = child.stdio[3] as Writable;
   pipe.on('error', () => {}); // the child may exit before we write

@@ -189,10 +189,8 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
     } finally {
       this.starting = false;
     }
-    // Ctrl-C while the policy compiled or the tracer loaded: the engine is
-    // told on its lifeline, which it reads however far its start has got
-    // (a signal now could hit the gate shell before the engine is exec'd).
-    if (this.stopAsked) this.trace?.childLifeline?.write('stop\n');
+    // Ctrl-C while the policy compiled or the tracer loaded: passed on now.
+    if (this.stopAsked) this.stop();
   }
 
   private async spawn(): Promise<void> {
@@ -267,7 +265,12 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
   stop(): void {
     this.stopAsked = true;
     if (this.starting) return; // start() passes it on
-    if (!this.trace?.signalChild('SIGTERM')) this.trace?.stop('stopped');
+    // On the lifeline rather than as SIGTERM: the engine reads it however far
+    // its start has got, where a signal could still hit the gate shell, or
+    // the engine before its handler is installed, and kill it unreported.
+    const line = this.trace?.childLifeline;
+    if (this.trace?.childRunning && line && !line.destroyed) line.write('stop\n');
+    else this.trace?.stop('stopped');
   }
 
   /**
