@@ -1,5 +1,5 @@
 // Nothing of a run outlives uringscope, however it ends (issue 12): SIGKILL
-// at random moments of `run` (link, user, bpf) and `record`, SIGKILL of
+// at random moments of `run` (link, user, bpf), `record` and `replay`, SIGKILL of
 // the engine alone, a closed stdout (`| head -1`), a second Ctrl-C. After
 // each: no engine process, none of the BPF programs it or uringscope held
 // still loaded, and the run directory removed at the latest by the next
@@ -45,8 +45,8 @@ function exited(child: ChildProcess): Promise<NodeJS.Signals | null> {
   return new Promise((res) => child.once('exit', (_code, signal) => res(signal)));
 }
 
-/** Starts `args`, SIGKILLs uringscope after `delayMs`, checks nothing is left. */
-async function killAfter(args: string[], delayMs: number): Promise<void> {
+/** Starts `args`, SIGKILLs uringscope after `delayMs`, checks nothing is left; returns how many engines it saw. */
+async function killAfter(args: string[], delayMs: number): Promise<number> {
   const child = startCli([...args, '--scratch', scratch], { stdio: 'ignore' });
   const exit = exited(child);
   const watch = new ProgramWatch(child.pid!, scratch);
@@ -56,20 +56,32 @@ async function killAfter(args: string[], delayMs: number): Promise<void> {
   expect(await exit).toBe('SIGKILL');
   await expectNoEngine();
   await expectProgramsGone(watch.ids);
+  return watch.engines.size;
+}
+
+/** `killAfter` at REPEATS random moments; some of them must find the engine running, or the test proved nothing. */
+async function killRepeatedly(args: (i: number) => string[]): Promise<void> {
+  let engines = 0;
+  for (let i = 0; i < REPEATS; i++) engines += await killAfter(args(i), randomMs(300, 3000));
+  expect(engines).toBeGreaterThan(0);
+  await expectSweptByNextRun();
 }
 
 describe.each(['link', 'user', 'bpf'])('SIGKILL of uringscope during run under %s', (strategy) => {
   test(`${REPEATS} kills at random moments: engine gone, programs unloaded, run dirs swept`, async () => {
-    for (let i = 0; i < REPEATS; i++) await killAfter(['run', 'nop-chain', '--strategy', strategy, '--duration', '30'], randomMs(300, 3000));
-    await expectSweptByNextRun();
+    await killRepeatedly(() => ['run', 'nop-chain', '--strategy', strategy, '--duration', '30']);
   });
 });
 
 test(`SIGKILL of uringscope during record (bpf), ${REPEATS} times: engine gone, programs unloaded, run dirs swept`, async () => {
-  for (let i = 0; i < REPEATS; i++) {
-    await killAfter(['record', '-o', join(scratch, `r${i}.usrec`), 'nop-chain', '--strategy', 'bpf', '--duration', '30'], randomMs(300, 3000));
-  }
-  await expectSweptByNextRun();
+  await killRepeatedly((i) => ['record', '-o', join(scratch, `r${i}.usrec`), 'nop-chain', '--strategy', 'bpf', '--duration', '30']);
+});
+
+test(`SIGKILL of uringscope during replay (bpf, the replay policy), ${REPEATS} times: engine gone, programs unloaded, run dirs swept`, async () => {
+  const rec = join(scratch, 'src.usrec');
+  expect((await runCli(['record', '-o', rec, '--events', 'short-read', '--chains', '2000', '--scratch', scratch])).code).toBe(0);
+  // --speed 0.0001 stretches the recorded start times 10,000x: the replay is still going when killed.
+  await killRepeatedly(() => ['replay', rec, '--strategy', 'bpf', '--speed', '0.0001']);
 });
 
 /** Starts a run and resolves once it reports intervals (the engine is going). */
