@@ -45,7 +45,7 @@ $(ADDON): $(BPF_SKELS) $(wildcard native/*.cc native/*.h) native/binding.gyp $(w
 # The engine runs workloads in its own process (see native/engine/main.cc).
 $(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) native/libbpf_log.h native/kernel_btf.h $(wildcard bpf/*.h bpf/runtime/*.h) $(BPF_SKELS)
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wno-missing-field-initializers -Ibpf -I$(BUILD)/bpf -o $@ $(ENGINE_SRCS) -luring -lbpf -lelf -lz -ldl
+	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wno-missing-field-initializers -Ibpf -I$(BUILD)/bpf -pthread -o $@ $(ENGINE_SRCS) -luring -lbpf -lelf -lz -ldl
 
 $(BUILD)/helpers/%: test/helpers/%.c $(wildcard test/helpers/*.h)
 	@mkdir -p $(@D)

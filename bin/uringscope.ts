@@ -3,6 +3,7 @@
 // anything else is a bug and says so, still without a stack trace unless
 // URINGSCOPE_DEBUG is set.
 import { UserError } from '../tracers/errors.js';
+import { exitQuietlyOnEpipe } from '../cli/epipe.js';
 
 function report(e: unknown): never {
   if (e instanceof UserError) {
@@ -17,6 +18,7 @@ function report(e: unknown): never {
 
 process.on('uncaughtException', report);
 process.on('unhandledRejection', report);
+exitQuietlyOnEpipe();
 
 // ink decides once, when it is loaded, that a CI variable means "no live
 // frames". On a real terminal the TUI must be live whatever CI says, so ink

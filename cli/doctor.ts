@@ -1,5 +1,6 @@
-// `uringscope doctor`: renders the system checks; exit 0 when every
-// strategy can run.
+// `uringscope doctor [--fix]`: renders the system checks; exit 0 when every
+// strategy can run. --fix removes what killed runs left behind.
+import type { Argv } from 'yargs';
 import { runDoctor, type DoctorReport } from '../tracers/doctor.js';
 import { writeLine } from './output.js';
 import { paint } from './style.js';
@@ -21,8 +22,19 @@ export function renderDoctor(r: DoctorReport): string {
   return lines.join('\n');
 }
 
-export async function runDoctorCommand(a: { json: boolean }): Promise<number> {
-  const r = await runDoctor();
+export interface DoctorArgs {
+  json: boolean;
+  fix: boolean;
+}
+
+export function doctorBuilder(y: Argv): Argv {
+  return y
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON object' })
+    .option('fix', { type: 'boolean', default: false, describe: 'also remove what killed runs left behind (stale run directories)' });
+}
+
+export async function runDoctorCommand(a: DoctorArgs): Promise<number> {
+  const r = await runDoctor({ fix: a.fix });
   if (a.json) writeLine(r);
   else process.stdout.write(renderDoctor(r) + '\n');
   return r.ok ? 0 : 1;

@@ -3,7 +3,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../tracers/errors.js';
-import { runDoctorCommand } from './doctor.js';
+import { doctorBuilder, runDoctorCommand, type DoctorArgs } from './doctor.js';
 import { flushStdout } from './output.js';
 import { runTrace, traceBuilder, type TraceArgs } from './trace.js';
 import { runBuilder, runRun, type RunArgs } from './run.js';
@@ -36,12 +36,7 @@ interface Command {
 
 // In `--help` order; each command's own file holds its options and its run.
 const COMMANDS: Command[] = [
-  {
-    spec: 'doctor',
-    what: 'check the kernel, privileges and features every strategy needs',
-    builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'one JSON object' }),
-    run: (a: { json: boolean }) => runDoctorCommand(a),
-  },
+  { spec: 'doctor', what: 'check the kernel, privileges and features every strategy needs', builder: doctorBuilder, run: (a: DoctorArgs) => runDoctorCommand(a) },
   { spec: 'trace', what: 'trace the io_uring activity of any process (headless)', builder: traceBuilder, run: (a: TraceArgs) => runTrace(a) },
   { spec: 'run <workload>', what: 'run a chain workload in the native engine under a strategy, traced', builder: runBuilder, run: (a: RunArgs) => runRun(a) },
   { spec: 'top', what: 'the live panels attached to running processes (--pid N | --comm NAME)', builder: topBuilder, run: (a: TopArgs) => runTop(a) },

@@ -16,12 +16,16 @@ export function stopTraceOnSignal(run: TraceRun): void {
 
 /**
  * A workload run or a replay: the first signal asks the engine to cancel what is in
- * flight, reap it and report; a second one does not wait.
+ * flight, reap it and report; a second one does not wait, and takes the
+ * engine and its scratch files with it rather than leave them running.
  */
 export function stopRunOnSignal(run: EngineProcess): void {
   let signals = 0;
   const onSignal = () => {
-    if (++signals > 1) process.exit(130);
+    if (++signals > 1) {
+      run.abort();
+      process.exit(130);
+    }
     run.stop();
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, onSignal);

@@ -11,6 +11,7 @@ import { TraceRun, checkTarget, type EndReason, type TargetSpec } from '../trace
 import { listWorkloads, resolveWorkload } from '../workloads/catalog.js';
 import { EngineRun, type EngineResult } from '../workloads/engine.js';
 import { builtinPolicies, resolvePolicy } from '../workloads/policy.js';
+import { sweepRunDirs } from '../workloads/run-dir.js';
 import { App, type AppProps } from '../tui/app.js';
 import { policyApplies, type Controller, type RunConfig, type Strategies, type Strategy, type WorkloadItem } from '../tui/controller.js';
 import { policyLabel } from '../tui/policy-stats.js';
@@ -272,6 +273,7 @@ function session(props: Omit<AppProps, 'controller'>, fps: number, dashboard: bo
 
 export async function runTui(a: TuiArgs): Promise<number> {
   requireTty();
+  sweepRunDirs(); // what killed sessions left (each run's start sweeps again, --scratch dirs too)
   const workloads = workloadItems(a.workload);
   // A policy that is not there is one line and exit 2 before any screen; one that does not compile says so in the log when started.
   const policy = a.policy !== undefined ? policyArg(a.policy) : undefined;

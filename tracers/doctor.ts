@@ -7,6 +7,7 @@ import type { NativeTracerHook } from '../native/index.js';
 import { native } from './native.js';
 import { canLoadTracingBpf, effectiveCaps, ensureTracefs, hasCap, CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, tracefsMounted, TRACEFS } from './system.js';
 import { TraceSession } from './tracer.js';
+import { leftoversCheck } from './doctor-leftovers.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'missing';
 
@@ -16,6 +17,10 @@ export interface Check {
   status: CheckStatus;
   detail: string;
   fix?: string;
+  /** The paths a check is about (stale_runs: the directories still there). */
+  items?: string[];
+  /** What `doctor --fix` removed. */
+  removed?: string[];
 }
 
 export type Strategy = 'link' | 'user' | 'bpf';
@@ -121,7 +126,7 @@ function variantNote(figures: Record<string, FigureStatus>): string {
   return legacy.size ? ` (this kernel's variants: ${[...legacy].join(', ')})` : '';
 }
 
-export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<DoctorReport> {
+export async function runDoctor(opts: { loadTest?: boolean; fix?: boolean } = {}): Promise<DoctorReport> {
   const checks: Check[] = [];
   const add = (c: Check) => checks.push(c);
   const [maj, min] = kernelVersion();
@@ -278,6 +283,8 @@ export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<Doct
       });
     }
   }
+
+  add(leftoversCheck(!!opts.fix));
 
   const bad = (ids: string[]) => checks.filter((c) => ids.includes(c.id) && c.status === 'missing');
   const strat = (ids: string[], extra: Partial<StrategyStatus> = {}): StrategyStatus => {

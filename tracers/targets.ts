@@ -53,22 +53,38 @@ export interface GatedChild {
   abort(): void;
 }
 
+/** The fd a command started with a lifeline finds it on (an EOF there: uringscope is gone). */
+export const LIFELINE_FD = 4;
+
 /**
  * Starts `cmd args` behind a gate: a shell that waits for one line on fd 3,
  * then execs the command in place, so the traced pid is the command's own
  * and nothing of it runs before the tracer is attached. If uringscope dies
  * first, the pipe closes and the gate exits 125 without running anything.
+ * With `lifeline`, the command also gets a pipe on LIFELINE_FD that we hold
+ * open for its whole life: only our own death closes it (a line on it asks
+ * for a stop; our engine watches it; never given to a command the user named).
  */
 export type ChildStdout = 'inherit' | 'stderr' | 'pipe';
 
-export function spawnGated(cmd: string, args: string[], stdout: ChildStdout): GatedChild {
+export function spawnGated(cmd: string, args: string[], stdout: ChildStdout, lifeline = false): GatedChild {
   const gate = 'read -r _ <&3 || exit 125; exec 3<&-; exec "$@"';
   const out = stdout === 'stderr' ? process.stderr : stdout;
-  const stdio: StdioOptions = [stdout === 'pipe' ? 'ignore' : 'inherit', out, 'inherit', 'pipe'];
-  const child = spawn('/bin/sh', ['-c', gate, 'uringscope-gate', cmd, ...args], { stdio });
+  const stdio: StdioOptions = [stdout === 'pipe' ? 'ignore' : 'inherit', out, 'inherit', 'pipe', ...(lifeline ? ['pipe' as const] : [])];
+  // A child on a lifeline is ours to stop: in its own session, so a Ctrl-C
+  // at the terminal reaches only uringscope, which passes the stop on in
+  // order (a SIGINT straight from the terminal could land before the engine
+  // has its handler, and kill it before it reports).
+  const child = spawn('/bin/sh', ['-c', gate, 'uringscope-gate', cmd, ...args], { stdio, detached: lifeline });
   if (child.pid === undefined) throw new UserError(`cannot start ${cmd}`);
   const pipe = child.stdio[3] as Writable;
   pipe.on('error', () => {}); // the child may exit before we write
+  if (lifeline) {
+    const line = child.stdio[LIFELINE_FD] as Writable & { unref?: () => void };
+    line.on('error', () => {});
+    line.unref?.(); // it must not keep uringscope alive once all else is done
+    child.once('exit', () => line.destroy());
+  }
   return {
     child,
     pid: child.pid,

@@ -10,14 +10,14 @@ import { UserError } from './errors.js';
 import type { EventBatch } from './layout.js';
 import { native } from './native.js';
 import { emptySnapshot, snapshotDelta, summarize, type Summary } from './summary.js';
-import { checkCommand, checkPid, COMM_MAX, pidsWithComm, processExists, spawnGated, type ChildStdout, type GatedChild } from './targets.js';
-import type { Readable } from 'node:stream';
+import { checkCommand, checkPid, COMM_MAX, LIFELINE_FD, pidsWithComm, processExists, spawnGated, type ChildStdout, type GatedChild } from './targets.js';
+import type { Readable, Writable } from 'node:stream';
 import { TraceSession, type TraceOptions } from './tracer.js';
 
 export type TargetSpec =
   | { kind: 'pids'; pids: number[] }
   | { kind: 'comm'; comm: string }
-  | { kind: 'command'; cmd: string; args: string[]; stdout: ChildStdout };
+  | { kind: 'command'; cmd: string; args: string[]; stdout: ChildStdout; lifeline?: boolean };
 
 export interface TraceRunOptions extends TraceOptions {
   target: TargetSpec;
@@ -34,6 +34,8 @@ export interface TraceEnd {
   summary: Summary;
   /** Exit status of a command we started (signal-killed: 128 + signo). */
   exitCode?: number;
+  /** The signal that killed a command we started. */
+  exitSignal?: NodeJS.Signals;
 }
 
 export interface TraceRunEvents {
@@ -67,6 +69,9 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
   private opNames: string[] = [];
   private ended = false;
   private childExit?: number;
+  private childSignal?: NodeJS.Signals;
+  private starting = false;
+  private stopWhenStarted?: EndReason;
   private startNs = 0;
 
   constructor(readonly options: TraceRunOptions) {
@@ -78,16 +83,25 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
     const o = this.options;
     checkTarget(o.target);
     this.opNames = native().opNames();
-    this.session = await TraceSession.start({
-      events: o.events,
-      followForks: o.followForks,
-      comm: o.target.kind === 'comm' ? o.target.comm : undefined,
-      inflightEntries: o.inflightEntries,
-      ringBytes: o.ringBytes,
-    });
+    this.starting = true;
+    try {
+      this.session = await TraceSession.start({
+        events: o.events,
+        followForks: o.followForks,
+        comm: o.target.kind === 'comm' ? o.target.comm : undefined,
+        inflightEntries: o.inflightEntries,
+        ringBytes: o.ringBytes,
+      });
+    } finally {
+      this.starting = false;
+    }
     const s = this.session;
     this.startNs = s.startedNs;
     this.prev = emptySnapshot(this.startNs);
+    if (this.stopWhenStarted) {
+      this.finish(this.stopWhenStarted); // before any target: the command is never started
+      return;
+    }
 
     const t = o.target;
     if (t.kind === 'pids') {
@@ -95,7 +109,7 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
     } else if (t.kind === 'comm') {
       for (const pid of pidsWithComm(t.comm)) s.addTarget(pid);
     } else {
-      this.gated = spawnGated(t.cmd, t.args, t.stdout);
+      this.gated = spawnGated(t.cmd, t.args, t.stdout, t.lifeline);
       this.watchChild(this.gated.child);
       s.addTarget(this.gated.pid);
       this.gated.release();
@@ -123,9 +137,15 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
     return this.gated?.child.stdout ?? null;
   }
 
+  /** The started command's lifeline (target option `lifeline`): ours to write to, it reads it. */
+  get childLifeline(): Writable | null {
+    return (this.gated?.child.stdio[LIFELINE_FD] as Writable | undefined) ?? null;
+  }
+
   private watchChild(child: ChildProcess): void {
     child.on('exit', (code, signal) => {
       this.childExit = code ?? 128 + (signal ? signalNumber(signal) : 0);
+      this.childSignal = signal ?? undefined;
       // io_uring posts the last completions while the ring is torn down;
       // give that a moment before detaching.
       setTimeout(() => this.finish('command-exit'), 100);
@@ -177,6 +197,12 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
 
   private finish(reason: EndReason): void {
     if (this.ended) return;
+    // A stop while the programs load (Ctrl-C at start) waits for them: ending
+    // now would emit no 'end', and start() would go on to run the command.
+    if (this.starting) {
+      this.stopWhenStarted ??= reason;
+      return;
+    }
     this.ended = true;
     // A command we started is not left running untraced when --duration ends.
     if (reason === 'duration') this.signalChild('SIGTERM');
@@ -194,7 +220,7 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
       threads: this.options.threads,
       absent: s.absentFigures(),
     });
-    this.emit('end', { reason, summary, exitCode: this.childExit });
+    this.emit('end', { reason, summary, exitCode: this.childExit, exitSignal: this.childSignal });
   }
 }
 

@@ -3,7 +3,7 @@
 // merge the engine's ground truth into the tracer's summary. The TUI and the
 // CLI both drive runs through this class.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -11,12 +11,14 @@ import { quantile } from '../tracers/histogram.js';
 import { UserError } from '../tracers/errors.js';
 import { mapBackedRefusal } from './bpf-path.js';
 import { packageRoot } from '../tracers/native.js';
+import { LIFELINE_FD } from '../tracers/targets.js';
 import type { Summary } from '../tracers/summary.js';
 import type { NativeSnapshot } from '../native/index.js';
 import type { EventBatch } from '../tracers/layout.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { compilePlan, type RunOverrides } from './plan.js';
 import { buildPolicy } from './policy.js';
+import { createRunDir, sweepRunDirs } from './run-dir.js';
 import type { WorkloadSpec } from './spec.js';
 
 /** What the engine reports about itself (native/engine/main.cc). */
@@ -163,6 +165,9 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
   private error?: string;
   private policyName?: string;
   private readonly emitted: PolicyEmit[] = [];
+  /** start() has not spawned the engine yet: a stop waits for it. */
+  private starting = false;
+  private stopAsked = false;
 
   constructor(readonly options: RunOptions) {
     super();
@@ -179,6 +184,17 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
   }
 
   async start(): Promise<void> {
+    this.starting = true;
+    try {
+      await this.spawn();
+    } finally {
+      this.starting = false;
+    }
+    // Ctrl-C while the policy compiled or the tracer loaded: passed on now.
+    if (this.stopAsked) this.stop();
+  }
+
+  private async spawn(): Promise<void> {
     const bin = enginePath();
     if (!existsSync(bin)) throw new UserError(`the engine is not built (${bin} is missing): run \`npm run build\``);
     let overrides: RunOverrides = this.options;
@@ -194,8 +210,10 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
       this.policyName = policyBuild.name;
       overrides = { ...this.options, policyBuild };
     }
+    // Directories left by a uringscope that was killed (nothing else removes them).
+    sweepRunDirs([tmpdir(), ...(this.options.scratchParent ? [this.options.scratchParent] : [])]);
     try {
-      this.dir = mkdtempSync(join(this.options.scratchParent ?? tmpdir(), 'uringscope-run-'));
+      this.dir = createRunDir(this.options.scratchParent ?? tmpdir());
     } catch (e) {
       throw new UserError(`cannot create a scratch directory in ${this.options.scratchParent ?? tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
@@ -206,18 +224,23 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
       this.cleanup();
       throw e;
     }
+    // The engine dies with us (native/engine/lifeline.h): it knows our pid and holds the lifeline.
+    const args = ['--parent', String(process.pid), '--lifeline', String(LIFELINE_FD), planPath];
     this.trace = new TraceRun({
-      target: { kind: 'command', cmd: bin, args: [planPath], stdout: 'pipe' },
+      target: { kind: 'command', cmd: bin, args, stdout: 'pipe', lifeline: true },
       intervalMs: this.options.intervalMs ?? 1000,
       events: this.options.events,
     });
     this.trace.on('interval', (s, snap) => this.emit('interval', s, snap));
     this.trace.on('events', (b) => this.emit('events', b));
     this.trace.once('end', (end) => this.finish(end));
+    // However this process ends (process.exit after an error, EPIPE, a second
+    // Ctrl-C), the engine and the run directory do not stay behind.
+    process.once('exit', this.onExit);
     try {
       await this.trace.start();
     } catch (e) {
-      this.cleanup();
+      this.abort();
       throw e;
     }
     const lines = createInterface({ input: this.trace.childStdout! });
@@ -245,16 +268,37 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
 
   /** Asks the engine to stop: in-flight requests are cancelled and reaped, scratch files removed. */
   stop(): void {
-    if (!this.trace?.signalChild('SIGTERM')) this.trace?.stop('stopped');
+    this.stopAsked = true;
+    if (this.starting) return; // start() passes it on
+    // On the lifeline rather than as SIGTERM: the engine reads it however far
+    // its start has got, where a signal could still hit the gate shell, or
+    // the engine before its handler is installed, and kill it unreported.
+    const line = this.trace?.childLifeline;
+    if (this.trace?.childRunning && line && !line.destroyed) line.write('stop\n');
+    else this.trace?.stop('stopped');
   }
+
+  /**
+   * Does not wait: kills the engine (the kernel cancels its requests and
+   * unloads its programs when its fds close) and removes the run directory
+   * now. For when this process is about to exit.
+   */
+  abort(): void {
+    process.removeListener('exit', this.onExit);
+    this.trace?.signalChild('SIGKILL');
+    this.cleanup();
+  }
+
+  private readonly onExit = () => this.abort();
 
   private finish(end: TraceEnd): void {
     // The engine's last line may still be in the pipe when the process exit is seen.
     setImmediate(() => {
+      process.removeListener('exit', this.onExit);
       this.cleanup();
       const summary = end.summary;
       if (this.result) summary.engine = this.engineObject(this.result);
-      const error = this.error ?? (this.result ? undefined : `the engine exited with status ${end.exitCode} without a result`);
+      const error = this.error ?? (this.result ? undefined : endedWithoutResult(end));
       this.emit('end', { summary, engine: this.result, error });
     });
   }
@@ -263,6 +307,12 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
   }
+}
+
+/** How the engine ended when it did not report (killed by someone, crashed). */
+function endedWithoutResult(end: TraceEnd): string {
+  if (end.exitSignal) return `the engine was killed by ${end.exitSignal} before it reported`;
+  return `the engine exited with status ${end.exitCode} without a result`;
 }
 
 /** A workload run: the spec compiled into the engine's plan. */

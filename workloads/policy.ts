@@ -1,15 +1,16 @@
 // C chain policies (`--policy FILE.c` or a built-in name from bpf/policies/):
 // found, compiled twice from one source (BPF for strategy bpf, a shared
 // object for strategy user) by scripts/build-policy.sh, and cached by the
-// content of everything that goes into them, so a second run starts at once.
+// content of everything that goes into them, so a second run starts at once
+// (the cache is bounded: policy-cache.ts).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../tracers/errors.js';
 import { packageRoot } from '../tracers/native.js';
+import { boundPolicyCache, policyCacheRoot, touchEntry } from './policy-cache.js';
 
 const run = promisify(execFile);
 
@@ -69,9 +70,13 @@ export function firstCompileError(stderr: string, source: string): string {
 export async function buildPolicy(arg: string): Promise<PolicyBuild> {
   const source = resolvePolicy(arg);
   const name = basename(source);
-  const dir = join(tmpdir(), 'uringscope-policies', cacheKey(source));
+  const dir = join(policyCacheRoot(), cacheKey(source));
   const built: PolicyBuild = { name, source, bpfObject: join(dir, 'policy.bpf.o'), nativeObject: join(dir, 'policy.so') };
-  if (existsSync(built.bpfObject) && existsSync(built.nativeObject)) return built;
+  if (existsSync(built.bpfObject) && existsSync(built.nativeObject)) {
+    touchEntry(dir);
+    boundPolicyCache(policyCacheRoot(), dir);
+    return built;
+  }
   // Build next to the cache entry and move it in whole: a run killed halfway
   // leaves no entry that looks complete.
   const tmp = `${dir}.${process.pid}.tmp`;
@@ -86,5 +91,6 @@ export async function buildPolicy(arg: string): Promise<PolicyBuild> {
     if (err.code === 'ENOENT') throw new UserError('cannot compile policies: clang or the build script is missing (run scripts/install.sh)');
     throw new UserError(`policy ${name} does not compile: ${firstCompileError(err.stderr ?? '', source)}`);
   }
+  boundPolicyCache(policyCacheRoot(), dir);
   return built;
 }

@@ -1,10 +1,12 @@
-// uringscope-engine PLAN_FILE: runs one workload plan and reports on stdout,
+// uringscope-engine [--parent PID --lifeline FD] PLAN_FILE: runs one
+// workload plan and reports on stdout,
 // one JSON object per line: {"type":"progress",...} while running (when the
 // plan asks), then {"type":"engine",...} or {"type":"error","message":...}.
 //
 // The engine is its own process so that a run is traced exactly like any
 // other io_uring program (by tgid: its thread, its SQPOLL and io-wq
-// threads), with none of Node's own threads or rings mixed in.
+// threads), with none of Node's own threads or rings mixed in. It must not
+// outlive uringscope, though: see lifeline.h.
 #include <signal.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 
 #include "bpf_strategy.h"
 #include "engine.h"
+#include "lifeline.h"
 #include "policy_user.h"
 #include "targets.h"
 
@@ -153,15 +156,37 @@ std::string prepareReplay(EnginePlan *plan) {
 
 }  // namespace
 
+// Exits through here once main() has armed the lifeline: an orphaned
+// engine also removes its run directory, which its dead parent cannot.
+int finish(int code) {
+  lifelineCleanup(gStop.load());
+  return code;
+}
+
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: uringscope-engine PLAN_FILE\n");
+  // The stop handler first: from the next line on, a dying parent sends SIGTERM.
+  struct sigaction sa {};
+  sa.sa_handler = onSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  LifelineArgs life;
+  std::string usage = parseLifelineArgs(&argc, &argv, &life);
+  if (!usage.empty() || argc != 2) {
+    fprintf(stderr, "uringscope-engine: %s\nusage: uringscope-engine [--parent PID --lifeline FD] PLAN_FILE\n",
+            usage.empty() ? "one plan file" : usage.c_str());
     return 2;
   }
+  std::string planPath = argv[1];
+  size_t slash = planPath.rfind('/');
+  if (!armLifeline(life, slash == std::string::npos ? "." : planPath.substr(0, slash), &gStop)) return finish(1);
+
   std::ifstream f(argv[1]);
   if (!f) {
     printError(std::string("cannot read plan ") + argv[1]);
-    return 1;
+    return finish(1);
   }
   std::stringstream ss;
   ss << f.rdbuf();
@@ -170,21 +195,14 @@ int main(int argc, char **argv) {
   if (err.empty() && plan.isReplay()) err = prepareReplay(&plan);
   if (!err.empty()) {
     printError(err);
-    return 1;
+    return finish(1);
   }
-
-  struct sigaction sa {};
-  sa.sa_handler = onSignal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGHUP, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   OpenTargets targets;
   err = openTargets(plan, &targets);
   if (!err.empty()) {
     printError(err);
-    return 1;
+    return finish(1);
   }
   EngineStats stats;
   StdoutProgress progress;
@@ -197,9 +215,9 @@ int main(int argc, char **argv) {
   if (!err.empty()) {
     targets.closeAll();
     printError(err);
-    return 1;
+    return finish(1);
   }
   printResult(plan, stats, targets);
   targets.closeAll();  // closes fds, removes the scratch files
-  return 0;
+  return finish(0);
 }

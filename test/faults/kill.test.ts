@@ -1,0 +1,146 @@
+// Nothing of a run outlives uringscope, however it ends (issue 12): SIGKILL
+// at random moments of `run` (link, user, bpf), `record` and `replay`, SIGKILL of
+// the engine alone, a closed stdout (`| head -1`), a second Ctrl-C. After
+// each: no engine process, none of the BPF programs it or uringscope held
+// still loaded, and the run directory removed at the latest by the next
+// run's start. Every run gets a private --scratch directory, so other
+// uringscopes on this machine do not count.
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CLI, collect, runCli, sleep, startCli, waitFor } from '../support.js';
+import { enginesUsing, expectProgramsGone, killEnginesUsing, ProgramWatch, randomMs, runDirsIn } from './support.js';
+
+const run = promisify(execFile);
+const REPEATS = 5;
+
+let scratch: string;
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'uringscope-faults-'));
+});
+afterEach(() => {
+  killEnginesUsing(scratch);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** The engine's end, within ~2 s of its parent's (polled). */
+async function expectNoEngine(): Promise<void> {
+  await waitFor(() => enginesUsing(scratch).length === 0, `the engine under ${scratch} to be gone`, 2000);
+}
+
+/** The next run's start removes what the killed ones left. */
+async function expectSweptByNextRun(): Promise<void> {
+  const r = await runCli(['run', 'nop-chain', '--chains', '10', '--scratch', scratch]);
+  expect(r.code).toBe(0);
+  expect(runDirsIn(scratch)).toEqual([]);
+}
+
+/**
+ * uringscope's own exit, not 'close': an engine left running would hold
+ * uringscope's stderr open, and waiting for that would wait for the engine.
+ */
+function exited(child: ChildProcess): Promise<NodeJS.Signals | null> {
+  return new Promise((res) => child.once('exit', (_code, signal) => res(signal)));
+}
+
+/** Starts `args`, SIGKILLs uringscope after `delayMs`, checks nothing is left; returns how many engines it saw. */
+async function killAfter(args: string[], delayMs: number): Promise<number> {
+  const child = startCli([...args, '--scratch', scratch], { stdio: 'ignore' });
+  const exit = exited(child);
+  const watch = new ProgramWatch(child.pid!, scratch);
+  await sleep(delayMs);
+  child.kill('SIGKILL');
+  await watch.stop();
+  expect(await exit).toBe('SIGKILL');
+  await expectNoEngine();
+  await expectProgramsGone(watch.ids);
+  return watch.engines.size;
+}
+
+/** `killAfter` at REPEATS random moments; some of them must find the engine running, or the test proved nothing. */
+async function killRepeatedly(args: (i: number) => string[]): Promise<void> {
+  let engines = 0;
+  for (let i = 0; i < REPEATS; i++) engines += await killAfter(args(i), randomMs(300, 3000));
+  expect(engines).toBeGreaterThan(0);
+  await expectSweptByNextRun();
+}
+
+describe.each(['link', 'user', 'bpf'])('SIGKILL of uringscope during run under %s', (strategy) => {
+  test(`${REPEATS} kills at random moments: engine gone, programs unloaded, run dirs swept`, async () => {
+    await killRepeatedly(() => ['run', 'nop-chain', '--strategy', strategy, '--duration', '30']);
+  });
+});
+
+test(`SIGKILL of uringscope during record (bpf), ${REPEATS} times: engine gone, programs unloaded, run dirs swept`, async () => {
+  await killRepeatedly((i) => ['record', '-o', join(scratch, `r${i}.usrec`), 'nop-chain', '--strategy', 'bpf', '--duration', '30']);
+});
+
+test(`SIGKILL of uringscope during replay (bpf, the replay policy), ${REPEATS} times: engine gone, programs unloaded, run dirs swept`, async () => {
+  const rec = join(scratch, 'src.usrec');
+  expect((await runCli(['record', '-o', rec, '--events', 'short-read', '--chains', '2000', '--scratch', scratch])).code).toBe(0);
+  // --speed 0.0001 stretches the recorded start times 10,000x: the replay is still going when killed.
+  await killRepeatedly(() => ['replay', rec, '--strategy', 'bpf', '--speed', '0.0001']);
+});
+
+/** Starts a run and resolves once it reports intervals (the engine is going). */
+async function runningCli(strategy: string) {
+  const child = startCli(['run', 'nop-chain', '--strategy', strategy, '--duration', '30', '--json', '--interval', '100', '--scratch', scratch]);
+  const done = collect(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  await waitFor(() => out.includes('"type":"interval"') && enginesUsing(scratch).length === 1, 'the run to be going');
+  return { child, done, engine: enginesUsing(scratch)[0] };
+}
+
+test('SIGKILL of uringscope and its engine at once: the run directory is left, and the next start sweeps it', async () => {
+  const { child, done, engine } = await runningCli('user');
+  const exit = exited(child);
+  process.kill(engine, 'SIGKILL');
+  child.kill('SIGKILL');
+  await exit;
+  void done;
+  await expectNoEngine();
+  expect(runDirsIn(scratch)).toHaveLength(1);
+  await expectSweptByNextRun();
+});
+
+test('SIGKILL of the engine alone: one line saying so, exit 1, no stack, scratch removed', async () => {
+  const { done, engine } = await runningCli('user');
+  process.kill(engine, 'SIGKILL');
+  const r = await done;
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe('uringscope: workload nop-chain: the engine was killed by SIGKILL before it reported\n');
+  expect(runDirsIn(scratch)).toEqual([]);
+});
+
+test('run ... | head -1: uringscope ends quietly like a SIGPIPE\'d tool, and the engine with it', async () => {
+  const err = join(scratch, 'stderr');
+  const cmd = `"${process.execPath}" "${CLI}" run nop-chain --strategy bpf --duration 30 --json --interval 100 --scratch "${scratch}" 2>"${err}" | head -1; echo "\${PIPESTATUS[0]}"`;
+  const t0 = Date.now();
+  const { stdout } = await run('bash', ['-c', cmd], { encoding: 'utf8' });
+  const [first, status] = stdout.trim().split('\n');
+  expect(JSON.parse(first).type).toBe('interval');
+  expect(status).toBe('141'); // 128 + SIGPIPE
+  expect(Date.now() - t0).toBeLessThan(15000); // not the run's 30 s
+  const { stdout: errText } = await run('cat', [err], { encoding: 'utf8' });
+  expect(errText).not.toMatch(/internal error/);
+  await expectNoEngine();
+  expect(runDirsIn(scratch)).toEqual([]);
+});
+
+test('a second Ctrl-C while the engine is still stopping: exit 130, no engine left, scratch removed', async () => {
+  const { child, done, engine } = await runningCli('bpf');
+  // An engine slow to stop: held with SIGSTOP, so the first Ctrl-C's SIGTERM waits.
+  process.kill(engine, 'SIGSTOP');
+  child.kill('SIGINT');
+  await sleep(300);
+  expect(child.exitCode).toBeNull(); // the first one waits for the engine's report
+  const exit = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  child.kill('SIGINT');
+  expect(await exit).toBe(130);
+  await expectNoEngine();
+  void done;
+  expect(runDirsIn(scratch)).toEqual([]);
+});

@@ -1,0 +1,71 @@
+// Ctrl-C while uringscope is still starting (its tracer loading): the run
+// still ends, promptly, and leaves nothing. That stop used to be lost: a
+// trace never ended (programs loaded, the command running), and a workload
+// run went on for its whole duration. The signal is sent the moment the
+// first of our programs shows in uringscope's fds, which lands inside the
+// load most of the time; repeated, so the window is hit.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collect, LOAD, sleep, startCli, waitFor } from '../support.js';
+import { enginesUsing, heldProgramIds, killEnginesUsing } from './support.js';
+
+const REPEATS = 5;
+
+let scratch: string;
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'uringscope-startsig-'));
+});
+afterEach(() => {
+  killEnginesUsing(scratch);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** SIGINT as soon as `child` holds a BPF program: inside or just after the tracer's load. */
+async function interruptWhileLoading(child: ChildProcess): Promise<void> {
+  await waitFor(() => heldProgramIds(child.pid!).length > 0, 'the tracer to start loading', 20000);
+  child.kill('SIGINT');
+}
+
+/** uring_load processes started by `parent` (the traced command). */
+function loadsOf(parent: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(parent), '-f', LOAD], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+test(`trace -- CMD, ${REPEATS} times: ends within seconds, the command not left running`, async () => {
+  for (let i = 0; i < REPEATS; i++) {
+    const child = startCli(['trace', '--json', '--', LOAD, 'loop']);
+    const done = collect(child);
+    const exit = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    await interruptWhileLoading(child);
+    const code = await Promise.race([exit, sleep(10000).then(() => 'hung')]);
+    const loads = loadsOf(child.pid!);
+    if (code === 'hung') {
+      child.kill('SIGKILL');
+      for (const p of loads) process.kill(p, 'SIGKILL');
+    }
+    expect(code).toBe(0);
+    await done;
+  }
+});
+
+test(`run, ${REPEATS} times: the engine is told even before it runs, and the run ends with a summary`, async () => {
+  for (let i = 0; i < REPEATS; i++) {
+    const child = startCli(['run', 'nop-chain', '--strategy', 'user', '--duration', '30', '--json', '--scratch', scratch]);
+    const done = collect(child);
+    const exit = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    await interruptWhileLoading(child);
+    const code = await Promise.race([exit, sleep(10000).then(() => 'hung')]);
+    if (code === 'hung') child.kill('SIGKILL');
+    expect(code).toBe(0);
+    const r = await done;
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { engine: { stopReason: string } };
+    expect(summary.engine.stopReason).toBe('signal');
+    expect(enginesUsing(scratch)).toEqual([]);
+  }
+});
