@@ -14,7 +14,7 @@ test('doctor --json reports this kernel as able to run every strategy', async ()
   // 6.18 predates the upstream io_uring bpf-ops (7.1): reported, not fatal.
   expect(byId.bpf_ops.status).toBe('warn');
   expect(byId.lockdown.detail).toBe('integrity');
-  expect(d.strategies).toEqual({ link: { ok: true }, user: { ok: true }, bpf: { ok: true } });
+  expect(d.strategies).toEqual({ link: { ok: true }, user: { ok: true }, bpf: { ok: true, path: 'map-backed-sqpoll' } });
   await expectNoTracer();
 });
 

@@ -63,7 +63,7 @@ describe('doctor', () => {
     let c = d.checks.find((x) => x.id === 'stale_runs')!;
     expect(c.status).toBe('warn');
     expect(c.items!.map((p) => p.slice(scratch.length + 1)).sort()).toEqual(['uringscope-run-dead', 'uringscope-run-legacy', 'uringscope-run-reused']);
-    expect(d.strategies).toEqual({ link: { ok: true }, user: { ok: true }, bpf: { ok: true } });
+    expect(d.strategies).toEqual({ link: { ok: true }, user: { ok: true }, bpf: { ok: true, path: 'map-backed-sqpoll' } });
     expect(runDirsIn(scratch)).toHaveLength(5); // doctor alone removes nothing
 
     r = await runCli(['doctor', '--fix'], { env: env() });
