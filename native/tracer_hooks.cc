@@ -139,22 +139,4 @@ void disableTracerGroup(std::vector<TracerHook> &plan, const std::string &progra
   }
 }
 
-std::vector<std::pair<std::string, std::string>> absentFigures(const std::vector<TracerHook> &plan) {
-  std::map<std::string, bool> fed;
-  for (auto &h : plan)
-    for (auto &f : h.figures) fed[f] = fed[f] || h.on;
-  // A figure fed by several groups (latency: submit and complete) is absent
-  // when any of them is off.
-  std::map<std::string, std::string> why;
-  for (auto &h : plan) {
-    bool groupOn = std::any_of(plan.begin(), plan.end(), [&](const TracerHook &o) { return o.group == h.group && o.on; });
-    if (groupOn) continue;
-    for (auto &f : h.figures)
-      if (!why.count(f)) why[f] = h.reason;
-  }
-  std::vector<std::pair<std::string, std::string>> out;
-  for (auto &w : why) out.push_back(w);
-  return out;
-}
-
 }  // namespace us

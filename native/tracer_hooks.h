@@ -33,7 +33,4 @@ void applyTracerHooks(bpf_object *obj, const std::vector<TracerHook> &plan);
 // Turns a group off after its program was refused, with the reason.
 void disableTracerGroup(std::vector<TracerHook> &plan, const std::string &program, const std::string &reason);
 
-// Figures no running program feeds: figure -> reason (one entry per figure).
-std::vector<std::pair<std::string, std::string>> absentFigures(const std::vector<TracerHook> &plan);
-
 }  // namespace us

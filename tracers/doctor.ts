@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
-import type { NativeTracerHook } from '../native/index.js';
+import { figureStatus, type FigureStatus } from './figures.js';
 import { native } from './native.js';
 import { canLoadTracingBpf, effectiveCaps, ensureTracefs, hasCap, CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, tracefsMounted, TRACEFS } from './system.js';
 import { TraceSession } from './tracer.js';
@@ -25,18 +25,13 @@ export interface Check {
 
 export type Strategy = 'link' | 'user' | 'bpf';
 
+export type { FigureStatus };
+
 export interface StrategyStatus {
   ok: boolean;
   reason?: string;
   /** How `bpf` runs here (the design's engine.policy.path). */
   path?: 'map-backed-sqpoll';
-}
-
-/** One tracer figure on this kernel: measured, by which programs, or why not. */
-export interface FigureStatus {
-  measured: boolean;
-  programs: string[];
-  reason?: string;
 }
 
 export interface DoctorReport {
@@ -99,25 +94,6 @@ function btfType(name: string, kind: 'struct' | 'typedef'): boolean | undefined 
 export function vulnerableBpfOps(kernelRelease: string): boolean {
   const m = /^7\.1\.(\d+)/.exec(kernelRelease);
   return !!m && Number(m[1]) <= 4;
-}
-
-/** Figure -> status, from the tracer's hook plan (NativeTracer.hooks()). */
-export function figureStatus(hooks: NativeTracerHook[]): Record<string, FigureStatus> {
-  const groupOn = new Map<string, boolean>();
-  for (const h of hooks) groupOn.set(h.group, (groupOn.get(h.group) ?? false) || h.on);
-  const out: Record<string, FigureStatus> = {};
-  for (const h of hooks) {
-    for (const name of h.figures) {
-      const f = (out[name] ??= { measured: true, programs: [] });
-      if (h.on) f.programs.push(h.program);
-      if (!groupOn.get(h.group)) {
-        f.measured = false;
-        f.reason ??= h.reason;
-      }
-    }
-  }
-  for (const f of Object.values(out)) if (!f.measured) f.programs = [];
-  return out;
 }
 
 /** Which per-kernel variants run, when they are not the newest kernels' ("on_submit_sqe"). */

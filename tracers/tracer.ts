@@ -7,6 +7,7 @@
 import type { NativeSnapshot, NativeTracer, NativeTracerHook } from '../native/index.js';
 import { UserError } from './errors.js';
 import { EventBatch } from './layout.js';
+import { absentFigures } from './figures.js';
 import { native } from './native.js';
 import { requireBpfPrivileges } from './system.js';
 
@@ -86,19 +87,9 @@ export class TraceSession {
     return this.hookPlan;
   }
 
-  /**
-   * Figures this kernel cannot give: figure -> reason. A figure fed by two
-   * hooks (latency: submit and complete) is absent when either is off.
-   */
+  /** Figures this kernel cannot give: figure -> reason (tracers/figures.ts). */
   absentFigures(): Record<string, string> {
-    const groupOn = new Map<string, boolean>();
-    for (const h of this.hookPlan) groupOn.set(h.group, (groupOn.get(h.group) ?? false) || h.on);
-    const out: Record<string, string> = {};
-    for (const h of this.hookPlan) {
-      if (groupOn.get(h.group)) continue;
-      for (const f of h.figures) out[f] ??= h.reason ?? `no ${h.tracepoint} on this kernel`;
-    }
-    return out;
+    return absentFigures(this.hookPlan);
   }
 
   /** Cumulative counts since start (the last one taken, once stopped). */
