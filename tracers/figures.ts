@@ -33,6 +33,7 @@ export function figureStatus(hooks: readonly NativeTracerHook[]): Record<string,
 /** Figure -> reason, for the figures this kernel cannot give (the summaries' "absent"). */
 export function absentFigures(hooks: readonly NativeTracerHook[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, f] of Object.entries(figureStatus(hooks))) if (!f.measured) out[name] = f.reason!;
+  const all = Object.entries(figureStatus(hooks)).sort(([a], [b]) => a.localeCompare(b));
+  for (const [name, f] of all) if (!f.measured) out[name] = f.reason!;
   return out;
 }
