@@ -34,7 +34,7 @@ $(BUILD)/vmlinux.h:
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h bpf/runtime/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(CLANG) $(BPF_CFLAGS) $$(grep -qs 'struct io_uring_bpf_ops {' $(BUILD)/vmlinux.h && echo -DUS_VMLINUX_HAS_BPF_OPS) -c $< -o $@
 
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
@@ -46,6 +46,11 @@ $(ADDON): $(BPF_SKELS) $(wildcard native/*.cc native/*.h) native/binding.gyp $(w
 $(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) native/libbpf_log.h native/kernel_btf.h $(wildcard bpf/*.h bpf/runtime/*.h) $(BPF_SKELS)
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wno-missing-field-initializers -Ibpf -I$(BUILD)/bpf -pthread -o $@ $(ENGINE_SRCS) -luring -lbpf -lelf -lz -ldl
+
+# uring_ops drives its ring with its own bpf-ops program (bpf/tests/).
+$(BUILD)/helpers/uring_ops: test/helpers/uring_ops.c $(BUILD)/bpf/tests/ops_nops.skel.h
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -I$(BUILD)/bpf -o $@ $< -luring -lbpf -lelf -lz
 
 $(BUILD)/helpers/%: test/helpers/%.c $(wildcard test/helpers/*.h)
 	@mkdir -p $(@D)

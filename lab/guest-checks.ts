@@ -81,6 +81,14 @@ function ourPrograms(): string[] {
     .filter((n) => n.startsWith('on_') || n.startsWith('policy_'));
 }
 
+/** struct_ops loop_step programs (uring_ops') still loaded. */
+function loopStepPrograms(): string[] {
+  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
+  return (JSON.parse(out) as { name?: string; type?: string }[])
+    .filter((p) => p.type === 'struct_ops' && p.name === 'loop_step')
+    .map((p) => `struct_ops ${p.name}`);
+}
+
 interface EngineView {
   chains: number;
   chainsFailed: number;
@@ -177,6 +185,22 @@ async function main(): Promise<void> {
       }
       expectEq('bpf against user', [got[1].steps, got[1].bytes, got[1].readChecksum], [got[0].steps, got[0].bytes, got[0].readChecksum]);
       return `${got[0].steps} steps, identical`;
+    });
+  }
+
+  // Upstream io_uring bpf-ops (7.1+): an application's own loop_step drives its ring.
+  const bpfOps = doctor?.checks.find((c) => c.id === 'bpf_ops');
+  if (bpfOps?.detail.startsWith('present')) {
+    await check('bpf-ops: an application ring driven by its own loop_step, traced from outside', async () => {
+      const n = 2000;
+      const r = await uringscope(['trace', '--json', '--', join(root, 'build/helpers/uring_ops'), String(n)]);
+      expectEq('exit status', r.code, 0);
+      const s = summaryOf(r.stdout);
+      expectEq('NOP submitted/completed', [s.requests.NOP?.submitted, s.requests.NOP?.completed], [n, n]);
+      expectEq('io_uring_enter calls', s.enter.calls, 1);
+      const left = ourPrograms().concat(loopStepPrograms());
+      if (left.length) throw new Error(`still loaded: ${left.join(', ')}`);
+      return `${n} NOPs from loop_step, 1 io_uring_enter, detached at exit`;
     });
   }
 
