@@ -17,6 +17,7 @@ import type { EventBatch } from '../tracers/layout.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { compilePlan, type RunOverrides } from './plan.js';
 import { buildPolicy } from './policy.js';
+import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
 
 /** What the engine reports about itself (native/engine/main.cc). */
@@ -272,6 +273,7 @@ export class EngineRun extends EngineProcess {
     options: RunOptions,
   ) {
     super(options);
+    checkRunFits(spec, options); // before any scratch directory or file exists
   }
 
   protected planText(scratchDir: string, overrides: RunOverrides): string {
