@@ -4,7 +4,7 @@
 // content of everything that goes into them, so a second run starts at once.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,15 +33,34 @@ export function builtinPolicies(): string[] {
     .sort();
 }
 
+/**
+ * A policy file must be a readable regular file with something in it: it is
+ * hashed (read whole) for the cache and handed to clang, so a directory was
+ * an EISDIR internal error and a FIFO would be read twice.
+ */
+function checkPolicyFile(arg: string, p: string): void {
+  let st;
+  try {
+    st = statSync(p);
+    accessSync(p, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `policy file ${arg} not found` : `cannot read policy file ${arg}: ${code ?? e}`, 2);
+  }
+  if (st.isDirectory()) throw new UserError(`policy file ${arg} is a directory: give a .c file`, 2);
+  if (!st.isFile()) throw new UserError(`policy file ${arg} is not a regular file: give a .c file`, 2);
+  if (st.size === 0) throw new UserError(`policy file ${arg} is empty: a policy defines US_ON_START(c) and US_ON_COMPLETE(c, e) (see bpf/uringscope.h)`, 2);
+}
+
 /** A policy argument: a file (anything with a slash or ending in .c) or a built-in name. */
 export function resolvePolicy(arg: string): string {
   if (arg.includes('/') || arg.endsWith('.c')) {
     const p = resolve(arg);
-    if (!existsSync(p)) throw new UserError(`policy file ${arg} not found`);
+    checkPolicyFile(arg, p);
     return p;
   }
   const p = join(policyDir(), `${arg}.c`);
-  if (!existsSync(p)) throw new UserError(`unknown policy "${arg}": built-ins are ${builtinPolicies().join(', ')}; or give a .c file`);
+  if (!existsSync(p)) throw new UserError(`unknown policy "${arg}": built-ins are ${builtinPolicies().join(', ')}; or give a .c file`, 2);
   return p;
 }
 
@@ -84,7 +103,7 @@ export async function buildPolicy(arg: string): Promise<PolicyBuild> {
     rmSync(tmp, { recursive: true, force: true });
     const err = e as { code?: string | number; stderr?: string };
     if (err.code === 'ENOENT') throw new UserError('cannot compile policies: clang or the build script is missing (run scripts/install.sh)');
-    throw new UserError(`policy ${name} does not compile: ${firstCompileError(err.stderr ?? '', source)}`);
+    throw new UserError(`policy ${name} does not compile: ${firstCompileError(err.stderr ?? '', source)}`, 2);
   }
   return built;
 }

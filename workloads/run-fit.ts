@@ -6,7 +6,8 @@
 import { statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { UserError } from '../tracers/errors.js';
-import { MAX_RING_ENTRIES } from './schema.js';
+import { bufferBytes } from './plan.js';
+import { MAX_RING_ENTRIES, MAX_TOTAL_BUFFER_BYTES } from './schema.js';
 import type { WorkloadSpec } from './spec.js';
 import type { RunOptions } from './engine.js';
 
@@ -50,7 +51,18 @@ function checkRingFits(spec: WorkloadSpec, o: RunOptions): void {
   }
 }
 
+/** The engine allocates and zeroes every chain's buffer before the first request (16 chains of 1 GiB swapped the machine to a halt). */
+function checkBufferMemory(spec: WorkloadSpec, o: RunOptions): void {
+  const conc = o.concurrency ?? spec.concurrency ?? 16;
+  const per = Math.ceil(bufferBytes(spec) / 4096) * 4096;
+  if (per * conc > MAX_TOTAL_BUFFER_BYTES) {
+    const where = spec.bufferBytes !== undefined ? '/bufferBytes' : '/steps';
+    refuse(spec, where, `${conc} chains in flight with ${mib(per)} of buffer each need ${mib(per * conc)}; the limit is ${mib(MAX_TOTAL_BUFFER_BYTES)} (lower bufferBytes or the concurrency)`);
+  }
+}
+
 export function checkRunFits(spec: WorkloadSpec, o: RunOptions): void {
   checkRingFits(spec, o);
+  checkBufferMemory(spec, o);
   checkScratchSpace(spec, o.scratchParent ?? tmpdir());
 }

@@ -49,11 +49,15 @@ export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
  */
 export const MAX_CONCURRENCY = 16383;
 /**
- * A chain's buffer: the engine and the BPF runtime keep it in a u32, and
- * buffer offsets + lengths must stay below 2^31 (the CQE's s32 res). 1 GiB
- * per chain is far above any real step and leaves room for that arithmetic.
+ * A chain's buffer: the engine plan and the BPF runtime keep it in a u32
+ * (2^32 wrapped to 0: a hang under link/user, 2^32+16384 ran as 16384), and
+ * under bpf it is one value of a map whose offsets the verifier tracks only
+ * below 2^29 (BPF_MAX_VAR_OFF: 1 GiB was refused as an unbounded access).
+ * 256 MiB per chain works under every strategy.
  */
-export const MAX_BUFFER_BYTES = 2 ** 30;
+export const MAX_BUFFER_BYTES = 2 ** 28;
+/** Every chain in flight has its own buffer: all of them together, allocated and zeroed at the start. */
+export const MAX_TOTAL_BUFFER_BYTES = 2 ** 32;
 /** A scratch file: 1 TiB, and never more than the scratch directory has free (checked before a run). */
 export const MAX_FILE_BYTES = 2 ** 40;
 /** Chains started per second: below one per 1000 s a run looks hung; 0 means "as fast as possible". */
