@@ -103,7 +103,7 @@ export async function buildPolicy(arg: string): Promise<PolicyBuild> {
     rmSync(tmp, { recursive: true, force: true });
     const err = e as { code?: string | number; stderr?: string };
     if (err.code === 'ENOENT') throw new UserError('cannot compile policies: clang or the build script is missing (run scripts/install.sh)');
-    throw new UserError(`policy ${name} does not compile: ${firstCompileError(err.stderr ?? '', source)}`, 2);
+    throw new UserError(`policy ${name} does not compile: ${firstCompileError(err.stderr ?? '', source)}`);
   }
   return built;
 }
