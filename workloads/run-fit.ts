@@ -3,7 +3,7 @@
 // machine (free space in the scratch directory), which the file's own
 // validation cannot know. Each failure is one UserError line (exit 2) naming
 // the workload, the JSON path and what was expected.
-import { statfsSync } from 'node:fs';
+import { accessSync, constants, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { UserError } from '../tracers/errors.js';
 import { bufferBytes } from './plan.js';
@@ -17,11 +17,20 @@ function refuse(spec: WorkloadSpec, path: string, message: string): never {
   throw new UserError(`workload ${spec.name}: ${path}: ${message}`, 2);
 }
 
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Scratch files are filled before the first request: a run that cannot fit them would fill the disk first. */
 function checkScratchSpace(spec: WorkloadSpec, parent: string): void {
-  const files = Object.entries(spec.targets ?? {}).flatMap(([name, t]) => (t.kind === 'file' ? [{ name, size: t.size }] : []));
+  const files = Object.entries(spec.targets ?? {}).flatMap(([name, t]) => (t.kind === 'file' && t.size > 0 ? [{ name, size: t.size }] : []));
   const need = files.reduce((n, f) => n + f.size, 0);
-  if (need === 0) return;
+  if (need === 0 || !writable(parent)) return; // an unwritable directory: creating the run's directory there says why
   let free: number;
   try {
     const st = statfsSync(parent);
