@@ -153,7 +153,7 @@ function* stepProblems(spec: WorkloadSpec, i: number): Generator<Problem> {
   }
 }
 
-/** Run-wide numbers the schema bounds one by one but not together. */
+/** Run-wide fields with a rule a JSON Schema bound cannot say (0 is special for rate). */
 function* runProblems(spec: WorkloadSpec): Generator<Problem> {
   if (spec.rate !== undefined && spec.rate > 0 && spec.rate < MIN_RATE) {
     yield { path: '/rate', message: `must be 0 (as fast as possible) or at least ${MIN_RATE} chains per second (got ${spec.rate})` };
