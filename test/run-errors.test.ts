@@ -35,7 +35,7 @@ describe('run: targets that cannot be created', () => {
     // The free space is checked first (workloads/run-fit.ts): the engine no longer fills the disk to find out.
     const r = await runCli(['run', 'copy', '--scratch', small]);
     expect(r.code).toBe(2);
-    expect(oneLine(r)).toMatch(/^uringscope: workload copy: \/targets\/src\/size: the scratch file needs 1\.0 MiB \(size 1000000\) but .*small has 0\.\d MiB free/);
+    expect(oneLine(r)).toMatch(/^uringscope: .*builtin\/copy\.json: \/targets\/src\/size: the scratch file needs 1\.0 MiB \(size 1000000\) but .*small has 0\.\d MiB free/);
     expect(readdirSync(small)).toEqual([]);
   });
 

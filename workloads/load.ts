@@ -77,6 +77,13 @@ function readWorkloadText(path: string): string {
   return text;
 }
 
+/** The file each loaded spec came from: checks made later, at run time, name it like the ones made at load. */
+const sources = new WeakMap<WorkloadSpec, string>();
+
+export function workloadSource(spec: WorkloadSpec): string | undefined {
+  return sources.get(spec);
+}
+
 export function loadWorkloadFile(path: string): WorkloadSpec {
   let text: string;
   try {
@@ -85,7 +92,9 @@ export function loadWorkloadFile(path: string): WorkloadSpec {
     if (e instanceof UserError) throw e;
     throw new UserError(`cannot read workload file ${path}: ${fsReason(e)}`, 2);
   }
-  return parseWorkload(text, path);
+  const spec = parseWorkload(text, path);
+  sources.set(spec, path);
+  return spec;
 }
 
 export type StepWithDefaults = StepSpec & Required<Pick<StepSpec, 'bufOffset' | 'onShort' | 'onZero' | 'onError' | 'retries'>>;

@@ -6,6 +6,7 @@
 import { accessSync, constants, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { UserError } from '../tracers/errors.js';
+import { workloadSource } from './load.js';
 import { bufferBytes } from './plan.js';
 import { MAX_RING_ENTRIES, MAX_TOTAL_BUFFER_BYTES } from './schema.js';
 import type { WorkloadSpec } from './spec.js';
@@ -13,8 +14,9 @@ import type { RunOptions } from './engine.js';
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
+/** "x.json: /targets/in/size: ..." as at load time; a spec built in code is named by its name. */
 function refuse(spec: WorkloadSpec, path: string, message: string): never {
-  throw new UserError(`workload ${spec.name}: ${path}: ${message}`, 2);
+  throw new UserError(`${workloadSource(spec) ?? `workload ${spec.name}`}: ${path}: ${message}`, 2);
 }
 
 function writable(dir: string): boolean {
@@ -52,11 +54,9 @@ function checkRingFits(spec: WorkloadSpec, o: RunOptions): void {
   const need = conc * spec.steps.length + 1;
   if (need > MAX_RING_ENTRIES) {
     const max = Math.floor((MAX_RING_ENTRIES - 1) / spec.steps.length);
-    const where = o.concurrency !== undefined ? '--concurrency' : '/concurrency';
-    throw new UserError(
-      `workload ${spec.name}: ${where}: ${conc} linked chains of ${spec.steps.length} steps need ${need} ring entries; io_uring holds at most ${MAX_RING_ENTRIES} (use at most ${max})`,
-      2,
-    );
+    const what = `${conc} linked chains of ${spec.steps.length} steps need ${need} ring entries; io_uring holds at most ${MAX_RING_ENTRIES} (use at most ${max})`;
+    if (o.concurrency !== undefined) throw new UserError(`--concurrency: ${what} for workload ${spec.name}`, 2);
+    refuse(spec, '/concurrency', what);
   }
 }
 
