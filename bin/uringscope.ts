@@ -4,13 +4,14 @@
 // URINGSCOPE_DEBUG is set.
 import { UserError } from '../tracers/errors.js';
 import { exitQuietlyOnEpipe } from '../cli/epipe.js';
+import { printable } from '../tracers/printable.js';
 
 function report(e: unknown): never {
   if (e instanceof UserError) {
     process.stderr.write(`uringscope: ${e.message}\n`);
     process.exit(e.exitCode);
   }
-  const msg = e instanceof Error ? e.message : String(e);
+  const msg = printable(e instanceof Error ? e.message : String(e));
   process.stderr.write(`uringscope: internal error: ${msg} (set URINGSCOPE_DEBUG=1 for the stack)\n`);
   if (process.env.URINGSCOPE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   process.exit(70);

@@ -4,6 +4,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { UserError } from '../tracers/errors.js';
 import { doctorBuilder, runDoctorCommand, type DoctorArgs } from './doctor.js';
+import { printable } from '../tracers/printable.js';
 import { flushStdout } from './output.js';
 import { runTrace, traceBuilder, type TraceArgs } from './trace.js';
 import { runBuilder, runRun, type RunArgs } from './run.js';
@@ -16,7 +17,7 @@ import { runTop, runTui, topBuilder, tuiBuilder, type TopArgs, type TuiArgs } fr
 import { runView, viewBuilder, type ViewArgs } from './view.js';
 
 function fail(message: string, code: number): never {
-  process.stderr.write(`uringscope: ${message}\n`);
+  process.stderr.write(`uringscope: ${printable(message)}\n`);
   process.exit(code);
 }
 

@@ -14,6 +14,7 @@ import { checkOutput } from '../recording/output-file.js';
 import { EngineRecording } from './record.js';
 import { engineLines } from './run.js';
 import { stopRunOnSignal } from './signals.js';
+import { checkInterval } from './flag-bounds.js';
 import { renderSummary } from './summary-table.js';
 import { fmtCount, fmtNs } from './units.js';
 
@@ -51,7 +52,7 @@ export function replayBuilder(y: Argv): Argv<ReplayArgs> {
     .check((a) => {
       if (!(typeof a.speed === 'number' && Number.isFinite(a.speed) && a.speed >= 0)) throw new UserError('--speed must be a number >= 0 (0 = as fast as possible)', 2);
       if (a.events && !a.output) throw new UserError('--events records the replay\'s requests into -o FILE: give -o too', 2);
-      if (!(a.interval > 0)) throw new UserError('--interval must be a positive number of milliseconds', 2);
+      checkInterval(a.interval);
       return true;
     }) as unknown as Argv<ReplayArgs>;
 }

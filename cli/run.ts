@@ -12,6 +12,8 @@ import { writeLine } from './output.js';
 import { renderSummary } from './summary-table.js';
 import { fmtCount, fmtNs, fmtRatio } from './units.js';
 import { stopRunOnSignal } from './signals.js';
+import { checkChains, checkDuration, checkInterval, checkStepBudget } from './flag-bounds.js';
+import { MAX_CONCURRENCY } from '../workloads/schema.js';
 
 export interface RunArgs {
   workload: string;
@@ -48,12 +50,14 @@ export function runOptions(y: Argv, except: readonly string[] = []): Argv {
 /** The argument checks of `run` (shared with `record`). */
 export function checkRunArgs(a: Partial<RunArgs>): true {
   if (a.chains !== undefined && a.duration !== undefined) throw new UserError('give --chains or --duration, not both', 2);
-  if (a.chains !== undefined && !(Number.isInteger(a.chains) && a.chains > 0)) throw new UserError('--chains must be a positive integer', 2);
-  if (a.duration !== undefined && !(a.duration > 0)) throw new UserError('--duration must be a positive number of seconds', 2);
+  checkChains(a.chains);
+  checkDuration(a.duration, false);
+  checkInterval(a.interval);
+  checkStepBudget(a['step-budget']);
   if (a.rings !== undefined && !(Number.isInteger(a.rings) && a.rings >= 1 && a.rings <= 4)) throw new UserError('--rings must be an integer from 1 to 4', 2);
   if (a.rings !== undefined && a.rings > 1 && a.strategy !== undefined && a.strategy !== 'bpf') throw new UserError('--rings is for --strategy bpf (its SQPOLL rings)', 2);
-  if (a.concurrency !== undefined && !(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= 65536)) {
-    throw new UserError('--concurrency must be an integer from 1 to 65536', 2);
+  if (a.concurrency !== undefined && !(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= MAX_CONCURRENCY)) {
+    throw new UserError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`, 2);
   }
   return true;
 }

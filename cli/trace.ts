@@ -9,6 +9,7 @@ import { UserError } from '../tracers/errors.js';
 import { renderSummary } from './summary-table.js';
 import { writeLine } from './output.js';
 import { stopTraceOnSignal } from './signals.js';
+import { checkDuration, checkInflightEntries, checkInterval, checkRingMb } from './flag-bounds.js';
 
 export interface TraceArgs {
   pid?: number[];
@@ -41,8 +42,10 @@ export function traceOptions(y: Argv): Argv {
 export function checkTraceArgs(a: Partial<TraceArgs>): true {
   const n = (a.pid?.length ? 1 : 0) + (a.comm ? 1 : 0) + ((a['--'] as unknown[] | undefined)?.length ? 1 : 0);
   if (n !== 1) throw new UserError('give exactly one target: --pid N, --comm NAME or -- CMD ARGS...', 2);
-  if (!((a.interval ?? 0) > 0)) throw new UserError('--interval must be a positive number of milliseconds', 2);
-  if (a.duration !== undefined && !(a.duration >= 0)) throw new UserError('--duration must be a number of seconds >= 0', 2);
+  checkInterval(a.interval);
+  checkDuration(a.duration, true);
+  checkInflightEntries(a['inflight-entries']);
+  checkRingMb(a['ring-mb']);
   if (a.pid?.some((p) => !Number.isInteger(p) || p <= 0)) throw new UserError('--pid takes positive integer process ids', 2);
   return true;
 }

@@ -18,6 +18,8 @@ import { policyLabel } from '../tui/policy-stats.js';
 import { Store } from '../tui/store.js';
 import { defaultStepBudget } from './run.js';
 import { hostTui, type Hosted } from './tui-host.js';
+import { checkDuration } from './flag-bounds.js';
+import { MAX_CONCURRENCY } from '../workloads/schema.js';
 
 export const NOT_A_TTY = 'the TUI needs a terminal; use `uringscope trace ...` or `uringscope run WORKLOAD --json`';
 
@@ -50,8 +52,10 @@ export function tuiBuilder(y: Argv): Argv<TuiArgs> {
     .option('dashboard', { type: 'boolean', default: false, describe: 'open the full-screen dashboard' })
     .check((a) => {
       if (!(a.fps > 0 && a.fps <= 30)) throw new UserError('--fps must be a number from 0 (excluded) to 30', 2);
-      if (!(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= 65536)) throw new UserError('--concurrency must be an integer from 1 to 65536', 2);
-      if (!(a.duration >= 0)) throw new UserError('--duration must be a number of seconds >= 0', 2);
+      if (!(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= MAX_CONCURRENCY)) {
+        throw new UserError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`, 2);
+      }
+      checkDuration(a.duration, true); // 0 = the workload's chain count
       return true;
     }) as unknown as Argv<TuiArgs>;
 }
@@ -132,15 +136,22 @@ class Session implements Controller, Hosted {
     const id = store.begin({ label, workload: spec.name, strategy: cfg.strategy, stepsPerChain: spec.steps.length, ...(name ? { policy: name } : {}) }, replace);
     if (cfg.policy && !policy) store.note('info', `policy ${policyLabel(cfg.policy)} does not apply under link (kernel links decide)`);
     const durationS = cfg.durationS > 0 ? cfg.durationS : undefined;
-    const run = new EngineRun(spec, {
-      strategy: cfg.strategy,
-      durationS,
-      concurrency: cfg.concurrency,
-      intervalMs: this.intervalMs,
-      progressMs: this.intervalMs,
-      // The same runaway guard as `run`: a policy that keeps issuing requests is stopped.
-      ...(policy ? { policy, stepBudget: defaultStepBudget(spec, { duration: durationS }) } : {}),
-    });
+    let run: EngineRun;
+    try {
+      run = new EngineRun(spec, {
+        strategy: cfg.strategy,
+        durationS,
+        concurrency: cfg.concurrency,
+        intervalMs: this.intervalMs,
+        progressMs: this.intervalMs,
+        // The same runaway guard as `run`: a policy that keeps issuing requests is stopped.
+        ...(policy ? { policy, stepBudget: defaultStepBudget(spec, { duration: durationS }) } : {}),
+      });
+    } catch (e) {
+      // refused before it started (does not fit this run's ring or scratch directory): the log says why
+      store.end(id, { note: 'could not start', error: (e as Error).message });
+      return Promise.resolve();
+    }
     run.on('progress', (p) => store.progress(id, p));
     run.on('emit', (e) => store.policyEvent(id, e));
     const done = new Promise<void>((resolve) => {

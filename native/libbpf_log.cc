@@ -165,6 +165,24 @@ std::string explainLoadFailure(const std::string &what, int err, const std::stri
   return "cannot load " + subject + ": " + strerror(e) + " (run with URINGSCOPE_DEBUG=1 for libbpf's log)";
 }
 
+std::string explainOpenFailure(const std::string &what, int err, const std::string &log) {
+  // A C policy is compiled against extern declarations (bpf/uringscope.h):
+  // its entry points are externs of the runtime, and a function it calls but
+  // never defines stays an extern too, which libbpf finds nowhere in BTF.
+  static const std::regex ext(R"(failed to find BTF for extern '([^']+)')");
+  std::smatch m;
+  if (std::regex_search(log, m, ext)) {
+    std::string sym = m[1];
+    if (sym == "us_on_start" || sym == "us_on_complete") {
+      std::string macro = sym == "us_on_start" ? "US_ON_START(c)" : "US_ON_COMPLETE(c, e)";
+      return what + " has no " + macro + " entry point: a policy defines US_ON_START(c) and US_ON_COMPLETE(c, e) (see bpf/uringscope.h)";
+    }
+    return what + " calls " + sym + "(), which it does not define and the policy API (bpf/uringscope.h) does not have";
+  }
+  int e = err < 0 ? -err : err;
+  return "cannot open " + what + ": " + strerror(e) + " (run with URINGSCOPE_DEBUG=1 for libbpf's log)";
+}
+
 std::string explainBpfError(const std::string &what, int err) {
   int e = err < 0 ? -err : err;
   std::string msg = what + ": " + strerror(e);

@@ -44,6 +44,11 @@ std::string kernelName();
 // The one-line error for a failed load of `what` (errno `err`, libbpf's log).
 std::string explainLoadFailure(const std::string &what, int err, const std::string &log);
 
+// The one-line error for a failed open of `what` (errno `err`, libbpf's
+// log): a policy whose entry point is missing or that calls a function
+// nothing defines is named by that symbol.
+std::string explainOpenFailure(const std::string &what, int err, const std::string &log);
+
 // "<what>: <reason>. <how to fix>" for a libbpf error outside a load
 // (open, attach, map update).
 std::string explainBpfError(const std::string &what, int err);

@@ -198,9 +198,9 @@ describe('C policies', () => {
 
   test('a missing policy file, an unknown built-in and --policy under link are refused in one line', async () => {
     const missing = await runCli(['run', 'nop-chain', '-s', 'user', '--policy', '/nonexistent/p.c']);
-    expect([missing.code, missing.stderr]).toEqual([1, 'uringscope: policy file /nonexistent/p.c not found\n']);
+    expect([missing.code, missing.stderr]).toEqual([2, 'uringscope: policy file /nonexistent/p.c not found\n']);
     const unknown = await runCli(['run', 'nop-chain', '-s', 'user', '--policy', 'nope']);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^uringscope: unknown policy "nope": built-ins are copy, echo, header-body, nop-chain, open-read-close, retry, short-read; or give a \.c file\n$/);
     const link = await runCli(['run', 'nop-chain', '-s', 'link', '--policy', 'nop-chain']);
     expect([link.code, link.stderr]).toEqual([2, 'uringscope: --policy needs --strategy user or bpf (under link the kernel\'s own link rules decide)\n']);

@@ -31,10 +31,11 @@ describe('run: targets that cannot be created', () => {
     rmSync(base, { recursive: true, force: true });
   });
 
-  test('no space left: one line naming the target, exit 1, the scratch dir is gone', async () => {
+  test('no space for the scratch files: refused before anything is written, one line naming the target, exit 2', async () => {
+    // The free space is checked first (workloads/run-fit.ts): the engine no longer fills the disk to find out.
     const r = await runCli(['run', 'copy', '--scratch', small]);
-    expect(r.code).toBe(1);
-    expect(oneLine(r)).toMatch(/^uringscope: workload copy: target src: cannot fill .*: No space left on device$/);
+    expect(r.code).toBe(2);
+    expect(oneLine(r)).toMatch(/^uringscope: .*builtin\/copy\.json: \/targets\/src\/size: the scratch file needs 1\.0 MiB \(size 1000000\) but .*small has 0\.\d MiB free/);
     expect(readdirSync(small)).toEqual([]);
   });
 

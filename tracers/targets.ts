@@ -1,24 +1,41 @@
 // Choosing what to trace: existing pids, processes by comm, or a command we
 // start ourselves and hold at a gate until the BPF programs are attached.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { UserError } from './errors.js';
 
-export function processExists(pid: number): boolean {
-  // /proc/PID also exists for a zombie: look at its state too.
+/** The state letter of /proc/PID/stat (R, S, Z, ...), or undefined when there is no such process. */
+function processState(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+export function processExists(pid: number): boolean {
+  // /proc/PID also exists for a zombie: look at its state too.
+  const state = processState(pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+function parentOf(pid: number): string {
+  try {
+    const ppid = /^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return ppid ? `its parent, pid ${ppid}, has not reaped it` : 'its parent has not reaped it';
+  } catch {
+    return 'its parent has not reaped it';
   }
 }
 
 export function checkPid(pid: number): number {
   if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`--pid takes a positive process id, not "${pid}"`, 2);
-  if (!processExists(pid)) throw new UserError(`no process with pid ${pid}: check it with \`ps -p ${pid}\``);
+  const state = processState(pid);
+  // A zombie has exited and runs nothing: "no process" would send the user looking for the wrong thing.
+  if (state === 'Z' || state === 'X') throw new UserError(`pid ${pid} is a zombie: it has exited and ${parentOf(pid)}; there is nothing to trace`);
+  if (state === undefined) throw new UserError(`no process with pid ${pid}: check it with \`ps -p ${pid}\``);
   return pid;
 }
 
@@ -93,14 +110,30 @@ export function spawnGated(cmd: string, args: string[], stdout: ChildStdout, lif
   };
 }
 
-/** Resolves a command name the way the shell will, for a clear error first. */
+/** Whether `path` is a file this process may execute (what execve needs; a directory or a data file is not). */
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves a command name the way the shell will, for a clear error first:
+ * 127 when it is not there, 126 when it is there but cannot be run (the
+ * shell's codes) — before, `-- /etc/passwd` traced an empty run of the gate.
+ */
 export function checkCommand(cmd: string): void {
   if (cmd.includes('/')) {
     if (!existsSync(cmd)) throw new UserError(`command not found: ${cmd}`, 127);
+    if (!executable(cmd)) throw new UserError(`not executable: ${cmd} (${statSync(cmd).isDirectory() ? 'a directory' : 'no execute permission or not a regular file'})`, 126);
     return;
   }
-  const dirs = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':');
-  if (!dirs.some((d) => d && existsSync(`${d}/${cmd}`))) {
-    throw new UserError(`command not found: ${cmd} (not in PATH)`, 127);
-  }
+  const dirs = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter(Boolean);
+  if (dirs.some((d) => executable(`${d}/${cmd}`))) return;
+  const found = dirs.find((d) => existsSync(`${d}/${cmd}`));
+  if (found) throw new UserError(`not executable: ${found}/${cmd} (found in PATH, but it cannot be run)`, 126);
+  throw new UserError(`command not found: ${cmd} (not in PATH)`, 127);
 }

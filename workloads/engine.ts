@@ -19,6 +19,7 @@ import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { compilePlan, type RunOverrides } from './plan.js';
 import { buildPolicy } from './policy.js';
 import { createRunDir, sweepRunDirs } from './run-dir.js';
+import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
 
 /** What the engine reports about itself (native/engine/main.cc). */
@@ -322,6 +323,7 @@ export class EngineRun extends EngineProcess {
     options: RunOptions,
   ) {
     super(options);
+    checkRunFits(spec, options); // before any scratch directory or file exists
   }
 
   protected planText(scratchDir: string, overrides: RunOverrides): string {

@@ -2,7 +2,8 @@
 // checks the schema cannot express. Every failure is a UserError (exit 2)
 // whose one line names the file, the place (a JSON pointer) and what was
 // expected.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { MAX_JSON_DEPTH, tooDeep } from './json-depth.js';
 import { Ajv } from 'ajv';
 import { UserError } from '../tracers/errors.js';
 import { describeJsonError } from './json-error.js';
@@ -24,20 +25,76 @@ export function parseWorkload(text: string, sourceName: string): WorkloadSpec {
   } catch (e) {
     throw new UserError(`${sourceName}: ${describeJsonError((e as Error).message, text)}`, 2);
   }
+  const deep = tooDeep(value);
+  if (deep !== undefined) {
+    throw new UserError(formatProblem(sourceName, { path: cut(deep), message: `nested deeper than ${MAX_JSON_DEPTH} levels (a workload needs 5)` }), 2);
+  }
   if (!validate(value)) throw new UserError(formatProblem(sourceName, schemaProblem(validate.errors ?? [])), 2);
   const problem = semanticProblem(value);
   if (problem) throw new UserError(formatProblem(sourceName, problem), 2);
   return value;
 }
 
+/** A pointer 64 levels deep is long: its start and its end say enough. */
+function cut(pointer: string): string {
+  return pointer.length > 60 ? `${pointer.slice(0, 28)}...${pointer.slice(-28)}` : pointer;
+}
+
+/** Far above any workload; a bigger "file" (a device, a runaway pipe) is not one. */
+const MAX_WORKLOAD_BYTES = 16 << 20;
+
+/**
+ * The text of FIFOs read so far, by path: a FIFO gives its content once, and
+ * the TUI loads a workload for its list and again for each run, where a
+ * second open waited for a second writer. Regular files are read afresh, so
+ * an edit between runs counts.
+ */
+const fifoTexts = new Map<string, string>();
+
+function readWorkloadText(path: string): string {
+  const st = statSync(path);
+  if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+  const fifo = st.isFIFO();
+  if (!st.isFile() && !fifo) throw new UserError(`cannot read workload file ${path}: not a regular file or a FIFO`, 2);
+  if (fifo && fifoTexts.has(path)) return fifoTexts.get(path)!;
+  const fd = openSync(path, 'r');
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const b = Buffer.alloc(1 << 16);
+      const n = readSync(fd, b, 0, b.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_WORKLOAD_BYTES) throw new UserError(`cannot read workload file ${path}: larger than ${MAX_WORKLOAD_BYTES >> 20} MiB`, 2);
+      chunks.push(b.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (fifo) fifoTexts.set(path, text);
+  return text;
+}
+
+/** The file each loaded spec came from: checks made later, at run time, name it like the ones made at load. */
+const sources = new WeakMap<WorkloadSpec, string>();
+
+export function workloadSource(spec: WorkloadSpec): string | undefined {
+  return sources.get(spec);
+}
+
 export function loadWorkloadFile(path: string): WorkloadSpec {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readWorkloadText(path);
   } catch (e) {
+    if (e instanceof UserError) throw e;
     throw new UserError(`cannot read workload file ${path}: ${fsReason(e)}`, 2);
   }
-  return parseWorkload(text, path);
+  const spec = parseWorkload(text, path);
+  sources.set(spec, path);
+  return spec;
 }
 
 export type StepWithDefaults = StepSpec & Required<Pick<StepSpec, 'bufOffset' | 'onShort' | 'onZero' | 'onError' | 'retries'>>;

@@ -5,7 +5,7 @@
 // (the cache is bounded: policy-cache.ts).
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../tracers/errors.js';
@@ -34,15 +34,34 @@ export function builtinPolicies(): string[] {
     .sort();
 }
 
+/**
+ * A policy file must be a readable regular file with something in it: it is
+ * hashed (read whole) for the cache and handed to clang, so a directory was
+ * an EISDIR internal error and a FIFO would be read twice.
+ */
+function checkPolicyFile(arg: string, p: string): void {
+  let st;
+  try {
+    st = statSync(p);
+    accessSync(p, constants.R_OK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `policy file ${arg} not found` : `cannot read policy file ${arg}: ${code ?? e}`, 2);
+  }
+  if (st.isDirectory()) throw new UserError(`policy file ${arg} is a directory: give a .c file`, 2);
+  if (!st.isFile()) throw new UserError(`policy file ${arg} is not a regular file: give a .c file`, 2);
+  if (st.size === 0) throw new UserError(`policy file ${arg} is empty: a policy defines US_ON_START(c) and US_ON_COMPLETE(c, e) (see bpf/uringscope.h)`, 2);
+}
+
 /** A policy argument: a file (anything with a slash or ending in .c) or a built-in name. */
 export function resolvePolicy(arg: string): string {
   if (arg.includes('/') || arg.endsWith('.c')) {
     const p = resolve(arg);
-    if (!existsSync(p)) throw new UserError(`policy file ${arg} not found`);
+    checkPolicyFile(arg, p);
     return p;
   }
   const p = join(policyDir(), `${arg}.c`);
-  if (!existsSync(p)) throw new UserError(`unknown policy "${arg}": built-ins are ${builtinPolicies().join(', ')}; or give a .c file`);
+  if (!existsSync(p)) throw new UserError(`unknown policy "${arg}": built-ins are ${builtinPolicies().join(', ')}; or give a .c file`, 2);
   return p;
 }
 

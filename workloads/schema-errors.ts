@@ -8,7 +8,7 @@
 //    is shown, otherwise the oneOf's `expected` wording lists the forms.
 import type { ErrorObject } from 'ajv';
 import { show, type Problem } from './problem.js';
-import { TARGET_KINDS } from './schema.js';
+import { MAX_EXACT, TARGET_KINDS } from './schema.js';
 
 type AjvError = ErrorObject<string, Record<string, unknown>, unknown>;
 
@@ -52,8 +52,11 @@ function describe(e: AjvError): Problem {
       return { path: at, message: `must be one of ${(p.allowedValues as unknown[]).join(', ')}${got}` };
     case 'type':
       return { path: at, message: `must be ${article(p.type)}${got}` };
-    case 'minimum':
     case 'maximum':
+      // above 2^53 the number read is not the number written: say so, not just "<= 9007199254740991"
+      if (p.limit === MAX_EXACT) return { path: at, message: `must be an exact integer, at most 2^53-1 = ${MAX_EXACT} (JSON numbers above it are rounded)${got}` };
+      return { path: at, message: `must be ${p.comparison} ${p.limit}${got}` };
+    case 'minimum':
       return { path: at, message: `must be ${p.comparison} ${p.limit}${got}` };
     case 'minItems':
     case 'maxItems': {

@@ -30,15 +30,45 @@ const ON_SHORT = members<NonNullable<StepSpec['onShort']>>({ continue: true, ret
 const ON_ZERO = members<NonNullable<StepSpec['onZero']>>({ stop: true, continue: true });
 const ON_ERROR = members<NonNullable<StepSpec['onError']>>({ fail: true, retry: true, skip: true });
 
+// The bounds of the workload format, in one place. A JSON number is a
+// double: above 2^53 it is not the integer that was written (2^64+5 parses as
+// 18446744073709551616), so every count is refused there rather than
+// silently changed; the engine's u64 offsets (at most 2^63-1 for the
+// kernel's loff_t) are all below that.
+
 /** io_uring_setup's limit (IORING_MAX_ENTRIES); the kernel rounds entries up to a power of two. */
 export const MAX_RING_ENTRIES = 32768;
 /** A transfer's length travels in the SQE's u32 `len` and comes back in the CQE's s32 `res`. */
 const MAX_LEN = 0x7fffffff;
+/** The largest integer a JSON number carries exactly. */
+export const MAX_EXACT = Number.MAX_SAFE_INTEGER;
+/**
+ * Chains in flight: the bpf strategy's SQ holds two entries per chain plus
+ * two (16383 fills IORING_MAX_ENTRIES); under link a whole chain must fit
+ * too, checked against the steps in semantics.ts.
+ */
+export const MAX_CONCURRENCY = 16383;
+/**
+ * A chain's buffer: the engine plan and the BPF runtime keep it in a u32
+ * (2^32 wrapped to 0: a hang under link/user, 2^32+16384 ran as 16384), and
+ * under bpf it is one value of a map whose offsets the verifier tracks only
+ * below 2^29 (BPF_MAX_VAR_OFF: 1 GiB was refused as an unbounded access).
+ * 256 MiB per chain works under every strategy.
+ */
+export const MAX_BUFFER_BYTES = 2 ** 28;
+/** Every chain in flight has its own buffer: all of them together, allocated and zeroed at the start. */
+export const MAX_TOTAL_BUFFER_BYTES = 2 ** 32;
+/** A scratch file: 1 TiB, and never more than the scratch directory has free (checked before a run). */
+export const MAX_FILE_BYTES = 2 ** 40;
+/** Chains started per second: below one per 1000 s a run looks hung; 0 means "as fast as possible". */
+export const MIN_RATE = 0.001;
+/** A 32-bit count in the engine's plan (records, header offsets). */
+const MAX_U32 = 0xffffffff;
 /** Target names are referenced as NAME or NAME.a / NAME.b, so no dots. */
 export const TARGET_NAME = '^[A-Za-z_][A-Za-z0-9_-]*$';
 
-function count(min = 0, max?: number): SchemaObject {
-  return max === undefined ? { type: 'integer', minimum: min } : { type: 'integer', minimum: min, maximum: max };
+function count(min = 0, max = MAX_EXACT): SchemaObject {
+  return { type: 'integer', minimum: min, maximum: max };
 }
 const flag: SchemaObject = { type: 'boolean' };
 const text: SchemaObject = { type: 'string', minLength: 1 };
@@ -57,9 +87,9 @@ type SameAsRule = Extract<OffsetRule, { sameAs: number }>;
 const fileTarget = object<FileTarget>(
   {
     kind: { const: 'file' },
-    size: count(),
+    size: count(0, MAX_FILE_BYTES),
     content: { enum: FILE_CONTENTS },
-    records: object<Records>({ count: count(), maxBody: count() }, ['count', 'maxBody']),
+    records: object<Records>({ count: count(0, MAX_U32), maxBody: count(0, MAX_LEN) }, ['count', 'maxBody']),
     direct: flag,
   },
   ['kind', 'size'],
@@ -80,7 +110,7 @@ const length: SchemaObject = {
   oneOf: [
     count(0, MAX_LEN),
     { const: 'previous' },
-    object<HeaderRule>({ header: object<HeaderRule['header']>({ step: count(), at: count() }, ['step']) }, ['header']),
+    object<HeaderRule>({ header: object<HeaderRule['header']>({ step: count(), at: count(0, MAX_BUFFER_BYTES) }, ['step']) }, ['header']),
   ],
 };
 
@@ -101,7 +131,7 @@ const step = object<StepSpec>(
     fdFrom: count(0, 15),
     len: length,
     offset,
-    bufOffset: count(),
+    bufOffset: count(0, MAX_BUFFER_BYTES),
     timeoutNs: count(),
     dontwait: flag,
     hardlink: flag,
@@ -121,7 +151,7 @@ const step = object<StepSpec>(
 const ring = object<RingSpec>({
   entries: count(1, MAX_RING_ENTRIES),
   sqpoll: flag,
-  sqThreadIdleMs: count(),
+  sqThreadIdleMs: count(0, MAX_U32),
   deferTaskrun: flag,
   registeredBuffers: flag,
   registeredFiles: flag,
@@ -138,9 +168,9 @@ export const workloadSchema = object<WorkloadSpec>(
     },
     steps: { type: 'array', minItems: 1, maxItems: 16, items: step },
     chains: count(1),
-    concurrency: count(1),
-    rate: { type: 'number', minimum: 0 },
-    bufferBytes: count(),
+    concurrency: count(1, MAX_CONCURRENCY),
+    rate: { type: 'number', minimum: 0, maximum: 1e9 },
+    bufferBytes: count(1, MAX_BUFFER_BYTES),
     ring,
   },
   ['name', 'description', 'steps'],

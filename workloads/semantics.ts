@@ -2,9 +2,10 @@
 // steps and to targets, buffer bounds, files that must exist. They run on a
 // document the schema accepted, and report the first problem in document
 // order (targets, then steps).
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { fsReason, show, type Problem } from './problem.js';
+import { MAX_BUFFER_BYTES, MIN_RATE } from './schema.js';
 import type { FileTarget, StepOp, StepSpec, TargetSpec, WorkloadSpec } from './spec.js';
 
 const NEEDS_NO_TARGET: ReadonlySet<StepOp> = new Set(['nop', 'timeout']);
@@ -29,11 +30,30 @@ function* fileProblems(at: string, t: FileTarget): Generator<Problem> {
   }
 }
 
-/** Why `path` cannot be opened for reading, or undefined if it can. Relative paths are taken from the current directory, as the engine opens them. */
+/** What kind of file a stat says it is, for a message. */
+function fileKind(st: Stats): string {
+  if (st.isDirectory()) return 'EISDIR (is a directory)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Why `path` cannot be a path target, or undefined if it can. Relative paths
+ * are taken from the current directory, as the engine opens them.
+ * Only regular files: the engine checksums every file target to its end
+ * after the run, and a character device (/dev/zero) has no end, so that read
+ * spun forever with SIGINT ignored; a FIFO blocks the open until a writer
+ * comes, and a block device would be read whole. None of the step rules
+ * (EOF stops a chain, short reads continue) mean anything for them either.
+ */
 function unreadable(path: string): string | undefined {
   try {
     accessSync(path, constants.R_OK);
-    return statSync(path).isDirectory() ? 'EISDIR (is a directory)' : undefined;
+    const st = statSync(path);
+    return st.isFile() ? undefined : `${fileKind(st)}: a path target must be a regular file`;
   } catch (e) {
     return fsReason(e);
   }
@@ -119,10 +139,13 @@ function* stepProblems(spec: WorkloadSpec, i: number): Generator<Problem> {
   if (MOVES_DATA.has(s.op) && s.len === undefined) yield { path: at, message: `op "${s.op}" needs a "len"` };
   if (s.op === 'timeout' && s.timeoutNs === undefined) yield { path: at, message: 'op "timeout" needs a "timeoutNs"' };
   yield* referenceProblems(spec.steps, i);
-  if (spec.bufferBytes !== undefined && MOVES_DATA.has(s.op) && typeof s.len === 'number') {
+  if (MOVES_DATA.has(s.op) && typeof s.len === 'number') {
     const end = (s.bufOffset ?? 0) + s.len;
-    if (end > spec.bufferBytes) {
-      yield { path: at, message: `bufOffset ${s.bufOffset ?? 0} + len ${s.len} = ${end} is past bufferBytes ${spec.bufferBytes}` };
+    // without bufferBytes the buffer is sized for the largest step, which must still fit the engine's
+    const limit = spec.bufferBytes ?? MAX_BUFFER_BYTES;
+    if (end > limit) {
+      const what = spec.bufferBytes !== undefined ? `bufferBytes ${limit}` : `the largest chain buffer, ${limit} bytes`;
+      yield { path: at, message: `bufOffset ${s.bufOffset ?? 0} + len ${s.len} = ${end} is past ${what}` };
     }
   }
   for (const [j, errno] of (s.expect ?? []).entries()) {
@@ -130,9 +153,17 @@ function* stepProblems(spec: WorkloadSpec, i: number): Generator<Problem> {
   }
 }
 
+/** Run-wide fields with a rule a JSON Schema bound cannot say (0 is special for rate). */
+function* runProblems(spec: WorkloadSpec): Generator<Problem> {
+  if (spec.rate !== undefined && spec.rate > 0 && spec.rate < MIN_RATE) {
+    yield { path: '/rate', message: `must be 0 (as fast as possible) or at least ${MIN_RATE} chains per second (got ${spec.rate})` };
+  }
+}
+
 function* problems(spec: WorkloadSpec): Generator<Problem> {
   yield* targetProblems(spec.targets ?? {});
   for (let i = 0; i < spec.steps.length; i++) yield* stepProblems(spec, i);
+  yield* runProblems(spec);
 }
 
 /** The first problem the schema could not catch, or undefined if there is none. */

@@ -27,16 +27,24 @@ BpfObject::~BpfObject() {
   if (obj_) bpf_object__close(obj_);
 }
 
+// libbpf prints why an open fails (an unresolved extern, a bad section)
+// before returning a bare errno: captured, it becomes the one line.
 std::string BpfObject::openMem(const void *data, size_t size, const char *name) {
   LIBBPF_OPTS(bpf_object_open_opts, o, .object_name = name);
+  us::beginLibbpfLog();
   obj_ = bpf_object__open_mem(data, size, &o);
-  if (!obj_) return "cannot open BPF object " + std::string(name) + ": " + errText(errno);
+  int e = errno;
+  std::string log = us::endLibbpfLog();
+  if (!obj_) return us::explainOpenFailure(name, e, log);
   return index();
 }
 
-std::string BpfObject::openFile(const std::string &path) {
+std::string BpfObject::openFile(const std::string &path, const std::string &what) {
+  us::beginLibbpfLog();
   obj_ = bpf_object__open_file(path.c_str(), nullptr);
-  if (!obj_) return "cannot open BPF object " + path + ": " + errText(errno);
+  int e = errno;
+  std::string log = us::endLibbpfLog();
+  if (!obj_) return us::explainOpenFailure(what, e, log);
   return index();
 }
 

@@ -18,9 +18,9 @@ class BpfObject {
   BpfObject &operator=(const BpfObject &) = delete;
   ~BpfObject();
 
-  // "" or a one-line error.
+  // "" or a one-line error; `what` names the object in it ("policy x.c").
   std::string openMem(const void *data, size_t size, const char *name);
-  std::string openFile(const std::string &path);
+  std::string openFile(const std::string &path, const std::string &what);
 
   // A global by name: before load(), its initial value (write configuration
   // there); after, the kernel's memory (.bss/.data, mapped shared). nullptr

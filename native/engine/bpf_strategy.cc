@@ -169,7 +169,7 @@ std::string BpfRun::prepare() {
     const void *bytes = chain_bpf__elf_bytes(&sz);
     e = obj_.openMem(bytes, sz, "chain_bpf");
   } else {
-    e = obj_.openFile(plan_.policy.bpfObject);
+    e = obj_.openFile(plan_.policy.bpfObject, what);
   }
   if (!e.empty()) return e;
   e = configure();
