@@ -6,6 +6,7 @@ import { UserError } from '../tracers/errors.js';
 import { runDoctorCommand } from './doctor.js';
 import { flushStdout } from './output.js';
 import { runTrace, traceBuilder, type TraceArgs } from './trace.js';
+import { runServe, serveBuilder, type ServeArgs } from './serve.js';
 import { runBuilder, runRun, type RunArgs } from './run.js';
 import { runWorkloadsCommand, workloadsBuilder, type WorkloadsArgs } from './workloads.js';
 import { recordBuilder, runRecord, type RecordArgs } from './record.js';
@@ -43,6 +44,12 @@ const COMMANDS: Command[] = [
     run: (a: { json: boolean }) => runDoctorCommand(a),
   },
   { spec: 'trace', what: 'trace the io_uring activity of any process (headless)', builder: traceBuilder, run: (a: TraceArgs) => runTrace(a) },
+  {
+    spec: 'serve',
+    what: 'export live io_uring metrics to Prometheus (/metrics) and OTLP, per process',
+    builder: serveBuilder,
+    run: (a: ServeArgs) => runServe(a),
+  },
   { spec: 'run <workload>', what: 'run a chain workload in the native engine under a strategy, traced', builder: runBuilder, run: (a: RunArgs) => runRun(a) },
   { spec: 'top', what: 'the live panels attached to running processes (--pid N | --comm NAME)', builder: topBuilder, run: (a: TopArgs) => runTop(a) },
   { spec: 'record [workload]', what: 'record a workload run or a trace to a file (headless)', builder: recordBuilder, run: (a: RecordArgs) => runRecord(a) },
