@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import { UserError } from '../tracers/errors.js';
 import { buildMetrics } from '../tracers/metrics.js';
 import { formatListen, MetricsServer, parseListen } from '../tracers/metrics-server.js';
-import { checkOtlpUrl, OtlpPusher } from '../tracers/otlp.js';
+import { checkOtlpUrl } from '../tracers/otlp-url.js';
 import { PrometheusExposition } from '../tracers/prometheus.js';
 import { checkServeTarget, MAX_TARGETS_LIMIT, ServedTargets, type ServeTargetSpec } from '../tracers/served-targets.js';
 import { emptySnapshot } from '../tracers/summary.js';
@@ -88,7 +88,10 @@ export async function runServe(a: ServeArgs): Promise<number> {
   const families = () => buildMetrics(targets.report());
   server.serve((accept) => exposition.render(families(), accept));
 
-  const pusher = otlpUrl ? new OtlpPusher({ url: otlpUrl, intervalMs: a.interval, collect: families, log }) : undefined;
+  // The OpenTelemetry SDK is loaded only for a push.
+  const pusher = otlpUrl
+    ? new (await import('../tracers/otlp.js')).OtlpPusher({ url: otlpUrl, intervalMs: a.interval, collect: families, log })
+    : undefined;
   pusher?.start();
 
   log(`serving ${describe(spec)} on http://${formatListen(server.address)}/metrics${otlpUrl ? ` and pushing to ${otlpUrl} every ${a.interval} ms` : ''}; SIGTERM or Ctrl-C stops`);

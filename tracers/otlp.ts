@@ -16,30 +16,10 @@ import {
   type MetricData,
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
-import { UserError } from './errors.js';
 import type { MetricFamily } from './metrics.js';
 
 /** Longest wait between attempts while the endpoint is down. */
 export const MAX_BACKOFF_MS = 30_000;
-
-/**
- * The URL to push to. A bare http(s)://host:port (path "/") gets OTLP's
- * metrics path, /v1/metrics, as the OpenTelemetry exporters do by default.
- */
-export function checkOtlpUrl(raw: string): URL {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new UserError(`--otlp "${raw}" is not a URL: give e.g. http://127.0.0.1:4318/v1/metrics`, 2);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new UserError(`--otlp "${raw}": only http:// and https:// (OTLP/HTTP) are supported`, 2);
-  }
-  if (!u.hostname) throw new UserError(`--otlp "${raw}" has no host`, 2);
-  if (u.pathname === '/' || u.pathname === '') u.pathname = '/v1/metrics';
-  return u;
-}
 
 /**
  * OTLP names: the Prometheus name with dots, without the `_total` that

@@ -57,8 +57,10 @@ export class ServedTargets {
   }
 
   /**
-   * One report's input: forgets what was reported dead last time, reads one
-   * snapshot, and marks what has died since (reported now, for the last time).
+   * One report's input: forgets what was reported dead last time, marks
+   * what has died since, then reads one snapshot — in that order, so a
+   * process found dead has made its last completion before the snapshot,
+   * and its last report carries its final counts.
    */
   report(): MetricsInput {
     const s = this.session;
@@ -67,10 +69,12 @@ export class ServedTargets {
       this.labels.delete(pid);
     }
     this.exited.clear();
+    const swept = this.sweep();
     const snapshot = s.snapshot();
     const targets = new Map<number, TargetInfo>();
     for (const t of snapshot.targets ?? []) targets.set(t.tgid, this.labelOf(t.tgid, snapshot));
-    this.sweep(targets);
+    // Targets without series (no ring yet, or no slot left) that are gone: nothing to report.
+    if (swept) for (const pid of s.targets()) if (!targets.has(pid) && !processExists(pid)) s.forgetTarget(pid);
     return {
       snapshot,
       targets,
@@ -91,16 +95,15 @@ export class ServedTargets {
     return l;
   }
 
-  /** Liveness of reported targets, dead unreported targets, new --comm matches. */
-  private sweep(reported: Map<number, TargetInfo>): void {
+  /** Liveness of reported targets and new --comm matches, at most every SWEEP_MS. */
+  private sweep(): boolean {
     const now = Date.now();
-    if (now - this.lastSweep < SWEEP_MS) return;
+    if (now - this.lastSweep < SWEEP_MS) return false;
     this.lastSweep = now;
-    const s = this.session;
-    for (const pid of reported.keys()) if (!processExists(pid)) this.exited.add(pid);
-    // Targets without series (no ring yet, or no slot): nothing to report, forget at once.
-    for (const pid of s.targets()) if (!reported.has(pid) && !processExists(pid)) s.forgetTarget(pid);
-    if (this.spec.kind === 'comm') for (const pid of pidsWithComm(this.spec.comm)) s.addTarget(pid);
+    // A reported process that is gone is reported once more (this time), then forgotten.
+    for (const pid of this.labels.keys()) if (!processExists(pid)) this.exited.add(pid);
+    if (this.spec.kind === 'comm') for (const pid of pidsWithComm(this.spec.comm)) this.session.addTarget(pid);
+    return true;
   }
 
   stop(): void {
