@@ -260,6 +260,41 @@ describe('serve, scraped by a real Prometheus', () => {
   });
 });
 
+describe('serve --max-targets', () => {
+  test('processes beyond it get no series and are counted in uringscope_targets_dropped_total', async () => {
+    // A name of its own, so no other process on the machine competes for the one slot.
+    const comm = `usld${process.pid % 100000}`;
+    const bin = join(dir, comm);
+    symlinkSync(LOAD, bin);
+    const port = await freePort();
+    const s = await startServe(['--comm', comm, '--max-targets', '1', '--listen', `127.0.0.1:${port}`]);
+    const loops: ChildProcess[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const p = spawn(bin, ['loop'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        children.push(p);
+        loops.push(p);
+        await new Promise((r) => p.stdout!.once('data', r));
+      }
+      let body = '';
+      const end = Date.now() + 10000;
+      do {
+        body = (await httpGet(port, '/metrics')).body;
+        if (/^uringscope_targets_dropped_total 2$/m.test(body)) break;
+        await sleep(100);
+      } while (Date.now() < end);
+      expect(body).toMatch(/^uringscope_targets 1$/m);
+      expect(body).toMatch(/^uringscope_targets_dropped_total 2$/m);
+      const labelled = loops.filter((p) => sampleValue(body, 'uringscope_requests_completed_total', { pid: String(p.pid) }) !== undefined);
+      expect(labelled).toHaveLength(1);
+      expect(sampleValue(body, 'uringscope_requests_completed_total', { comm, pid: String(labelled[0].pid) })).toBeGreaterThan(0);
+    } finally {
+      for (const p of loops) p.kill('SIGKILL');
+      await stopServe(s);
+    }
+  });
+});
+
 describe('serve: bad input is one line and exit 2', () => {
   test.each([
     ['a --listen that is not ADDR:PORT', ['--all', '--listen', 'localhost'], /--listen "localhost": not ADDR:PORT/],
