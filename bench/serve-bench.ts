@@ -1,5 +1,7 @@
 // npm run bench:serve — what `uringscope serve` costs a real io_uring
-// workload. fio 4k random reads from a page-cached file (io_uring engine),
+// workload. fio 4k random reads (io_uring engine, bench:tracer's job; with
+// FIO_INVALIDATE=0 fio keeps the file's page cache, so every read is a
+// ~1 µs page-cache hit and the per-request cost shows fully),
 // run alternately untraced and with `serve --comm fio` attached and scraped
 // (once a second, as a Prometheus would, and 50 times a second), several
 // rounds in one run; prints median IOPS per mode, the ratio to untraced, and
@@ -15,6 +17,7 @@ import { packageRoot } from '../tracers/native.js';
 const rounds = Number(process.env.ROUNDS ?? 5);
 const seconds = Number(process.env.SECONDS_PER_RUN ?? 3);
 const iodepth = Number(process.env.IODEPTH ?? 32);
+const invalidate = process.env.FIO_INVALIDATE ?? '1';
 const dir = mkdtempSync(join(tmpdir(), 'uringscope-bench-'));
 const file = join(dir, 'data');
 const cli = join(packageRoot(), 'dist', 'bin', 'uringscope.js');
@@ -26,7 +29,7 @@ const scrapeMs: Record<Mode, number> = { untraced: 0, 'serve, 1 scrape/s': 1000,
 function fioArgs(out: string): string[] {
   return [
     '--name=bench', '--ioengine=io_uring', '--rw=randread', '--bs=4k', `--iodepth=${iodepth}`,
-    `--filename=${file}`, '--size=256M', '--invalidate=0', '--time_based', `--runtime=${seconds}`, '--ramp_time=0.5',
+    `--filename=${file}`, '--size=256M', `--invalidate=${invalidate}`, '--time_based', `--runtime=${seconds}`, '--ramp_time=0.5',
     '--output-format=json', `--output=${out}`,
   ];
 }
@@ -128,7 +131,9 @@ for (let i = 0; i < rounds; i++) {
 rmSync(dir, { recursive: true, force: true });
 
 const base = median(results.untraced.map((r) => r.iops));
-console.log(`fio randread 4k, io_uring, iodepth ${iodepth}, page cache; ${rounds} rounds x ${seconds}s per mode, alternated; serve --comm fio`);
+console.log(
+  `fio randread 4k, io_uring, iodepth ${iodepth}, invalidate=${invalidate}; ${rounds} rounds x ${seconds}s per mode, alternated; serve --comm fio`,
+);
 console.log('| mode | median IOPS | min | max | ratio to untraced | serve CPU (share of one core) |');
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const m of modes) {
