@@ -4,6 +4,10 @@
  * io_uring_enter syscalls and context switches of the target processes,
  * aggregated in the kernel; optionally every request as a ring buffer record.
  *
+ * For `serve` the aggregates also get a per-process dimension (stat slots,
+ * bpf/tracer.h): chosen at load time, off for everything else, so trace, run
+ * and top load the same one-slot maps as before.
+ *
  * Every hook is a BTF raw tracepoint (tp_btf): cheaper than classic
  * tracepoints, typed (fields are read straight from the kernel structs with
  * CO-RE), and independent of tracefs.
@@ -209,7 +213,7 @@ static __always_inline bool ring_traced(u64 ctx)
 
 /*
  * The stat slot of `tgid`: the one it has, else a free one claimed now, else
- * the shared slot 0 (the loader counts such targets as dropped). Runs only
+ * the shared slot 0 (counted once per process in TARGETS_DROPPED). Runs only
  * when a ring is adopted, never per request, so a plain bounded scan is fine.
  * Two rings of one process adopted at the same instant may claim two slots:
  * the loader merges slots by tgid.
