@@ -4,6 +4,10 @@
  * io_uring_enter syscalls and context switches of the target processes,
  * aggregated in the kernel; optionally every request as a ring buffer record.
  *
+ * For `serve` the aggregates also get a per-process dimension (stat slots,
+ * bpf/tracer.h): chosen at load time, off for everything else, so trace, run
+ * and top load the same one-slot maps as before.
+ *
  * Every hook is a BTF raw tracepoint (tp_btf): cheaper than classic
  * tracepoints, typed (fields are read straight from the kernel structs with
  * CO-RE), and independent of tracefs.
@@ -27,6 +31,13 @@ const volatile bool follow_forks = true;
 const volatile bool comm_filter_set = false;
 const volatile char comm_filter[US_COMM_LEN] = {};
 const volatile u32 inflight_mask = 65535; /* inflight entries - 1 (a power of two) */
+/* Per-target aggregation (tracer.h): 1 = off, else slots in use (<= US_STAT_SLOTS_MAX). */
+const volatile u32 stat_slots = 1;
+/* `serve --all`: every process that creates or submits to a ring becomes a target. */
+const volatile bool trace_all = false;
+const volatile u32 self_tgid = 0; /* never adopted by trace_all: our own process */
+
+#define PER_TARGET (stat_slots > 1)
 
 /*
  * tgids to trace: all their threads, including iou-sqp-* and iou-wrk-*. The
@@ -55,13 +66,34 @@ struct {
 #define US_RING_SLOTS 16
 u64 ring_slots[US_RING_SLOTS] = {};
 bool rings_spilled = false;
+/* The stat slot of the process that adopted ring_slots[i] (per-target mode). */
+u32 ring_stat[US_RING_SLOTS] = {};
 
+/* Spilled rings; the value is the ring's stat slot. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, u64);
 	__type(value, u32);
 } rings SEC(".maps");
+
+/*
+ * Per-target mode: which tgid owns each stat slot (0 = free; slot 0 is the
+ * shared one), claimed by BPF when a target's ring is adopted and released by
+ * the loader once the process has gone and been reported. stat_ops[s] has a
+ * bit per opcode that slot s has seen, so a snapshot reads only those rows of
+ * op_stats instead of all US_MAX_OPS x stat_slots of them.
+ */
+u32 stat_tgids[US_STAT_SLOTS_MAX] = {};
+u64 stat_ops[US_STAT_SLOTS_MAX] = {};
+
+/* Processes that found every stat slot taken, so each is counted once. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, u32);
+	__type(value, u8);
+} dropped_tgids SEC(".maps");
 
 /*
  * Requests between submit_req and their final completion, direct-mapped by a
@@ -76,6 +108,7 @@ struct {
 	__type(value, struct us_inflight);
 } inflight SEC(".maps");
 
+/* Keyed by stat slot * US_MAX_OPS + opcode (resized by the loader: US_MAX_OPS x stat_slots). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, US_MAX_OPS);
@@ -87,6 +120,7 @@ struct us_counters {
 	u64 c[US_C_COUNT];
 };
 
+/* Keyed by stat slot (resized by the loader to stat_slots). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -106,13 +140,18 @@ struct {
 	__uint(max_entries, 16 << 20); /* resized by the loader */
 } events SEC(".maps");
 
-static __always_inline void count(u32 idx, u64 v)
+/* Counts into a stat slot's counters (slot 0 when per-target mode is off). */
+static __always_inline void count_at(u32 slot, u32 idx, u64 v)
 {
-	u32 zero = 0;
-	struct us_counters *c = bpf_map_lookup_elem(&counters, &zero);
+	struct us_counters *c = bpf_map_lookup_elem(&counters, &slot);
 
 	if (c && idx < US_C_COUNT)
 		c->c[idx] += v;
+}
+
+static __always_inline void count(u32 idx, u64 v)
+{
+	count_at(0, idx, v);
 }
 
 static __always_inline bool is_target_tgid(u32 tgid)
@@ -146,34 +185,80 @@ static __always_inline u32 current_tgid(void)
 	return bpf_get_current_pid_tgid() >> 32;
 }
 
-static __always_inline bool ring_traced(u64 ctx)
+/*
+ * The ring's stat slot + 1, or 0 when the ring is not traced. Without the
+ * per-target dimension every traced ring is slot 0 and ring_stat is not read.
+ */
+static __always_inline u32 ring_lookup(u64 ctx)
 {
+	u32 *v;
 	int i;
 
 #pragma unroll
 	for (i = 0; i < US_RING_SLOTS; i++)
 		if (ring_slots[i] == ctx)
-			return true;
-	return rings_spilled && bpf_map_lookup_elem(&rings, &ctx) != NULL;
+			return PER_TARGET ? ring_stat[i] + 1 : 1;
+	if (!rings_spilled)
+		return 0;
+	v = bpf_map_lookup_elem(&rings, &ctx);
+	if (!v)
+		return 0;
+	return PER_TARGET ? *v + 1 : 1;
 }
 
-static __always_inline void adopt_ring(u64 ctx, u32 tgid)
+static __always_inline bool ring_traced(u64 ctx)
 {
+	return ring_lookup(ctx) != 0;
+}
+
+/*
+ * The stat slot of `tgid`: the one it has, else a free one claimed now, else
+ * the shared slot 0 (counted once per process in TARGETS_DROPPED). Runs only
+ * when a ring is adopted, never per request, so a plain bounded scan is fine.
+ * Two rings of one process adopted at the same instant may claim two slots:
+ * the loader merges slots by tgid.
+ */
+static __noinline u32 stat_slot_of(u32 tgid)
+{
+	u32 i, n = stat_slots;
+	u8 one = 1;
+
+	for (i = 1; i < US_STAT_SLOTS_MAX && i < n; i++)
+		if (stat_tgids[i] == tgid)
+			return i;
+	for (i = 1; i < US_STAT_SLOTS_MAX && i < n; i++)
+		if (stat_tgids[i] == 0 && __sync_val_compare_and_swap(&stat_tgids[i], 0, tgid) == 0)
+			return i;
+	if (bpf_map_update_elem(&dropped_tgids, &tgid, &one, BPF_NOEXIST) == 0)
+		count(US_C_TARGETS_DROPPED, 1);
+	return 0;
+}
+
+/* Adopts a ring for `tgid`; returns its stat slot + 1 (as ring_lookup). */
+static __always_inline u32 adopt_ring(u64 ctx, u32 tgid)
+{
+	u32 r = ring_lookup(ctx), slot = 0;
 	int i;
 
-	if (ring_traced(ctx))
-		return;
+	if (r)
+		return r;
+	if (PER_TARGET)
+		slot = stat_slot_of(tgid);
 #pragma unroll
 	for (i = 0; i < US_RING_SLOTS; i++) {
 		if (ring_slots[i] == 0 && __sync_val_compare_and_swap(&ring_slots[i], 0, ctx) == 0) {
-			count(US_C_RINGS, 1);
-			return;
+			/* A completion racing with this store counts into slot 0 once. */
+			if (PER_TARGET)
+				ring_stat[i] = slot;
+			count_at(slot, US_C_RINGS, 1);
+			return slot + 1;
 		}
 	}
-	if (bpf_map_update_elem(&rings, &ctx, &tgid, BPF_NOEXIST) == 0) {
+	if (bpf_map_update_elem(&rings, &ctx, &slot, BPF_NOEXIST) == 0) {
 		rings_spilled = true;
-		count(US_C_RINGS, 1);
+		count_at(slot, US_C_RINGS, 1);
 	}
+	return slot + 1;
 }
 
 /* A ring of another process at an address we know: ours is gone. */
@@ -195,25 +280,52 @@ static __always_inline u32 inflight_slot(u64 req)
 	return (u32)((req * 0x9E3779B97F4A7C15ULL) >> 40) & inflight_mask;
 }
 
-/* A ring is traced if it is known, or if a target thread touches it. */
-static __always_inline bool ring_of_target(u64 ctx)
+/*
+ * trace_all (`serve --all`): any process but ours that uses a ring becomes a
+ * target, so its threads' switches and syscalls are followed from then on.
+ */
+static __always_inline bool adopt_process(u32 tgid)
 {
-	u32 tgid;
-
-	if (ring_traced(ctx))
+	if (is_target_tgid(tgid))
 		return true;
-	tgid = current_tgid();
-	if (!is_target_tgid(tgid))
+	if (!trace_all || tgid == 0 || tgid == self_tgid)
 		return false;
-	adopt_ring(ctx, tgid);
+	add_target(tgid);
 	return true;
 }
 
-static __always_inline struct us_op_stats *op_slot(u32 op)
+/*
+ * A ring is traced if it is known, or if a target thread touches it.
+ * Returns its stat slot + 1, 0 when it is not traced.
+ */
+static __always_inline u32 ring_of_target(u64 ctx)
 {
+	u32 r = ring_lookup(ctx), tgid;
+
+	if (r)
+		return r;
+	tgid = current_tgid();
+	if (!adopt_process(tgid))
+		return 0;
+	return adopt_ring(ctx, tgid);
+}
+
+/* `r` is a ring_lookup() result (stat slot + 1, non-zero). */
+static __always_inline struct us_op_stats *op_slot(u32 r, u32 op)
+{
+	u32 slot = r - 1, key;
+
 	if (op >= US_MAX_OPS)
 		op = US_MAX_OPS - 1;
-	return bpf_map_lookup_elem(&op_stats, &op);
+	if (!PER_TARGET)
+		return bpf_map_lookup_elem(&op_stats, &op);
+	if (slot >= US_STAT_SLOTS_MAX)
+		slot = 0;
+	/* Read first: the atomic or is paid once per (slot, opcode), not per request. */
+	if (!(stat_ops[slot] & (1ULL << op)))
+		__sync_fetch_and_or(&stat_ops[slot], 1ULL << op);
+	key = slot * US_MAX_OPS + op;
+	return bpf_map_lookup_elem(&op_stats, &key);
 }
 
 static __always_inline bool is_rw_op(u8 op)
@@ -236,10 +348,14 @@ int BPF_PROG(on_create, int fd, void *ring)
 {
 	u32 tgid = current_tgid();
 
-	if (is_target_tgid(tgid))
+	if (adopt_process(tgid)) {
+		/* Per target, a new ring at a dead one's address must not count for the dead one. */
+		if (PER_TARGET)
+			forget_ring((u64)ring);
 		adopt_ring((u64)ring, tgid);
-	else
+	} else {
 		forget_ring((u64)ring);
+	}
 	return 0;
 }
 
@@ -262,17 +378,18 @@ static __always_inline int submit_common(struct io_kiocb *req, u64 key)
 {
 	/* tp_btf arguments are BTF pointers: plain loads, no probe_read calls. */
 	u64 ring = (u64)req->ctx;
-	u32 idx;
+	u32 idx, r;
 	struct us_inflight *in;
 	struct us_op_stats *st;
 	u8 opcode;
 
-	if (!ring_of_target(ring))
+	r = ring_of_target(ring);
+	if (!r)
 		return 0;
 
 	idx = inflight_slot(key);
 	opcode = req->opcode;
-	st = op_slot(opcode);
+	st = op_slot(r, opcode);
 	if (st)
 		st->submitted++;
 
@@ -369,24 +486,25 @@ static __always_inline void emit_event(u64 ctx, u64 req, u64 user_data,
 static __always_inline int complete_common(u64 ring, void *req, u64 user_data, s32 res, u32 cflags)
 {
 	u64 key = (u64)req; /* a void * argument: the verifier sees a number */
-	u32 idx = inflight_slot(key);
+	u32 idx = inflight_slot(key), r;
 	u64 now;
 	u8 opcode;
 	bool final, timed = false;
 	struct us_inflight *in;
 	struct us_op_stats *st;
 
-	if (!ring_traced(ring))
+	r = ring_lookup(ring);
+	if (!r)
 		return 0;
 	if (!req) {
-		count(US_C_AUX_CQES, 1);
+		count_at(r - 1, US_C_AUX_CQES, 1);
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
 	opcode = BPF_CORE_READ((struct io_kiocb *)req, opcode);
 	final = !(cflags & IORING_CQE_F_MORE);
 
-	st = op_slot(opcode);
+	st = op_slot(r, opcode);
 	if (st) {
 		st->completed++;
 		if (res == -ECANCELED)
@@ -410,7 +528,7 @@ static __always_inline int complete_common(u64 ring, void *req, u64 user_data, s
 				st->hist[b]++;
 		}
 	} else if (final) {
-		count(US_C_UNTRACKED, 1);
+		count_at(r - 1, US_C_UNTRACKED, 1);
 	}
 
 	if (events_enabled)
@@ -438,8 +556,10 @@ int BPF_PROG(on_complete_args, void *ring, void *req, u64 user_data, int res, un
 SEC("tp_btf/io_uring_fail_link")
 int BPF_PROG(on_fail_link, struct io_kiocb *req, struct io_kiocb *link)
 {
-	if (ring_traced((u64)req->ctx))
-		count(US_C_FAIL_LINK, 1);
+	u32 r = ring_lookup((u64)req->ctx);
+
+	if (r)
+		count_at(r - 1, US_C_FAIL_LINK, 1);
 	return 0;
 }
 
@@ -447,24 +567,30 @@ SEC("tp_btf/io_uring_req_failed")
 int BPF_PROG(on_req_failed, const struct io_uring_sqe *sqe, struct io_kiocb *req, int error)
 {
 	/* May fire before submit_req, so the ring may not be adopted yet. */
-	if (ring_of_target((u64)req->ctx))
-		count(US_C_REQ_FAILED, 1);
+	u32 r = ring_of_target((u64)req->ctx);
+
+	if (r)
+		count_at(r - 1, US_C_REQ_FAILED, 1);
 	return 0;
 }
 
 SEC("tp_btf/io_uring_cqe_overflow")
 int BPF_PROG(on_cqe_overflow, void *ring)
 {
-	if (ring_traced((u64)ring))
-		count(US_C_CQE_OVERFLOW, 1);
+	u32 r = ring_lookup((u64)ring);
+
+	if (r)
+		count_at(r - 1, US_C_CQE_OVERFLOW, 1);
 	return 0;
 }
 
 SEC("tp_btf/io_uring_queue_async_work")
 int BPF_PROG(on_queue_async_work, struct io_kiocb *req, int rw)
 {
-	if (ring_traced((u64)req->ctx))
-		count(US_C_ASYNC_PUNT, 1);
+	u32 r = ring_lookup((u64)req->ctx);
+
+	if (r)
+		count_at(r - 1, US_C_ASYNC_PUNT, 1);
 	return 0;
 }
 
@@ -634,7 +760,7 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 {
 	u64 pid_tgid;
-	u32 tgid;
+	u32 tgid, to_submit;
 	struct us_thread *th;
 
 	if (id != US_NR_IO_URING_ENTER)
@@ -647,8 +773,10 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	if (!th)
 		return 0;
 	th->enter_start_ns = bpf_ktime_get_ns();
+	to_submit = (u32)PT_REGS_PARM2_CORE_SYSCALL(regs);
+	th->enter_to_submit += to_submit; /* the thread's own entry: only it writes here */
 	count(US_C_ENTER_CALLS, 1);
-	count(US_C_ENTER_TO_SUBMIT, (u32)PT_REGS_PARM2_CORE_SYSCALL(regs));
+	count(US_C_ENTER_TO_SUBMIT, to_submit);
 	return 0;
 }
 

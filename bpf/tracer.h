@@ -20,6 +20,17 @@ typedef __u64 u64;
 #define US_COMM_LEN 16
 
 /*
+ * Per-target aggregation (`serve`): op_stats and counters get a target
+ * dimension, keyed by a small "stat slot" per process (tgid) instead of the
+ * tgid itself, so the hot path stays an inlined array lookup. Slot 0 is the
+ * shared slot: everything when the dimension is off (trace, run, top: one
+ * slot, exactly as before), and targets that found no free slot when it is
+ * on. US_STAT_SLOTS_MAX bounds the slot table; the loader picks how many are
+ * used (stat_slots, = --max-targets + 1).
+ */
+#define US_STAT_SLOTS_MAX 256
+
+/*
  * Latency histogram: 4 linear sub-buckets per power of two ("log2 / 4"), so a
  * bucket is at most 25% wide. Values below 4 ns get one bucket each; 160
  * buckets reach 2^40 ns (~18 minutes), larger values land in the last one.
@@ -50,7 +61,8 @@ typedef __u64 u64;
 	X(UNTRACKED, untracked)          /* final completions whose submit was not seen */      \
 	X(INFLIGHT_EVICTED, evicted)     /* timing lost: another request took its slot */     \
 	X(AUX_CQES, auxCqes)             /* completions without a request */                    \
-	X(RINGS, rings)                  /* rings (ctx) adopted as targets */
+	X(RINGS, rings)                  /* rings (ctx) adopted as targets */                   \
+	X(TARGETS_DROPPED, targetsDropped) /* per-target mode: processes left without a slot */
 
 #define US_COUNTER_ENUM(e, n) US_C_##e,
 enum us_counter { US_COUNTERS(US_COUNTER_ENUM) US_C_COUNT };
@@ -86,6 +98,7 @@ struct us_thread {
 	u64 oncpu_ns;
 	u64 enter_calls;
 	u64 enter_ns;
+	u64 enter_to_submit; /* sum of io_uring_enter's to_submit argument */
 	u64 last_out_ns; /* internal: when it was switched out (0 = running/unknown) */
 	u64 last_in_ns;  /* internal: when it was switched in */
 	u64 enter_start_ns; /* internal: io_uring_enter in progress since */

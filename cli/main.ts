@@ -7,6 +7,7 @@ import { doctorBuilder, runDoctorCommand, type DoctorArgs } from './doctor.js';
 import { printable } from '../tracers/printable.js';
 import { flushStdout } from './output.js';
 import { runTrace, traceBuilder, type TraceArgs } from './trace.js';
+import { runServe, serveBuilder, type ServeArgs } from './serve.js';
 import { runBuilder, runRun, type RunArgs } from './run.js';
 import { runWorkloadsCommand, workloadsBuilder, type WorkloadsArgs } from './workloads.js';
 import { recordBuilder, runRecord, type RecordArgs } from './record.js';
@@ -39,6 +40,12 @@ interface Command {
 const COMMANDS: Command[] = [
   { spec: 'doctor', what: 'check the kernel, privileges and features every strategy needs', builder: doctorBuilder, run: (a: DoctorArgs) => runDoctorCommand(a) },
   { spec: 'trace', what: 'trace the io_uring activity of any process (headless)', builder: traceBuilder, run: (a: TraceArgs) => runTrace(a) },
+  {
+    spec: 'serve',
+    what: 'export live io_uring metrics to Prometheus (/metrics) and OTLP, per process',
+    builder: serveBuilder,
+    run: (a: ServeArgs) => runServe(a),
+  },
   { spec: 'run <workload>', what: 'run a chain workload in the native engine under a strategy, traced', builder: runBuilder, run: (a: RunArgs) => runRun(a) },
   { spec: 'top', what: 'the live panels attached to running processes (--pid N | --comm NAME)', builder: topBuilder, run: (a: TopArgs) => runTop(a) },
   { spec: 'record [workload]', what: 'record a workload run or a trace to a file (headless)', builder: recordBuilder, run: (a: RecordArgs) => runRecord(a) },

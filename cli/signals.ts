@@ -30,3 +30,17 @@ export function stopRunOnSignal(run: EngineProcess): void {
   };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, onSignal);
 }
+
+/**
+ * `serve` runs until Ctrl-C / SIGTERM / SIGHUP (systemd stops it with
+ * SIGTERM): it then stops serving and detaches every BPF program. A second
+ * signal does not wait.
+ */
+export function stopServeOnSignal(stop: (sig: NodeJS.Signals) => void): void {
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (++signals > 1) process.exit(130);
+    stop(sig);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+}

@@ -47,6 +47,7 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
                         InstanceMethod("addTarget", &Tracer::AddTarget),
                         InstanceMethod("removeTarget", &Tracer::RemoveTarget),
                         InstanceMethod("targets", &Tracer::Targets),
+                        InstanceMethod("forgetTarget", &Tracer::ForgetTarget),
                         InstanceMethod("snapshot", &Tracer::Snap),
                         InstanceMethod("hooks", &Tracer::Hooks),
                         InstanceMethod("drain", &Tracer::Drain)});
@@ -59,6 +60,13 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
       if (o.Has("events")) cfg.events = o.Get("events").ToBoolean();
       if (o.Has("followForks")) cfg.followForks = o.Get("followForks").ToBoolean();
       if (o.Has("comm") && o.Get("comm").IsString()) cfg.comm = o.Get("comm").As<Napi::String>();
+      if (o.Has("traceAll")) cfg.traceAll = o.Get("traceAll").ToBoolean();
+      if (o.Get("perTarget").IsNumber()) {
+        double n = o.Get("perTarget").As<Napi::Number>().DoubleValue();
+        if (!(n >= 0 && n < US_STAT_SLOTS_MAX))
+          throw Napi::RangeError::New(info.Env(), "perTarget must be 0.." + std::to_string(US_STAT_SLOTS_MAX - 1));
+        cfg.perTarget = uint32_t(n);
+      }
       auto num = [&](const char *k, double &out) {
         Napi::Value v = o.Get(k);
         if (v.IsNumber() && v.As<Napi::Number>().DoubleValue() > 0) out = v.As<Napi::Number>().DoubleValue();
@@ -109,6 +117,12 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
     return info.Env().Undefined();
   }
 
+  Napi::Value ForgetTarget(const Napi::CallbackInfo &info) {
+    std::string err = session_->forgetTarget(tgidArg(info));
+    if (!err.empty()) throw Napi::Error::New(info.Env(), err);
+    return info.Env().Undefined();
+  }
+
   Napi::Value Targets(const Napi::CallbackInfo &info) {
     auto t = session_->targets();
     Napi::Array a = Napi::Array::New(info.Env(), t.size());
@@ -137,23 +151,18 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
     return a;
   }
 
-  Napi::Value Snap(const Napi::CallbackInfo &info) {
-    Napi::Env env = info.Env();
-    Snapshot s = session_->snapshot();
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("ktimeNs", double(s.ktimeNs));
-    o.Set("eventsReceived", double(s.eventsReceived));
-    o.Set("userDrops", double(s.userDrops));
-
+  static Napi::Object countersObject(Napi::Env env, const uint64_t *c) {
     Napi::Object counters = Napi::Object::New(env);
-    for (int i = 0; i < US_C_COUNT; i++) counters.Set(kCounterNames[i], double(s.counters[i]));
-    o.Set("counters", counters);
+    for (int i = 0; i < US_C_COUNT; i++) counters.Set(kCounterNames[i], double(c[i]));
+    return counters;
+  }
 
-    Napi::Array ops = Napi::Array::New(env, s.ops.size());
-    for (size_t i = 0; i < s.ops.size(); i++) {
-      const us_op_stats &st = s.ops[i].stats;
+  static Napi::Array opsArray(Napi::Env env, const std::vector<OpSnapshot> &list) {
+    Napi::Array ops = Napi::Array::New(env, list.size());
+    for (size_t i = 0; i < list.size(); i++) {
+      const us_op_stats &st = list[i].stats;
       Napi::Object op = Napi::Object::New(env);
-      op.Set("opcode", s.ops[i].opcode);
+      op.Set("opcode", list[i].opcode);
       op.Set("submitted", double(st.submitted));
       op.Set("completed", double(st.completed));
       op.Set("errors", double(st.errors));
@@ -166,7 +175,30 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
       op.Set("hist", hist);
       ops.Set(uint32_t(i), op);
     }
-    o.Set("ops", ops);
+    return ops;
+  }
+
+  Napi::Value Snap(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    Snapshot s = session_->snapshot();
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("ktimeNs", double(s.ktimeNs));
+    o.Set("eventsReceived", double(s.eventsReceived));
+    o.Set("userDrops", double(s.userDrops));
+
+    o.Set("counters", countersObject(env, s.counters));
+    o.Set("ops", opsArray(env, s.ops));
+    if (!s.targets.empty()) {
+      Napi::Array targets = Napi::Array::New(env, s.targets.size());
+      for (size_t i = 0; i < s.targets.size(); i++) {
+        Napi::Object t = Napi::Object::New(env);
+        t.Set("tgid", s.targets[i].tgid);
+        t.Set("counters", countersObject(env, s.targets[i].counters));
+        t.Set("ops", opsArray(env, s.targets[i].ops));
+        targets.Set(uint32_t(i), t);
+      }
+      o.Set("targets", targets);
+    }
 
     Napi::Array threads = Napi::Array::New(env, s.threads.size());
     for (size_t i = 0; i < s.threads.size(); i++) {
@@ -182,6 +214,7 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
       th.Set("oncpuNs", double(t.oncpu_ns));
       th.Set("enterCalls", double(t.enter_calls));
       th.Set("enterNs", double(t.enter_ns));
+      th.Set("enterToSubmit", double(t.enter_to_submit));
       threads.Set(uint32_t(i), th);
     }
     o.Set("threads", threads);

@@ -15,6 +15,14 @@ export interface TracerOptions {
   ringBytes?: number;
   /** Bytes of records that may wait for drain() before they are dropped. */
   maxPendingBytes?: number;
+  /**
+   * Per-target aggregation (`serve`): in-kernel stats for this many processes
+   * besides the shared slot (0 = off, the default; at most 255). Snapshots
+   * then carry `targets`.
+   */
+  perTarget?: number;
+  /** Every process that uses io_uring (but this one) becomes a target. */
+  traceAll?: boolean;
 }
 
 /** Counter names follow US_COUNTERS in bpf/tracer.h. */
@@ -37,6 +45,8 @@ export interface NativeCounters {
   evicted: number;
   auxCqes: number;
   rings: number;
+  /** Per-target mode: processes that found every stat slot taken (counted once each). */
+  targetsDropped: number;
 }
 
 export interface NativeOpStats {
@@ -65,6 +75,15 @@ export interface NativeThread {
   oncpuNs: number;
   enterCalls: number;
   enterNs: number;
+  /** Sum of io_uring_enter's to_submit argument. */
+  enterToSubmit: number;
+}
+
+/** One process's in-kernel aggregates (per-target mode). */
+export interface NativeTargetStats {
+  tgid: number;
+  counters: NativeCounters;
+  ops: NativeOpStats[];
 }
 
 export interface NativeSnapshot {
@@ -75,6 +94,8 @@ export interface NativeSnapshot {
   counters: NativeCounters;
   ops: NativeOpStats[];
   threads: NativeThread[];
+  /** Per-target mode only: each process that holds a stat slot. */
+  targets?: NativeTargetStats[];
 }
 
 /** One program of the tracer and whether it runs on this kernel (native/tracer_hooks.h). */
@@ -101,6 +122,11 @@ export declare class NativeTracer {
   addTarget(tgid: number): void;
   removeTarget(tgid: number): void;
   targets(): number[];
+  /**
+   * Per-target mode: stop tracing a process that is gone and was reported;
+   * its slot, rings and thread entries are freed.
+   */
+  forgetTarget(tgid: number): void;
   snapshot(): NativeSnapshot;
   /** The hook plan chosen at open() for the running kernel. */
   hooks(): NativeTracerHook[];

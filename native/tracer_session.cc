@@ -55,6 +55,12 @@ std::string TracerSession::loadOnce(int *err, std::string *log) {
   while (inflight < cfg_.inflightEntries && inflight < (1u << 24)) inflight <<= 1;
   skel_->rodata->inflight_mask = inflight - 1;
   bpf_map__set_max_entries(skel_->maps.inflight, inflight);
+  // Per-target mode: a row of op stats per (slot, opcode) and counters per slot.
+  skel_->rodata->stat_slots = statSlots();
+  skel_->rodata->trace_all = cfg_.traceAll;
+  skel_->rodata->self_tgid = uint32_t(getpid());
+  bpf_map__set_max_entries(skel_->maps.op_stats, US_MAX_OPS * statSlots());
+  bpf_map__set_max_entries(skel_->maps.counters, statSlots());
   bpf_map__set_max_entries(skel_->maps.events, cfg_.events ? roundPow2(cfg_.ringBytes) : 4096);
 
   *err = tracer_bpf::load(skel_);
@@ -219,6 +225,44 @@ std::vector<uint32_t> TracerSession::targets() const {
   return out;
 }
 
+namespace {
+
+void addStats(us_op_stats &dst, const us_op_stats &p) {
+  dst.submitted += p.submitted;
+  dst.completed += p.completed;
+  dst.errors += p.errors;
+  dst.cancelled += p.cancelled;
+  dst.lat_count += p.lat_count;
+  dst.lat_sum_ns += p.lat_sum_ns;
+  if (p.lat_max_ns > dst.lat_max_ns) dst.lat_max_ns = p.lat_max_ns;
+  for (int b = 0; b < US_HIST_BUCKETS; b++) dst.hist[b] += p.hist[b];
+}
+
+void addOp(std::vector<OpSnapshot> &ops, uint32_t opcode, const us_op_stats &st) {
+  for (auto &o : ops)
+    if (o.opcode == opcode) return addStats(o.stats, st);
+  OpSnapshot o{};
+  o.opcode = opcode;
+  o.stats = st;
+  ops.push_back(o);
+}
+
+struct Counters {
+  uint64_t c[US_C_COUNT];
+};
+
+}  // namespace
+
+bool TracerSession::readOp(uint32_t key, us_op_stats *out) const {
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) return false;
+  std::vector<us_op_stats> per(ncpu);
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.op_stats), &key, per.data())) return false;
+  *out = us_op_stats{};
+  for (int c = 0; c < ncpu; c++) addStats(*out, per[c]);
+  return true;
+}
+
 Snapshot TracerSession::snapshot() const {
   Snapshot s;
   s.ktimeNs = monotonicNs();
@@ -228,36 +272,54 @@ Snapshot TracerSession::snapshot() const {
 
   int ncpu = libbpf_num_possible_cpus();
   if (ncpu <= 0) return s;
-
-  // Per-opcode stats: sum over CPUs, max of the maxima.
-  std::vector<us_op_stats> per(ncpu);
-  int opFd = bpf_map__fd(skel_->maps.op_stats);
-  for (uint32_t op = 0; op < US_MAX_OPS; op++) {
-    if (bpf_map_lookup_elem(opFd, &op, per.data())) continue;
-    OpSnapshot o{};
-    o.opcode = op;
-    for (int c = 0; c < ncpu; c++) {
-      const us_op_stats &p = per[c];
-      o.stats.submitted += p.submitted;
-      o.stats.completed += p.completed;
-      o.stats.errors += p.errors;
-      o.stats.cancelled += p.cancelled;
-      o.stats.lat_count += p.lat_count;
-      o.stats.lat_sum_ns += p.lat_sum_ns;
-      if (p.lat_max_ns > o.stats.lat_max_ns) o.stats.lat_max_ns = p.lat_max_ns;
-      for (int b = 0; b < US_HIST_BUCKETS; b++) o.stats.hist[b] += p.hist[b];
-    }
-    if (o.stats.submitted || o.stats.completed) s.ops.push_back(o);
-  }
-
-  struct Counters {
-    uint64_t c[US_C_COUNT];
-  };
   std::vector<Counters> cs(ncpu);
-  uint32_t zero = 0;
-  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &zero, cs.data()) == 0)
-    for (int c = 0; c < ncpu; c++)
-      for (int i = 0; i < US_C_COUNT; i++) s.counters[i] += cs[c].c[i];
+  int cFd = bpf_map__fd(skel_->maps.counters);
+
+  if (!cfg_.perTarget) {
+    // Per-opcode stats: sum over CPUs, max of the maxima.
+    for (uint32_t op = 0; op < US_MAX_OPS; op++) {
+      OpSnapshot o{};
+      o.opcode = op;
+      if (!readOp(op, &o.stats)) continue;
+      if (o.stats.submitted || o.stats.completed) s.ops.push_back(o);
+    }
+    uint32_t zero = 0;
+    if (bpf_map_lookup_elem(cFd, &zero, cs.data()) == 0)
+      for (int c = 0; c < ncpu; c++)
+        for (int i = 0; i < US_C_COUNT; i++) s.counters[i] += cs[c].c[i];
+  } else {
+    // Only slots that have an owner (and the shared slot 0), and of those
+    // only the opcodes they have seen: a scrape costs a few lookups per
+    // target, not US_MAX_OPS x slots. The global figures are their sums.
+    for (uint32_t slot = 0; slot < statSlots(); slot++) {
+      uint32_t tgid = __atomic_load_n(&skel_->bss->stat_tgids[slot], __ATOMIC_ACQUIRE);
+      if (slot && !tgid) continue;
+      TargetSnapshot *t = nullptr;
+      if (slot) {
+        for (auto &x : s.targets)
+          if (x.tgid == tgid) t = &x;  // two slots of one process (tracer.bpf.c, stat_slot_of)
+        if (!t) {
+          s.targets.push_back(TargetSnapshot{});
+          t = &s.targets.back();
+          t->tgid = tgid;
+        }
+      }
+      uint64_t mask = __atomic_load_n(&skel_->bss->stat_ops[slot], __ATOMIC_RELAXED);
+      for (uint32_t op = 0; op < US_MAX_OPS; op++) {
+        if (!(mask & (1ull << op))) continue;
+        us_op_stats st;
+        if (!readOp(slot * US_MAX_OPS + op, &st) || !(st.submitted || st.completed)) continue;
+        addOp(s.ops, op, st);
+        if (t) addOp(t->ops, op, st);
+      }
+      if (bpf_map_lookup_elem(cFd, &slot, cs.data()) == 0)
+        for (int c = 0; c < ncpu; c++)
+          for (int i = 0; i < US_C_COUNT; i++) {
+            s.counters[i] += cs[c].c[i];
+            if (t) t->counters[i] += cs[c].c[i];
+          }
+    }
+  }
 
   int thFd = bpf_map__fd(skel_->maps.threads);
   uint32_t key, next;
@@ -270,4 +332,58 @@ Snapshot TracerSession::snapshot() const {
     prev = &key;
   }
   return s;
+}
+
+std::string TracerSession::forgetTarget(uint32_t tgid) {
+  if (!skel_) return "tracer is not open";
+  removeTarget(tgid);
+  if (cfg_.perTarget && tgid) {
+    int ncpu = libbpf_num_possible_cpus();
+    std::vector<us_op_stats> zeroOps(ncpu > 0 ? ncpu : 1);
+    std::vector<Counters> zeroCounters(ncpu > 0 ? ncpu : 1);
+    auto *bss = skel_->bss;
+    int opFd = bpf_map__fd(skel_->maps.op_stats), cFd = bpf_map__fd(skel_->maps.counters);
+    int ringFd = bpf_map__fd(skel_->maps.rings);
+    for (uint32_t slot = 1; slot < statSlots(); slot++) {
+      if (__atomic_load_n(&bss->stat_tgids[slot], __ATOMIC_ACQUIRE) != tgid) continue;
+      // First its rings (nothing counts into the slot any more), then its
+      // rows are zeroed, and only then is the slot free for another process.
+      for (size_t i = 0; i < sizeof(bss->ring_slots) / sizeof(bss->ring_slots[0]); i++) {
+        uint64_t ring = __atomic_load_n(&bss->ring_slots[i], __ATOMIC_ACQUIRE);
+        if (ring && bss->ring_stat[i] == slot)
+          __atomic_compare_exchange_n(&bss->ring_slots[i], &ring, 0ull, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+      }
+      std::vector<uint64_t> gone;
+      uint64_t rk, rnext;
+      uint64_t *rprev = nullptr;
+      while (bpf_map_get_next_key(ringFd, rprev, &rnext) == 0) {
+        uint32_t v;
+        if (bpf_map_lookup_elem(ringFd, &rnext, &v) == 0 && v == slot) gone.push_back(rnext);
+        rk = rnext;
+        rprev = &rk;
+      }
+      for (auto r : gone) bpf_map_delete_elem(ringFd, &r);
+      uint64_t mask = __atomic_load_n(&bss->stat_ops[slot], __ATOMIC_RELAXED);
+      for (uint32_t op = 0; op < US_MAX_OPS; op++) {
+        uint32_t key = slot * US_MAX_OPS + op;
+        if (mask & (1ull << op)) bpf_map_update_elem(opFd, &key, zeroOps.data(), BPF_ANY);
+      }
+      bpf_map_update_elem(cFd, &slot, zeroCounters.data(), BPF_ANY);
+      __atomic_store_n(&bss->stat_ops[slot], 0ull, __ATOMIC_SEQ_CST);
+      __atomic_store_n(&bss->stat_tgids[slot], 0u, __ATOMIC_SEQ_CST);
+    }
+  }
+  // Its threads' entries: the tids will be reused by other processes.
+  int thFd = bpf_map__fd(skel_->maps.threads);
+  std::vector<uint32_t> tids;
+  uint32_t key, next;
+  uint32_t *prev = nullptr;
+  while (bpf_map_get_next_key(thFd, prev, &next) == 0) {
+    us_thread t;
+    if (bpf_map_lookup_elem(thFd, &next, &t) == 0 && t.tgid == tgid) tids.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  for (auto tid : tids) bpf_map_delete_elem(thFd, &tid);
+  return "";
 }

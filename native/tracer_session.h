@@ -25,6 +25,10 @@ struct TracerConfig {
   uint32_t inflightEntries = 65536; // requests tracked between submit and completion
   uint32_t ringBytes = 16u << 20;   // event ring buffer (power of two, >= page)
   uint64_t maxPendingBytes = 256ull << 20; // events waiting for JS to drain
+  // Per-target aggregation (`serve`): slots for this many targets besides the
+  // shared slot 0 (bpf/tracer.h). 0 = off: one slot, as trace/run/top use it.
+  uint32_t perTarget = 0;
+  bool traceAll = false;            // every process using io_uring (but us) is a target
 };
 
 struct OpSnapshot {
@@ -37,6 +41,13 @@ struct ThreadSnapshot {
   us_thread t;
 };
 
+// One process's share (per-target mode): its stat slot(s) merged.
+struct TargetSnapshot {
+  uint32_t tgid;
+  std::vector<OpSnapshot> ops;
+  uint64_t counters[US_C_COUNT] = {};
+};
+
 struct Snapshot {
   uint64_t ktimeNs = 0;
   std::vector<OpSnapshot> ops;          // opcodes with any activity
@@ -44,6 +55,7 @@ struct Snapshot {
   std::vector<ThreadSnapshot> threads;
   uint64_t userDrops = 0;               // records lost between ring buffer and JS
   uint64_t eventsReceived = 0;          // records taken off the ring buffer
+  std::vector<TargetSnapshot> targets;  // per-target mode only
 };
 
 class TracerSession {
@@ -61,6 +73,10 @@ class TracerSession {
   std::string addTarget(uint32_t tgid);
   std::string removeTarget(uint32_t tgid);
   std::vector<uint32_t> targets() const;
+  // Per-target mode: a process that is gone and was reported for the last
+  // time. Its slots are zeroed and freed, its rings and threads forgotten,
+  // and it stops being a target. (Its counts leave the global totals too.)
+  std::string forgetTarget(uint32_t tgid);
 
   // Which programs run on this kernel and which figures are absent (after open()).
   const std::vector<us::TracerHook> &hooks() const { return hooks_; }
@@ -72,6 +88,9 @@ class TracerSession {
  private:
   static int onRecord(void *self, void *data, size_t size);
   void pollLoop();
+  uint32_t statSlots() const { return cfg_.perTarget ? cfg_.perTarget + 1 : 1; }
+  // Sums op_stats row `key` over CPUs into `out`; false when it cannot be read.
+  bool readOp(uint32_t key, us_op_stats *out) const;
 
   std::string loadOnce(int *err, std::string *log);
 

@@ -66,7 +66,7 @@ describe('trace: clear errors', () => {
   });
 
   test('--help works on every command', async () => {
-    const commands = [[], ['trace'], ['doctor'], ['run'], ['top'], ['record'], ['report'], ['export'], ['replay'], ['view'], ['workloads']];
+    const commands = [[], ['trace'], ['serve'], ['doctor'], ['run'], ['top'], ['record'], ['report'], ['export'], ['replay'], ['view'], ['workloads']];
     for (const cmd of commands) {
       const r = await runCli([...cmd, '--help']);
       expect(r.code).toBe(0);

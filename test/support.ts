@@ -53,6 +53,11 @@ export const TRACER_PROGS = [
   'on_sched_switch', 'on_fork', 'on_exec', 'on_sys_enter', 'on_sys_exit',
 ];
 
+/** Hooks with one program per kernel shape (native/tracer_hooks.cc): one of each group loads. */
+const VARIANT_GROUPS = [['on_submit_req', 'on_submit_sqe'], ['on_complete', 'on_complete_args']];
+/** Programs one tracer loads: one per hook. */
+const PROGRAMS_PER_TRACER = TRACER_PROGS.length - VARIANT_GROUPS.reduce((a, g) => a + g.length - 1, 0);
+
 function isTracerProgram(name = ''): boolean {
   return TRACER_PROGS.some((n) => n === name || n.slice(0, 15) === name);
 }
@@ -85,7 +90,7 @@ export function lastTracerProgramId(): number {
 
 /** Waits until a tracer loaded after `afterId` has all its programs in the kernel. */
 export async function waitForTracer(afterId: number): Promise<void> {
-  await waitFor(() => tracerPrograms().filter((p) => p.id > afterId).length >= TRACER_PROGS.length, 'the tracer programs to load');
+  await waitFor(() => tracerPrograms().filter((p) => p.id > afterId).length >= PROGRAMS_PER_TRACER, 'the tracer programs to load');
 }
 
 /**

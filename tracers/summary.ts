@@ -111,7 +111,7 @@ const ZERO_COUNTERS: NativeCounters = {
   failLink: 0, reqFailed: 0, cqOverflows: 0, asyncPunts: 0, pollArms: 0, taskAdds: 0,
   taskWorkRuns: 0, localWorkRuns: 0, enterCalls: 0, enterToSubmit: 0, enterNs: 0,
   eventDrops: 0, eventsWritten: 0, staleRequests: 0, untracked: 0, evicted: 0,
-  auxCqes: 0, rings: 0,
+  auxCqes: 0, rings: 0, targetsDropped: 0,
 };
 
 /** An all-zero snapshot at `ktimeNs`: the baseline of a fresh tracer. */

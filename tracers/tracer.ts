@@ -17,6 +17,10 @@ export interface TraceOptions {
   comm?: string;
   inflightEntries?: number;
   ringBytes?: number;
+  /** In-kernel stats per process for this many targets (`serve`); snapshots carry `targets`. */
+  perTarget?: number;
+  /** Every process that uses io_uring (but this one) is a target (`serve --all`). */
+  traceAll?: boolean;
 }
 
 const open = new Set<TraceSession>();
@@ -53,6 +57,8 @@ export class TraceSession {
       comm: options.comm,
       inflightEntries: options.inflightEntries,
       ringBytes: options.ringBytes,
+      perTarget: options.perTarget,
+      traceAll: options.traceAll,
     });
     try {
       await t.open();
@@ -75,6 +81,11 @@ export class TraceSession {
 
   removeTarget(pid: number): void {
     if (!this.closed) this.t.removeTarget(pid);
+  }
+
+  /** Per-target mode: a process that is gone and was reported; frees its in-kernel slot. */
+  forgetTarget(pid: number): void {
+    if (!this.closed) this.t.forgetTarget(pid);
   }
 
   /** Target tgids, including processes adopted through fork or comm. */
