@@ -135,17 +135,15 @@ static long unpark_one(u64 i, void *p)
 	return --u->budget == 0;
 }
 
-static __always_inline int chain_complete(void *ring, u64 user_data, s32 cqe_res, u32 cqe_flags)
+static __always_inline int chain_complete(struct ring_cqe *evp)
 {
-	struct ring_cqe ev;
+	struct ring_cqe ev = *evp;
 	u32 slot, step;
 	s32 res;
 	u64 now;
 	u8 *mem, *sbuf;
 	struct slot *s;
 
-	if (!ring_completion(ring, user_data, cqe_res, cqe_flags, &ev))
-		return 0;
 	mem = ev.mem;
 	slot = ev.slot;
 	step = ev.tag;

@@ -350,9 +350,9 @@ static long unpark_one(u64 i, void *p)
 	return --u->budget == 0;
 }
 
-static __always_inline int policy_on_complete(void *ring, u64 user_data, s32 cqe_res, u32 cqe_flags)
+static __always_inline int policy_on_complete(struct ring_cqe *evp)
 {
-	struct ring_cqe ev;
+	struct ring_cqe ev = *evp;
 	u32 slot, tag, before;
 	s32 res;
 	u64 now;
@@ -360,8 +360,6 @@ static __always_inline int policy_on_complete(void *ring, u64 user_data, s32 cqe
 	struct pslot *s;
 	const struct us_sqe *q;
 
-	if (!ring_completion(ring, user_data, cqe_res, cqe_flags, &ev))
-		return 0;
 	mem = ev.mem;
 	slot = ev.slot;
 	tag = ev.tag;
