@@ -202,15 +202,25 @@ async function main(): Promise<void> {
       const s = summaryOf(r.stdout);
       expectEq('NOP submitted/completed', [s.requests.NOP?.submitted, s.requests.NOP?.completed], [n, n]);
       expectEq('io_uring_enter calls', s.enter.calls, 1);
-      const left = ourPrograms().concat(loopStepPrograms());
-      if (left.length) throw new Error(`still loaded: ${left.join(', ')}`);
+      let left = ourPrograms().concat(loopStepPrograms());
+      for (let i = 0; i < 100 && left.length; i++) {
+        await new Promise((res) => setTimeout(res, 100));
+        left = ourPrograms().concat(loopStepPrograms());
+      }
+      if (left.length) throw new Error(`still loaded after 10 s: ${left.join(', ')}`);
       return `${n} NOPs from loop_step, 1 io_uring_enter, detached at exit`;
     });
   }
 
   await check('no BPF program of ours left loaded', async () => {
-    const left = ourPrograms();
-    if (left.length) throw new Error(`still loaded: ${left.join(', ')}`);
+    // The kernel frees an exited process's programs a moment later (deferred
+    // fput, RCU): poll for a while before calling one leaked.
+    let left = ourPrograms();
+    for (let i = 0; i < 100 && left.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = ourPrograms();
+    }
+    if (left.length) throw new Error(`still loaded after 10 s: ${left.join(', ')}`);
   });
 
   rmSync(scratch, { recursive: true, force: true });
