@@ -5,7 +5,7 @@
 // left loaded. Writes results.json to $LAB_OUT (or the directory given) and
 // ends with the "N passed, M failed" line; exit 0 only when all passed.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,19 +26,68 @@ interface Run {
   stderr: string;
 }
 
-function uringscope(args: string[], timeoutMs = 300_000): Promise<Run> {
-  return new Promise((done) => {
+// One engine run takes 10-45 s under TCG; far beyond that it is stuck.
+const RUN_TIMEOUT_MS = 240_000;
+
+/**
+ * Runs the CLI. A run still going after timeoutMs is killed and reported with
+ * what its processes were blocked in (a hang in a guest kernel is a finding,
+ * and the checks after it still run). The result does not wait for the pipes
+ * to close: a process stuck unkillably in the kernel can hold them forever.
+ */
+function uringscope(args: string[], timeoutMs = RUN_TIMEOUT_MS): Promise<Run> {
+  return new Promise((done, fail) => {
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code, signal) => {
+    const timer = setTimeout(() => {
+      const blocked = blockedIn(child.pid ?? 0);
+      child.kill('SIGKILL');
+      setTimeout(() => fail(new Error(`uringscope ${args.slice(0, 2).join(' ')} still running after ${timeoutMs / 1000} s (killed); ${blocked}`)), 5000);
+    }, timeoutMs);
+    child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      done({ code: code ?? 128 + (signal ? 9 : 0), stdout, stderr });
+      // Let the pipes drain, but never wait on them for long.
+      const finish = () => done({ code: code ?? 128 + (signal ? 9 : 0), stdout, stderr });
+      const grace = setTimeout(finish, 5000);
+      child.on('close', () => {
+        clearTimeout(grace);
+        finish();
+      });
     });
   });
+}
+
+/** The process tree under pid with each process's state and kernel wait channel, for a hang report. */
+function blockedIn(pid: number): string {
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    const stat = read(`/proc/${d}/stat`);
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+  }
+  const tree: number[] = [];
+  for (const queue = [pid]; queue.length; ) {
+    const p = queue.shift()!;
+    tree.push(p);
+    queue.push(...(children.get(p) ?? []));
+  }
+  return tree.map((p) => {
+    const stat = read(`/proc/${p}/stat`);
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    const stack = read(`/proc/${p}/stack`).split('\n').slice(0, 4).map((l) => l.replace(/^\[<[0-9a-f]+>\] /, '').replace(/\+0x.*$/, '')).filter(Boolean);
+    return `${comm}[${p}] ${state} in ${read(`/proc/${p}/wchan`) || '?'}${stack.length ? ` (${stack.join(' < ')})` : ''}`;
+  }).join('; ');
 }
 
 function summaryOf(out: string): Summary {
@@ -57,9 +106,24 @@ const checks: CheckResult[] = [];
 // For development: GUEST_CHECKS=REGEX runs only the matching checks (doctor always runs: the others depend on it).
 const only = process.env.GUEST_CHECKS ? new RegExp(process.env.GUEST_CHECKS) : undefined;
 
+// `--resume`: the matrix booted this kernel again after the guest stalled (see
+// lab/matrix.ts); checks the earlier boot finished are kept, not run again.
+const resumeFrom = new Map<string, CheckResult>();
+// Written after every check, so that a guest that dies mid-way still tells what it found.
+let save: () => void = () => {};
+// A line at least this often while a check runs: the matrix tells a stalled guest by its silence.
+const HEARTBEAT_MS = 30_000;
+
 async function check(name: string, fn: () => Promise<string | void>): Promise<boolean> {
   if (only && name !== 'doctor' && !only.test(name)) return true;
+  const earlier = name === 'doctor' ? undefined : resumeFrom.get(name);
+  if (earlier) {
+    checks.push(earlier);
+    process.stdout.write(`${earlier.ok ? 'ok  ' : 'FAIL'} ${name}: (from the boot before) ${earlier.detail}\n`);
+    return earlier.ok;
+  }
   const t0 = Date.now();
+  const beat = setInterval(() => process.stdout.write(`...  ${name}: still running (${Math.round((Date.now() - t0) / 1000)} s)\n`), HEARTBEAT_MS);
   let ok = true;
   let detail = '';
   try {
@@ -67,8 +131,11 @@ async function check(name: string, fn: () => Promise<string | void>): Promise<bo
   } catch (e) {
     ok = false;
     detail = (e as Error).message;
+  } finally {
+    clearInterval(beat);
   }
   checks.push({ name, ok, detail, ms: Date.now() - t0 });
+  save();
   process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s${process.env.LAB_KERNEL ? ', emulated' : ''})\n`);
   return ok;
 }
@@ -104,8 +171,14 @@ interface EngineView {
 }
 
 async function main(): Promise<void> {
-  const outDir = resolve(process.argv[2] ?? process.env.LAB_OUT ?? mkdtempSync(join(tmpdir(), 'uringscope-matrix-')));
+  const argv = process.argv.slice(2);
+  const outDir = resolve(argv.find((a) => !a.startsWith('--')) ?? process.env.LAB_OUT ?? mkdtempSync(join(tmpdir(), 'uringscope-matrix-')));
   mkdirSync(outDir, { recursive: true });
+  const resultsFile = join(outDir, 'results.json');
+  if (argv.includes('--resume') && existsSync(resultsFile)) {
+    const before = JSON.parse(readFileSync(resultsFile, 'utf8')) as KernelResult;
+    for (const c of before.checks) resumeFrom.set(c.name, c);
+  }
   const scratch = mkdtempSync(join(tmpdir(), 'uringscope-matrix-'));
   const result: KernelResult = {
     kernel: release(),
@@ -113,7 +186,9 @@ async function main(): Promise<void> {
     emulated: !!process.env.LAB_KERNEL,
     strategies: {},
     checks,
+    complete: false,
   };
+  save = () => writeFileSync(resultsFile, JSON.stringify(result, null, 2));
 
   let doctor: DoctorReport | undefined;
   await check('doctor', async () => {
@@ -224,7 +299,8 @@ async function main(): Promise<void> {
   });
 
   rmSync(scratch, { recursive: true, force: true });
-  writeFileSync(join(outDir, 'results.json'), JSON.stringify(result, null, 2));
+  result.complete = true;
+  save();
   const failed = checks.filter((c) => !c.ok).length;
   process.stdout.write(`${release()}: ${checks.length - failed} passed, ${failed} failed\n`);
   process.exitCode = failed ? 1 : 0;

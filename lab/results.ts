@@ -19,4 +19,6 @@ export interface KernelResult {
   strategies: Partial<Record<'link' | 'user' | 'bpf', StrategyStatus>>;
   figures?: Record<string, FigureStatus>;
   checks: CheckResult[];
+  /** False while the checks run (the file is rewritten after each one). */
+  complete?: boolean;
 }
