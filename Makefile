@@ -36,6 +36,14 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h bpf/runt
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) $$(grep -qs 'struct io_uring_bpf_ops {' $(BUILD)/vmlinux.h && echo -DUS_VMLINUX_HAS_BPF_OPS) -c $< -o $@
 
+# The interpreter's bpf-ops shape (bpf/runtime/ops.bpf.h): the same source with the loop step.
+$(BUILD)/bpf/policies/chain.ops.bpf.o: bpf/policies/chain.bpf.c $(BUILD)/vmlinux.h $(wildcard bpf/*.h bpf/runtime/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -DUS_OPS_LOOP $$(grep -qs 'struct io_uring_bpf_ops {' $(BUILD)/vmlinux.h && echo -DUS_VMLINUX_HAS_BPF_OPS) -c $< -o $@
+
+$(BUILD)/bpf/policies/chain_ops.skel.h: $(BUILD)/bpf/policies/chain.ops.bpf.o
+	$(BPFTOOL) gen skeleton $< name chain_ops > $@.tmp && mv $@.tmp $@
+
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
@@ -43,7 +51,7 @@ $(ADDON): $(BPF_SKELS) $(wildcard native/*.cc native/*.h) native/binding.gyp $(w
 	cd native && ../node_modules/.bin/node-gyp rebuild --silent --nodedir=$(NODEDIR)
 
 # The engine runs workloads in its own process (see native/engine/main.cc).
-$(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) native/libbpf_log.h native/kernel_btf.h $(wildcard bpf/*.h bpf/runtime/*.h) $(BPF_SKELS)
+$(ENGINE): $(ENGINE_SRCS) $(wildcard native/engine/*.h) native/libbpf_log.h native/kernel_btf.h $(wildcard bpf/*.h bpf/runtime/*.h) $(BPF_SKELS) $(BUILD)/bpf/policies/chain_ops.skel.h
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 -Wall -Wextra -Wno-missing-field-initializers -Ibpf -I$(BUILD)/bpf -pthread -o $@ $(ENGINE_SRCS) -luring -lbpf -lelf -lz -ldl
 

@@ -12,7 +12,8 @@ import { ReplayRun, replayPolicyPath } from '../workloads/replay-run.js';
 import { writeLine } from './output.js';
 import { checkOutput } from '../recording/output-file.js';
 import { EngineRecording } from './record.js';
-import { engineLines } from './run.js';
+import { BPF_PATH_OPTIONS, engineLines } from './run.js';
+import type { BpfPathChoice } from '../workloads/bpf-path.js';
 import { stopRunOnSignal } from './signals.js';
 import { checkInterval } from './flag-bounds.js';
 import { renderSummary } from './summary-table.js';
@@ -20,6 +21,8 @@ import { fmtCount, fmtNs } from './units.js';
 
 export interface ReplayArgs {
   file: string;
+  'bpf-path'?: BpfPathChoice;
+  'force-bpf-ops'?: boolean;
   strategy: 'link' | 'user' | 'bpf';
   speed: number;
   json: boolean;
@@ -47,12 +50,13 @@ export function replayBuilder(y: Argv): Argv<ReplayArgs> {
     .option('events', { type: 'boolean', default: false, describe: 'with -o: record every replayed request too' })
     .option('interval', { type: 'number', default: 1000, describe: 'milliseconds between interval reports' })
     .option('scratch', { type: 'string', describe: 'directory for the scratch files (default: the system temp dir)' })
+    .options(BPF_PATH_OPTIONS)
     .example('$0 replay app.usrec --strategy user', 'the recorded stream, driven one request at a time')
     .example('$0 replay app.usrec -o again.usrec && $0 report app.usrec again.usrec', 'recording and replay side by side')
     .check((a) => {
       if (!(typeof a.speed === 'number' && Number.isFinite(a.speed) && a.speed >= 0)) throw new UserError('--speed must be a number >= 0 (0 = as fast as possible)', 2);
       if (a.events && !a.output) throw new UserError('--events records the replay\'s requests into -o FILE: give -o too', 2);
-      checkInterval(a.interval);
+      checkInterval(a.interval as number | undefined);
       return true;
     }) as unknown as Argv<ReplayArgs>;
 }
@@ -111,6 +115,8 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
     progressMs: tty ? 200 : 0,
     scratchParent: a.scratch,
     events: a.events,
+    bpfPathChoice: a['bpf-path'],
+    forceBpfOps: a['force-bpf-ops'],
     // Under bpf the replay is a C policy that reads each chain's recorded requests as its input.
     policy: a.strategy === 'bpf' ? replayPolicyPath() : undefined,
   });

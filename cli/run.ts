@@ -6,7 +6,7 @@ import { UserError } from '../tracers/errors.js';
 import type { Summary } from '../tracers/summary.js';
 import { resolveWorkload } from '../workloads/catalog.js';
 import type { WorkloadSpec } from '../workloads/spec.js';
-import { bpfPathNote, mapBackedRefusal } from '../workloads/bpf-path.js';
+import { bpfPathNote, chooseBpfPath, type BpfPathChoice } from '../workloads/bpf-path.js';
 import { EngineRun, type EngineProgress, type RunEnd, type RunOptions } from '../workloads/engine.js';
 import { writeLine } from './output.js';
 import { renderSummary } from './summary-table.js';
@@ -27,7 +27,18 @@ export interface RunArgs {
   'step-budget'?: number;
   policy?: string;
   rings?: number;
+  'bpf-path'?: BpfPathChoice;
+  'force-bpf-ops'?: boolean;
 }
+
+/** --bpf-path and --force-bpf-ops (run, record, replay). */
+export const BPF_PATH_OPTIONS: Record<string, Options> = {
+  'bpf-path': {
+    choices: ['auto', 'ops', 'map'] as const, default: 'auto' as const,
+    describe: 'strategy bpf: ops = the policy runs in the ring\'s bpf-ops loop step (Linux 7.1+), map = on io_uring_complete over a map-backed SQPOLL ring (6.6+); auto = ops where the kernel has it',
+  },
+  'force-bpf-ops': { type: 'boolean', default: false, describe: 'attach bpf-ops even on 7.1.0-7.1.4 (CVE-2026-72112)' },
+};
 
 /** The options of `run` besides the workload positional (shared with `record`, which passes the ones it defines itself in `except`). */
 export function runOptions(y: Argv, except: readonly string[] = []): Argv {
@@ -42,6 +53,7 @@ export function runOptions(y: Argv, except: readonly string[] = []): Argv {
     'step-budget': { type: 'number', describe: 'strategy bpf or a --policy: stop the run once the policy issued this many steps (runaway guard; default 10x the planned steps)' },
     rings: { type: 'number', describe: 'strategy bpf: spread the chains over N SQPOLL rings (1-4), one kernel thread per CPU (default 1)' },
     policy: { type: 'string', describe: 'strategies user/bpf: a C policy (FILE.c, or a built-in: see bpf/policies/) decides instead of the steps' },
+    ...BPF_PATH_OPTIONS,
   };
   for (const [name, o] of Object.entries(opts)) if (!except.includes(name)) y = y.option(name, o);
   return y;
@@ -56,6 +68,7 @@ export function checkRunArgs(a: Partial<RunArgs>): true {
   checkStepBudget(a['step-budget']);
   if (a.rings !== undefined && !(Number.isInteger(a.rings) && a.rings >= 1 && a.rings <= 4)) throw new UserError('--rings must be an integer from 1 to 4', 2);
   if (a.rings !== undefined && a.rings > 1 && a.strategy !== undefined && a.strategy !== 'bpf') throw new UserError('--rings is for --strategy bpf (its SQPOLL rings)', 2);
+  if (a['bpf-path'] === 'ops' && a.rings !== undefined && a.rings > 1) throw new UserError('--bpf-path ops drives one ring: --rings is for --bpf-path map (its SQPOLL rings)', 2);
   if (a.concurrency !== undefined && !(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= MAX_CONCURRENCY)) {
     throw new UserError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`, 2);
   }
@@ -122,14 +135,20 @@ export function engineRunOptions(spec: WorkloadSpec, a: Omit<RunArgs, 'workload'
     stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
     policy: a.policy,
     rings: a.rings,
+    bpfPathChoice: a['bpf-path'],
+    forceBpfOps: a['force-bpf-ops'],
     ...extra,
   };
 }
 
 export async function runRun(a: RunArgs): Promise<number> {
-  if (a.strategy === 'bpf' && !a.json && !mapBackedRefusal()) {
-    // 6.18 has no upstream io_uring bpf-ops (Linux 7.1): say which path runs.
-    process.stderr.write(`uringscope: ${bpfPathNote()}\n`);
+  if (a.strategy === 'bpf' && !a.json) {
+    // Say which path runs (a refusal is EngineRun's to report, with its exit status).
+    try {
+      process.stderr.write(`uringscope: ${bpfPathNote(chooseBpfPath(a['bpf-path'], a.rings, a['force-bpf-ops']))}\n`);
+    } catch {
+      /* refused: reported when the run starts */
+    }
   }
   const spec = resolveWorkload(a.workload);
   const tty = process.stderr.isTTY && !a.json;

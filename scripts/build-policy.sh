@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds a C chain policy (the API is bpf/uringscope.h) twice from one source:
 #   OUT/policy.bpf.o  for strategy bpf  (bpf/runtime/policy.bpf.c + the policy)
+#   OUT/policy.ops.bpf.o  the same, with the bpf-ops loop step (--bpf-path ops, Linux 7.1+)
 #   OUT/policy.so     for strategy user (native/policy/runtime.c + the policy)
 # Used by `make policies` (the built-in ones) and by uringscope at run time
 # (--policy FILE.c), so both compile a policy the same way.
@@ -18,5 +19,10 @@ common=(-g -O2 -Wall -Wno-unused-function -Wno-unused-variable -fno-color-diagno
         -I"$root/bpf" -DUS_POLICY_SOURCE="\"$src\"")
 "$clang" "${common[@]}" -target bpf -mcpu=v3 -D__TARGET_ARCH_"$arch" -I"$root/build" \
   -c "$root/bpf/runtime/policy.bpf.c" -o "$out/policy.bpf.o"
+# bpf/bpf_ops.h declares the bpf-ops types unless the build's vmlinux.h has them.
+ops=(-DUS_OPS_LOOP)
+if grep -qs 'struct io_uring_bpf_ops {' "$root/build/vmlinux.h"; then ops+=(-DUS_VMLINUX_HAS_BPF_OPS); fi
+"$clang" "${common[@]}" -target bpf -mcpu=v3 -D__TARGET_ARCH_"$arch" -I"$root/build" "${ops[@]}" \
+  -c "$root/bpf/runtime/policy.bpf.c" -o "$out/policy.ops.bpf.o"
 "$clang" "${common[@]}" -fPIC -shared -fvisibility=hidden \
   "$root/native/policy/runtime.c" -o "$out/policy.so"

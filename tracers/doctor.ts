@@ -8,6 +8,8 @@ import { native } from './native.js';
 import { canLoadTracingBpf, effectiveCaps, ensureTracefs, hasCap, CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, tracefsMounted, TRACEFS } from './system.js';
 import { TraceSession } from './tracer.js';
 import { leftoversCheck } from './doctor-leftovers.js';
+import { vulnerableBpfOps } from './bpf-ops.js';
+export { vulnerableBpfOps } from './bpf-ops.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'missing';
 
@@ -31,7 +33,7 @@ export interface StrategyStatus {
   ok: boolean;
   reason?: string;
   /** How `bpf` runs here (the design's engine.policy.path). */
-  path?: 'map-backed-sqpoll';
+  path?: 'ops' | 'map-backed-sqpoll';
 }
 
 export interface DoctorReport {
@@ -88,12 +90,6 @@ function btfType(name: string, kind: 'struct' | 'typedef'): boolean | undefined 
   } catch {
     return undefined;
   }
-}
-
-/** Linux 7.1.0-7.1.4: re-registering a bound io_uring_bpf_ops is a use-after-free (CVE-2026-72112). */
-export function vulnerableBpfOps(kernelRelease: string): boolean {
-  const m = /^7\.1\.(\d+)/.exec(kernelRelease);
-  return !!m && Number(m[1]) <= 4;
 }
 
 /** Which per-kernel variants run, when they are not the newest kernels' ("on_submit_sqe"). */
@@ -202,7 +198,7 @@ export async function runDoctor(opts: { loadTest?: boolean; fix?: boolean } = {}
       ? 'absent (upstream since Linux 7.1): the bpf strategy uses the map-backed SQPOLL path'
       : cve
         ? `present, but ${release()} has CVE-2026-72112 (a use-after-free when an attached ops is registered again; 7.1.0-7.1.4): uringscope will not attach bpf-ops here; the bpf strategy uses the map-backed SQPOLL path`
-        : 'present (struct io_uring_bpf_ops in BTF); the bpf strategy still uses the map-backed SQPOLL path (a bpf-ops backend is not built yet)',
+        : 'present (struct io_uring_bpf_ops in BTF): --strategy bpf runs its policy in the ring\'s loop step (--bpf-path ops, the default here; --bpf-path map for the SQPOLL path)',
     fix: !bpfOps ? 'optional: a 7.1+ kernel with CONFIG_IO_URING_BPF_OPS' : cve ? 'upgrade to 7.1.5+ or 7.2' : undefined,
   });
   let libbpf: string | undefined;
@@ -213,12 +209,15 @@ export async function runDoctor(opts: { loadTest?: boolean; fix?: boolean } = {}
   }
   const [lmaj, lmin] = (libbpf ?? '0.0').split('.').map(Number);
   const structOpsLinks = lmaj > 1 || (lmaj === 1 && lmin >= 2);
+  // Whatever its version, libbpf loads the ops program: the engine writes the
+  // struct_ops value and makes the link itself (native/engine/ops_attach.h).
+  const structOps = lmaj >= 1;
   add({
-    id: 'libbpf', name: 'libbpf (struct_ops)', status: structOpsLinks ? 'ok' : 'warn',
+    id: 'libbpf', name: 'libbpf (struct_ops)', status: structOps ? 'ok' : 'warn',
     detail: libbpf === undefined
       ? 'unknown (the addon is not built)'
-      : `libbpf ${libbpf}: ${structOpsLinks ? 'loads struct_ops programs and attaches them as BPF links' : 'loads struct_ops programs, but has no struct_ops links (1.2+), which a bpf-ops ring needs to be detached when its owner dies'}`,
-    fix: structOpsLinks ? undefined : 'optional: libbpf 1.2+ (Debian 12: bookworm-backports has 1.4.6)',
+      : `libbpf ${libbpf}: loads struct_ops programs; ${structOpsLinks ? 'it has struct_ops links too' : 'it has no struct_ops links (1.2+), so uringscope writes the ops value and creates the BPF link itself'}: a ring\'s ops detach when uringscope ends`,
+    fix: structOps ? undefined : 'libbpf 1.0+ (Debian 12 has 1.1)',
   });
 
   // C policies (--policy) are compiled at run time, for BPF and natively.
@@ -280,7 +279,10 @@ export async function runDoctor(opts: { loadTest?: boolean; fix?: boolean } = {}
   const strategies = {
     link: strat(['io_uring', 'ring', ...traced]),
     user: strat(['io_uring', 'ring', ...traced]),
-    bpf: strat(['io_uring', 'ring', 'sqpoll', 'no_mmap', ...traced], { path: 'map-backed-sqpoll' }),
+    // The path `--strategy bpf` takes by default (workloads/bpf-path.ts): ops where bpf-ops is present and safe.
+    bpf: bpfOps && !cve
+      ? strat(['io_uring', 'ring', 'no_mmap', 'bpf_ops', ...traced], { path: 'ops' })
+      : strat(['io_uring', 'ring', 'sqpoll', 'no_mmap', ...traced], { path: 'map-backed-sqpoll' }),
   };
   return {
     type: 'doctor',

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { quantile } from '../tracers/histogram.js';
 import { UserError } from '../tracers/errors.js';
-import { mapBackedRefusal } from './bpf-path.js';
+import { chooseBpfPath, type BpfPath, type BpfPathChoice } from './bpf-path.js';
 import { packageRoot } from '../tracers/native.js';
 import { LIFELINE_FD } from '../tracers/targets.js';
 import type { Summary } from '../tracers/summary.js';
@@ -26,6 +26,8 @@ import type { WorkloadSpec } from './spec.js';
 export interface EngineResult {
   type: 'engine';
   strategy: 'link' | 'user' | 'bpf';
+  /** Strategy bpf: which path ran. */
+  bpfPath?: BpfPath;
   chains: number;
   chainsFailed: number;
   chainsInterrupted: number;
@@ -62,6 +64,10 @@ export interface RunOptions extends RunOverrides {
   scratchParent?: string;
   /** A C policy (file or built-in name) for strategies user and bpf. */
   policy?: string;
+  /** Strategy bpf: --bpf-path (default auto: ops where the kernel has it). */
+  bpfPathChoice?: BpfPathChoice;
+  /** --force-bpf-ops: attach bpf-ops even on a kernel with CVE-2026-72112. */
+  forceBpfOps?: boolean;
 }
 
 /** How many us_emit() records the summary keeps (all of them reach 'emit' listeners, up to the engine's 1000). */
@@ -141,7 +147,11 @@ function policySummary(e: EngineResult, policyName?: string): Record<string, unk
   if (e.strategy !== 'bpf') return own;
   return {
     ...own,
-    path: 'map-backed-sqpoll',
+    path: e.bpfPath ?? 'map-backed-sqpoll',
+    // The ops path: what the ring's loop step did (bpf/runtime/ops.bpf.h).
+    ...(e.bpfPath === 'ops'
+      ? { loopSteps: p.opsLoopSteps ?? 0, loopStops: p.opsStops ?? 0, loopErrors: p.opsErrors ?? 0, sqesFromLoop: p.opsSubmitted ?? 0 }
+      : {}),
     invocations: p.invocations,
     stepsFromBpf: p.stepsIssued,
     sqFullParks: p.sqFullParks,
@@ -200,8 +210,8 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
     if (!existsSync(bin)) throw new UserError(`the engine is not built (${bin} is missing): run \`npm run build\``);
     let overrides: RunOverrides = this.options;
     if (this.options.strategy === 'bpf') {
-      const refused = mapBackedRefusal();
-      if (refused) throw new UserError(refused, 69); // EX_UNAVAILABLE: this kernel, not the input
+      // Refused with exit 69 (EX_UNAVAILABLE: this kernel, not the input) when the path cannot run here.
+      overrides = { ...overrides, bpfPath: chooseBpfPath(this.options.bpfPathChoice, this.options.rings, this.options.forceBpfOps) };
     }
     if (this.options.policy) {
       if (this.options.strategy === 'link') {
@@ -209,7 +219,7 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
       }
       const policyBuild = await buildPolicy(this.options.policy);
       this.policyName = policyBuild.name;
-      overrides = { ...this.options, policyBuild };
+      overrides = { ...overrides, policyBuild };
     }
     // Directories left by a uringscope that was killed (nothing else removes them).
     sweepRunDirs([tmpdir(), ...(this.options.scratchParent ? [this.options.scratchParent] : [])]);

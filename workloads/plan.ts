@@ -1,6 +1,7 @@
 // Compiles a validated WorkloadSpec into the engine's plan text
 // (native/engine/plan.h): targets become fd-table entries, steps the
 // numeric fields of struct us_step (bpf/chain.h).
+import type { BpfPath } from './bpf-path.js';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { PolicyBuild } from './policy.js';
@@ -34,6 +35,8 @@ export interface RunOverrides {
   rings?: number;
   /** A compiled C policy (strategies user and bpf): it decides instead of the steps. */
   policyBuild?: PolicyBuild;
+  /** Strategy bpf: the path chosen for this kernel (workloads/bpf-path.ts). */
+  bpfPath?: BpfPath;
 }
 
 /** fd-table index of every target endpoint ("in", "sock.a", "sock.b"). */
@@ -118,7 +121,7 @@ export function compilePlan(spec: WorkloadSpec, o: RunOverrides, scratchDir: str
     `run strategy=${o.strategy} chains=${chains} duration_ns=${durationNs} ` +
       `concurrency=${o.concurrency ?? spec.concurrency ?? 16} rate=${spec.rate ?? 0} ` +
       `buffer=${bufferBytes(spec)} progress_ms=${o.progressMs ?? 0} step_budget=${o.stepBudget ?? 0} ` +
-      `checksum=${o.checksum === false ? 0 : 1}`,
+      `checksum=${o.checksum === false ? 0 : 1} bpf_path=${o.bpfPath === 'ops' ? 'ops' : 'map'}`,
   );
   const r = spec.ring ?? {};
   lines.push(

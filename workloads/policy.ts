@@ -68,7 +68,7 @@ export function resolvePolicy(arg: string): string {
 // Everything a build depends on besides the policy itself.
 const INPUTS = [
   'bpf/uringscope.h', 'bpf/policy_runtime.h', 'bpf/chain.h', 'bpf/policy.h', 'bpf/tracer.h', 'bpf/hist.h',
-  'bpf/runtime/ring.bpf.h', 'bpf/runtime/policy.bpf.c', 'bpf/replay.h', 'native/policy/runtime.c', 'scripts/build-policy.sh',
+  'bpf/runtime/ring.bpf.h', 'bpf/runtime/ops.bpf.h', 'bpf/bpf_ops.h', 'bpf/runtime/policy.bpf.c', 'bpf/replay.h', 'native/policy/runtime.c', 'scripts/build-policy.sh',
 ];
 
 function cacheKey(source: string): string {
@@ -91,7 +91,8 @@ export async function buildPolicy(arg: string): Promise<PolicyBuild> {
   const name = basename(source);
   const dir = join(policyCacheRoot(), cacheKey(source));
   const built: PolicyBuild = { name, source, bpfObject: join(dir, 'policy.bpf.o'), nativeObject: join(dir, 'policy.so') };
-  if (existsSync(built.bpfObject) && existsSync(built.nativeObject)) {
+  // policy.ops.bpf.o (the bpf-ops shape) sits next to policy.bpf.o: the engine finds it by name.
+  if (existsSync(built.bpfObject) && existsSync(built.bpfObject.replace(/\.bpf\.o$/, '.ops.bpf.o')) && existsSync(built.nativeObject)) {
     touchEntry(dir);
     boundPolicyCache(policyCacheRoot(), dir);
     return built;

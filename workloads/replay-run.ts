@@ -61,7 +61,7 @@ export class ReplayRun extends EngineProcess {
     while (entries < concurrency && entries < 32768) entries *= 2;
     const lines = [
       `run strategy=${o.strategy} chains=${s.chains} duration_ns=0 concurrency=${concurrency} rate=0 ` +
-        `buffer=${s.bufferBytes} progress_ms=${o.progressMs ?? 0} step_budget=0 checksum=0`,
+        `buffer=${s.bufferBytes} progress_ms=${o.progressMs ?? 0} step_budget=0 checksum=0 bpf_path=${overrides.bpfPath === 'ops' ? 'ops' : 'map'}`,
       `ring entries=${entries} exact_entries=0 sqpoll=0 idle_ms=100 defer_taskrun=0 registered_buffers=0 registered_files=0`,
       ...s.targets.map(
         (t, i) => `target name=file${i} kind=file size=${t.size} content=random direct=0 seed=${i + 1} path=${join(dir, `file${i}`)}`,

@@ -512,7 +512,7 @@ int BPF_PROG(policy_create, int fd, void *ring)
  * it was with one shape: a concurrency of 1000 stays under the verifier's
  * jump-sequence limit).
  */
-#define RING_COMPLETION_PROGRAMS(body)                                                   \
+#define RING_TRACEPOINT_PROGRAMS(body)                                                   \
 	SEC("tp_btf/io_uring_complete")                                                  \
 	int BPF_PROG(policy_complete, struct io_ring_ctx *ring, void *req,               \
 		     struct io_uring_cqe *cqe)                                           \
@@ -535,5 +535,17 @@ int BPF_PROG(policy_create, int fd, void *ring)
 		ring_cqe_decode(&ev, user_data, res, cflags);                            \
 		return body(&ev);                                                        \
 	}
+
+/*
+ * Every shape of a policy's completion handling the object carries: the two
+ * tracepoint ones, and in the .ops objects (-DUS_OPS_LOOP) the bpf-ops loop
+ * step (bpf/runtime/ops.bpf.h).
+ */
+#ifdef US_OPS_LOOP
+#include "ops.bpf.h"
+#define RING_COMPLETION_PROGRAMS(body) RING_TRACEPOINT_PROGRAMS(body) RING_OPS_PROGRAM(body)
+#else
+#define RING_COMPLETION_PROGRAMS(body) RING_TRACEPOINT_PROGRAMS(body)
+#endif
 
 #endif /* URINGSCOPE_RING_BPF_H */

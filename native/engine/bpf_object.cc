@@ -9,6 +9,7 @@
 
 #include "../kernel_btf.h"
 #include "../libbpf_log.h"
+#include "ops_attach.h"
 
 namespace {
 
@@ -86,6 +87,14 @@ std::string BpfObject::load(const std::string &what) {
   // io_uring_complete programs come in both of the kernels' shapes
   // (bpf/runtime/ring.bpf.h): keep the one this kernel has.
   us::keepFittingCompleteVariant(obj_);
+  if (opsLoop_) {
+    bpf_program *p;
+    bpf_object__for_each_program(p, obj_) {
+      const char *sec = bpf_program__section_name(p);
+      if (sec && !strcmp(sec, "tp_btf/io_uring_complete")) bpf_program__set_autoload(p, false);
+    }
+    prepareRingOps(obj_);
+  }
   us::beginLibbpfLog();
   int r = bpf_object__load(obj_);
   std::string log = us::endLibbpfLog();
@@ -108,6 +117,7 @@ std::string BpfObject::attach() {
   bpf_program *p;
   bpf_object__for_each_program(p, obj_) {
     if (!bpf_program__autoload(p)) continue;  // another kernel's variant
+    if (bpf_program__type(p) == BPF_PROG_TYPE_STRUCT_OPS) continue;  // attached through its map (ops_attach.h)
     bpf_link *l = bpf_program__attach(p);
     if (!l) return "cannot attach " + std::string(bpf_program__name(p)) + ": " + errText(errno);
     links_.push_back(l);

@@ -35,6 +35,9 @@ class BpfObject {
   // Loads every program. On failure the error names the verifier's complaint
   // and, when the log has it, the source line (see native/libbpf_log.h).
   std::string load(const std::string &what);
+  // Before load(): the object is a .ops one (bpf/runtime/ops.bpf.h): its
+  // completion programs stay unloaded, the loop step runs instead.
+  void useOpsLoop() { opsLoop_ = true; }
   std::string attach();
   bpf_object *raw() { return obj_; }
 
@@ -51,4 +54,5 @@ class BpfObject {
   std::vector<Section> sections_;
   std::vector<bpf_link *> links_;
   bool loaded_ = false;
+  bool opsLoop_ = false;
 };

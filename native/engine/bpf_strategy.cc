@@ -1,10 +1,18 @@
 // Strategy `bpf`: the chain policy runs inside the kernel: the declarative
 // interpreter (bpf/policies/chain.bpf.c), or a C policy compiled with its
 // runtime (bpf/runtime/policy.bpf.c, --policy). This file builds the ring on the policy's
-// mmapable map (IORING_SETUP_NO_MMAP | NO_SQARRAY | SQPOLL; liburing 2.3
-// has no helpers for that, so it is the raw syscall), kicks every slot once,
-// then sleeps on the policy's ring buffer, waking only for rare records
-// (SQPOLL asleep, all chains done), a 100 ms timer, or a stop request.
+// mmapable map (IORING_SETUP_NO_MMAP | NO_SQARRAY; liburing 2.3 has no
+// helpers for that, so it is the raw syscall) and kicks every slot once.
+// Two paths drive it from there:
+// - map-backed SQPOLL: the policy runs at each completion (a tracepoint) and
+//   an SQPOLL thread issues what it queued; this thread sleeps on the
+//   policy's ring buffer, waking only for rare records (SQPOLL asleep, all
+//   chains done), a 100 ms timer, or a stop request.
+// - ops (Linux 7.1+, bpf/runtime/ops.bpf.h): the policy runs in the ring's
+//   own bpf-ops loop step inside one io_uring_enter (DEFER_TASKRUN |
+//   SINGLE_ISSUER); a watcher thread does what the sleeping loop above does,
+//   and interrupts that io_uring_enter (a signal) when it has queued
+//   something the loop must see: the rest of the kicks, an unpark, the stop.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/io_uring.h>
@@ -12,15 +20,19 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <pthread.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "bpf_object.h"
+#include "ops_attach.h"
 #include "bpf_strategy.h"
 #include "run_clock.h"
 #include "targets.h"
@@ -32,6 +44,7 @@ extern "C" {
 }
 #include "policy_names.h"
 #include "policies/chain.skel.h"  // only for the interpreter's object bytes: globals are found by name
+#include "policies/chain_ops.skel.h"  // its bpf-ops shape
 
 #ifndef IORING_SETUP_NO_MMAP
 #define IORING_SETUP_NO_MMAP (1U << 14)
@@ -50,6 +63,12 @@ int ringSetup(uint32_t entries, io_uring_params *p) {
   return int(syscall(__NR_io_uring_setup, entries, p));
 }
 
+// The ring's flags on each path (the layout probe must use the same ones).
+uint32_t ringFlags(bool ops) {
+  return IORING_SETUP_NO_MMAP | IORING_SETUP_NO_SQARRAY | IORING_SETUP_CQSIZE |
+         (ops ? IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER : IORING_SETUP_SQPOLL);
+}
+
 int ringEnter(int fd, uint32_t flags) {
   return int(syscall(__NR_io_uring_enter, fd, 0, 0, flags, nullptr, 0));
 }
@@ -62,15 +81,15 @@ std::string err(const std::string &what, int e) { return what + ": " + strerror(
 // The kernel decides where everything sits in the ring memory: ask it once
 // with scratch memory, so the policy can be loaded with the layout as
 // constants before the real ring exists.
-std::string probeLayout(uint32_t entries, uint32_t idleMs, us_ring_layout *lay) {
+std::string probeLayout(uint32_t entries, uint32_t idleMs, bool ops, us_ring_layout *lay) {
   size_t scratch = size_t(entries) * 64 * 4 + (1 << 16);
   void *a = mmap(nullptr, scratch, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   void *b = mmap(nullptr, scratch, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (a == MAP_FAILED || b == MAP_FAILED) return "cannot map scratch ring memory";
   io_uring_params p;
   memset(&p, 0, sizeof p);
-  p.flags = IORING_SETUP_NO_MMAP | IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQPOLL | IORING_SETUP_CQSIZE;
-  p.sq_thread_idle = idleMs;
+  p.flags = ringFlags(ops);
+  p.sq_thread_idle = ops ? 0 : idleMs;
   p.cq_entries = entries * 2;
   p.cq_off.resv2 = reinterpret_cast<uint64_t>(a);
   p.sq_off.resv2 = reinterpret_cast<uint64_t>(b);
@@ -78,6 +97,8 @@ std::string probeLayout(uint32_t entries, uint32_t idleMs, us_ring_layout *lay) 
   int e = errno;
   munmap(a, scratch);
   munmap(b, scratch);
+  if (fd < 0 && ops)
+    return err("io_uring_setup with NO_MMAP | NO_SQARRAY | DEFER_TASKRUN | SINGLE_ISSUER failed (the ops path needs Linux 7.1+; see `uringscope doctor`)", e);
   if (fd < 0)
     return err("io_uring_setup with NO_MMAP | NO_SQARRAY | SQPOLL failed (the bpf strategy needs Linux 6.6+; see `uringscope doctor`)", e);
   close(fd);
@@ -96,11 +117,12 @@ std::string probeLayout(uint32_t entries, uint32_t idleMs, us_ring_layout *lay) 
 
 class BpfRun {
  public:
-  BpfRun(const EnginePlan &p, const std::vector<int> &fds, EngineStats *st) : plan_(p), fds_(fds), st_(st) {}
+  BpfRun(const EnginePlan &p, const std::vector<int> &fds, EngineStats *st) : plan_(p), fds_(fds), st_(st), ops_(p.bpfOps) {}
   ~BpfRun();
   std::string setup();
   std::string prepare();  // probe the layout, open, configure and load (verify) the object
   void run(std::atomic<bool> &stop, ProgressSink *sink);
+  void runOps(std::atomic<bool> &stop, ProgressSink *sink);
 
  private:
   template <class Fill>
@@ -110,6 +132,8 @@ class BpfRun {
   uint32_t ringOf(uint32_t slot) const { return nrings_ > 1 ? slot % nrings_ : 0; }
   uint8_t *ringMem(uint32_t r) const { return mem_ + size_t(r) * lay_.mem_bytes; }
   void wakeIfAsleep(bool force);
+  void wake();  // makes the ring look at its SQ now: SQPOLL wakeup, or the loop step's io_uring_enter interrupted
+  void watch(std::atomic<bool> &stop, const std::atomic<bool> &ended, std::atomic<bool> &giveUp, uint64_t t0, uint64_t kicks);
   void collect();
 
   // The runtime's globals in the loaded object (shared memory with the programs).
@@ -119,6 +143,9 @@ class BpfRun {
     uint64_t *counters, *opIssued, *opCompleted, *userCompleted, *cancelled, *latHist, *latMax;
     uint64_t *stats;       // C policies only: the US_STATS counters
     uint64_t *runStartNs;  // C policies only: us_elapsed()'s origin
+    // The ops objects only (bpf/runtime/ops.bpf.h).
+    uint64_t *kickTotal, *opsSteps, *opsStops, *opsErrors, *opsSubmitted;
+    uint64_t *opsFirstError;
   };
   std::string configure();
   std::string bindShared();
@@ -143,10 +170,14 @@ class BpfRun {
   std::vector<char> pathBuf_;  // target paths for openat, alive for the whole run
   uint64_t userNops_ = 0;     // kick and unpark NOPs posted from here
   uint64_t userCancels_ = 0;  // cancel-all requests posted from here
+  bool ops_ = false;          // the bpf-ops path
+  int opsLink_ = -1;          // the attachment of the policy's io_uring_bpf_ops to the ring
+  pthread_t looper_{};        // the thread in io_uring_enter (ops)
 };
 
 BpfRun::~BpfRun() {
   if (rb_) ring_buffer__free(rb_);
+  if (opsLink_ >= 0) close(opsLink_);  // detaches the ops before the ring goes
   for (int fd : ringFds_) close(fd);  // before the memory goes: the kernel unpins it
   if (mem_) munmap(mem_, size_t(lay_.mem_bytes) * nrings_);
   if (bufs_) munmap(bufs_, bufsBytes_);
@@ -154,24 +185,30 @@ BpfRun::~BpfRun() {
 
 std::string BpfRun::prepare() {
   uint32_t conc = plan_.concurrency;
-  nrings_ = std::max<uint32_t>(1, std::min<uint32_t>({plan_.ring.rings, US_MAX_RINGS, conc}));
+  // The ops path drives one ring (one attachment, one thread in io_uring_enter).
+  nrings_ = ops_ ? 1 : std::max<uint32_t>(1, std::min<uint32_t>({plan_.ring.rings, US_MAX_RINGS, conc}));
   // Room for every chain's step by default; a workload that sets ring.entries
   // gets exactly that, and steps that find the SQ full are parked and retried.
   uint32_t entries = 8;
   while (entries < plan_.ring.entries || (!plan_.ring.exactEntries && entries < 2 * conc + 2)) entries <<= 1;
   if (entries > 32768) return "the bpf strategy supports at most 16383 chains in flight";
-  std::string e = probeLayout(entries, 1000, &lay_);
+  std::string e = probeLayout(entries, 1000, ops_, &lay_);
   if (!e.empty()) return e;
 
   std::string what = plan_.policy.bpfObject.empty() ? "the chain policy" : "policy " + plan_.policy.name;
   if (plan_.policy.bpfObject.empty()) {
     size_t sz = 0;
-    const void *bytes = chain_bpf__elf_bytes(&sz);
-    e = obj_.openMem(bytes, sz, "chain_bpf");
+    const void *bytes = ops_ ? chain_ops__elf_bytes(&sz) : chain_bpf__elf_bytes(&sz);
+    e = obj_.openMem(bytes, sz, ops_ ? "chain_ops" : "chain_bpf");
   } else {
-    e = obj_.openFile(plan_.policy.bpfObject, what);
+    // build-policy.sh leaves policy.ops.bpf.o next to policy.bpf.o.
+    std::string path = plan_.policy.bpfObject;
+    if (ops_ && path.size() > 6 && path.compare(path.size() - 6, 6, ".bpf.o") == 0)
+      path = path.substr(0, path.size() - 6) + ".ops.bpf.o";
+    e = obj_.openFile(path, what);
   }
   if (!e.empty()) return e;
+  if (ops_) obj_.useOpsLoop();
   e = configure();
   if (!e.empty()) return e;
   return obj_.load(what);
@@ -212,12 +249,12 @@ std::string BpfRun::setup() {
   for (uint32_t r = 0; r < nrings_; r++) {
     io_uring_params p;
     memset(&p, 0, sizeof p);
-    p.flags = IORING_SETUP_NO_MMAP | IORING_SETUP_NO_SQARRAY | IORING_SETUP_SQPOLL | IORING_SETUP_CQSIZE;
-    if (nrings_ > 1 && cpus > 1) {
+    p.flags = ringFlags(ops_);
+    if (!ops_ && nrings_ > 1 && cpus > 1) {
       p.flags |= IORING_SETUP_SQ_AFF;
       p.sq_thread_cpu = uint32_t(r % uint32_t(cpus));
     }
-    p.sq_thread_idle = 1000;  // a busy chain flow keeps it awake; idle gaps are woken by userspace
+    if (!ops_) p.sq_thread_idle = 1000;  // a busy chain flow keeps it awake; idle gaps are woken by userspace
     p.cq_entries = lay_.cq_entries;
     p.cq_off.resv2 = reinterpret_cast<uint64_t>(ringMem(r));
     p.sq_off.resv2 = reinterpret_cast<uint64_t>(ringMem(r) + lay_.sqes_base);
@@ -236,6 +273,11 @@ std::string BpfRun::setup() {
       st_->usedFixedBuffers = true;
     }
   }
+  if (ops_) {
+    e = attachRingOps(obj_.raw(), ringFds_[0], &opsLink_);
+    if (!e.empty()) return e;
+  }
+  st_->bpfPath = ops_ ? "ops" : "map-backed-sqpoll";
 
   rb_ = ring_buffer__new(
       bpf_map__fd(obj_.map("done")),
@@ -335,6 +377,14 @@ std::string BpfRun::bindShared() {
   sh_.latMax = obj_.as<uint64_t>("lat_max");
   sh_.stats = obj_.as<uint64_t>("stats");
   sh_.runStartNs = obj_.as<uint64_t>("run_start_ns");
+  sh_.kickTotal = obj_.as<uint64_t>("kick_total");
+  sh_.opsSteps = obj_.as<uint64_t>("ops_steps");
+  sh_.opsStops = obj_.as<uint64_t>("ops_stops");
+  sh_.opsErrors = obj_.as<uint64_t>("ops_errors");
+  sh_.opsSubmitted = obj_.as<uint64_t>("ops_submitted");
+  sh_.opsFirstError = obj_.as<uint64_t>("ops_first_error");
+  if (ops_ && (!sh_.kickTotal || !sh_.opsSteps || !sh_.opsStops || !sh_.opsErrors || !sh_.opsSubmitted || !sh_.opsFirstError))
+    return "the policy object has no bpf-ops runtime (rebuild it)";
   void *need[] = {sh_.ringCtx, sh_.bufsUaddr, sh_.pathsUaddr, sh_.totalChains, sh_.stepBudget, sh_.sqLock,
                   sh_.active, sh_.parked, sh_.stop, sh_.counters, sh_.opIssued, sh_.opCompleted,
                   sh_.userCompleted, sh_.cancelled, sh_.latHist, sh_.latMax};
@@ -418,10 +468,15 @@ void BpfRun::postCancel() {
       sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY;
       sqe->user_data = US_UD(0, US_TAG_STOP);
     }))
-      ;  // a full SQ drains: its SQPOLL thread is woken below
+      if (ops_) wake();  // a full SQ drains: its SQPOLL thread is woken below, the loop step here
     userCancels_++;
   }
-  wakeIfAsleep(true);
+  wake();
+}
+
+void BpfRun::wake() {
+  if (ops_) pthread_kill(looper_, SIGUSR1);  // io_uring_enter returns EINTR; the loop step runs again on re-entry
+  else wakeIfAsleep(true);
 }
 
 void BpfRun::wakeIfAsleep(bool force) {
@@ -431,6 +486,7 @@ void BpfRun::wakeIfAsleep(bool force) {
       asleep = *reinterpret_cast<volatile uint32_t *>(ringMem(r) + lay_.sq_flags) & IORING_SQ_NEED_WAKEUP;
     if (!asleep) return;
   }
+  if (ops_) return;  // no SQPOLL thread to wake
   for (uint32_t r = 0; r < nrings_; r++) {
     if (*reinterpret_cast<volatile uint32_t *>(ringMem(r) + lay_.sq_flags) & IORING_SQ_NEED_WAKEUP) {
       ringEnter(ringFds_[r], IORING_ENTER_SQ_WAKEUP);
@@ -442,6 +498,7 @@ void BpfRun::wakeIfAsleep(bool force) {
 }
 
 void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
+  if (ops_) return runOps(stop, sink);
   sink_ = sink;
   RunClock clock;
   uint64_t t0 = clock.startNs();
@@ -504,6 +561,105 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
   collect();
 }
 
+void onPoke(int) {}  // SIGUSR1 only interrupts the loop step's io_uring_enter
+
+// The ops path: this thread sits in io_uring_enter while the policy's loop
+// step runs the chains; watch() (another thread) does the rest.
+void BpfRun::runOps(std::atomic<bool> &stop, ProgressSink *sink) {
+  sink_ = sink;
+  RunClock clock;
+  uint64_t t0 = clock.startNs();
+  uint64_t kicks = plan_.durationNs ? plan_.concurrency : std::min<uint64_t>(plan_.concurrency, plan_.chains);
+  if (sh_.runStartNs) *sh_.runStartNs = t0;
+  *sh_.kickTotal = kicks;
+  postNops(US_TAG_KICK, uint32_t(kicks), 0);  // the first loop step submits them; the watcher posts any that did not fit
+
+  // No SA_RESTART: the poke must end the wait.
+  struct sigaction sa {};
+  sa.sa_handler = onPoke;
+  sigaction(SIGUSR1, &sa, nullptr);
+  looper_ = pthread_self();
+  std::atomic<bool> ended{false}, giveUp{false};
+  // The watcher takes no signals: SIGINT/SIGTERM must land here, in io_uring_enter.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  std::thread watcher([&] { watch(stop, ended, giveUp, t0, kicks); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+
+  for (;;) {
+    int r = ringEnter(ringFds_[0], IORING_ENTER_GETEVENTS);
+    st_->enterCalls++;
+    if (r >= 0) break;  // the loop step returned IOU_LOOP_STOP
+    if (errno != EINTR) {
+      st_->stopReason = "error";
+      if (!st_->firstError) st_->firstError = -errno;
+      break;
+    }
+    if (giveUp.load()) break;
+    // A signal: SIGINT/SIGTERM set `stop` (the watcher cancels), or the watcher's poke.
+  }
+  ended.store(true);
+  watcher.join();
+  ring_buffer__consume(rb_);  // the last emits
+  if (sh_.counters[US_PC_BUDGET_STOP]) st_->stopReason = "budget";
+  if (*sh_.opsErrors) {
+    st_->stopReason = "error";
+    if (!st_->firstError) st_->firstError = -int32_t(*sh_.opsFirstError);
+  }
+  clock.stop(st_);
+  collect();
+}
+
+// What the map-backed path's loop does, beside the ops loop: emits and
+// progress, the kicks that did not fit, the stop (signal, duration, stall).
+void BpfRun::watch(std::atomic<bool> &stop, const std::atomic<bool> &ended, std::atomic<bool> &giveUp, uint64_t t0,
+                   uint64_t kicks) {
+  uint64_t lastIssued = 0, stalledSince = t0, nextProgress = t0 + uint64_t(plan_.progressMs) * 1000000ull;
+  bool stopping = false;
+  while (!ended.load()) {
+    ring_buffer__poll(rb_, 100);
+    ring_buffer__consume(rb_);
+    uint64_t now = clockNs(CLOCK_MONOTONIC);
+    if (kicks_ < kicks && !stopping && postNops(US_TAG_KICK, uint32_t(kicks - kicks_), kicks_)) wake();
+    if (!stopping && stop.load()) {
+      stopping = true;
+      st_->stopReason = "signal";
+      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
+      postCancel();
+    }
+    if (!stopping && plan_.durationNs && now - t0 >= plan_.durationNs) {
+      stopping = true;
+      st_->stopReason = "duration";
+      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);  // chains in flight finish; their completions run the loop
+    }
+    uint64_t issued = __atomic_load_n(&sh_.counters[US_PC_ISSUED], __ATOMIC_RELAXED) +
+                      __atomic_load_n(&sh_.counters[US_PC_CHAINS], __ATOMIC_RELAXED) +
+                      __atomic_load_n(&sh_.counters[US_PC_CHAINS_FAILED], __ATOMIC_RELAXED);
+    if (issued != lastIssued) {
+      lastIssued = issued;
+      stalledSince = now;
+    } else if (*sh_.parked && now - stalledSince > 100000000ull) {
+      if (postNops(US_TAG_UNPARK, 1, 0)) wake();  // a completion to run parked steps from
+    } else if (now - stalledSince > 10000000000ull) {
+      if (st_->stopReason == "stalled") {
+        giveUp.store(true);
+        wake();
+        break;
+      }
+      st_->stopReason = "stalled";
+      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
+      postCancel();
+      stalledSince = now;
+    }
+    if (sink_ && plan_.progressMs && now >= nextProgress) {
+      collect();
+      sink_->progress(*st_);
+      nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
+    }
+  }
+}
+
 void BpfRun::collect() {
   const uint64_t *c = sh_.counters;
   st_->chains = c[US_PC_CHAINS];
@@ -526,6 +682,12 @@ void BpfRun::collect() {
   st_->completed[US_OP_COUNT] = sh_.userCompleted[1] + sh_.opCompleted[US_OP_COUNT];
   for (int b = 0; b < US_HIST_BUCKETS; b++) st_->latHist[b] = sh_.latHist[b];
   st_->latMaxNs = *sh_.latMax;
+  if (ops_) {
+    st_->policy["opsLoopSteps"] = *sh_.opsSteps;
+    st_->policy["opsStops"] = *sh_.opsStops;
+    st_->policy["opsErrors"] = *sh_.opsErrors;
+    st_->policy["opsSubmitted"] = *sh_.opsSubmitted;
+  }
 #define US_POLICY_OUT(e, n) st_->policy[#n] = c[US_PC_##e];
   US_POLICY_COUNTERS(US_POLICY_OUT)
 #undef US_POLICY_OUT

@@ -36,6 +36,7 @@ struct EngineStats {
   int32_t firstError = 0;       // res of the first failed chain
   std::string stopReason = "completed";
   bool usedFixedBuffers = false;
+  std::string bpfPath;          // strategy bpf: "ops" or "map-backed-sqpoll"
   std::map<std::string, uint64_t> policy;  // strategy bpf: the policy's own counters
 };
 

@@ -99,6 +99,7 @@ void printResult(const EnginePlan &plan, const EngineStats &s, const OpenTargets
          ",\"ctxSwitches\":{\"voluntary\":%" PRIu64 ",\"involuntary\":%" PRIu64 "}",
          s.readChecksum, s.wallNs, s.cpuNs, s.processCpuNs, s.enterCalls, s.voluntary, s.involuntary);
   printf(",\"stopReason\":\"%s\",\"firstError\":%d", s.stopReason.c_str(), s.firstError);
+  if (!s.bpfPath.empty()) printf(",\"bpfPath\":\"%s\"", s.bpfPath.c_str());
   if (plan.isReplay())
     printf(",\"replay\":{\"requests\":%zu,\"issued\":%" PRIu64 ",\"resultsDiffer\":%" PRIu64 "}",
            plan.replay.reqs.size(), s.replayIssued, s.replayDiffer);

@@ -63,6 +63,7 @@ std::string parsePlan(const std::string &text, EnginePlan *p) {
       p->progressMs = uint32_t(num(f, "progress_ms"));
       p->stepBudget = num(f, "step_budget");
       p->checksum = num(f, "checksum", 1) != 0;
+      p->bpfOps = str(f, "bpf_path") == "ops";
     } else if (kind == "ring") {
       p->ring.entries = uint32_t(num(f, "entries", 256));
       p->ring.exactEntries = num(f, "exact_entries") != 0;

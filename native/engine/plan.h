@@ -56,6 +56,7 @@ struct EnginePlan {
   uint32_t progressMs = 0;  // 0 = no progress lines
   bool checksum = true;     // FNV-1a of every byte read (results checking); off for overhead benchmarks
   uint64_t stepBudget = 0;  // strategy bpf: steps the policy may issue (0 = unlimited)
+  bool bpfOps = false;      // strategy bpf: run the policy in the ring's bpf-ops loop (7.1+), not map-backed SQPOLL
   std::vector<TargetPlan> targets;
   std::vector<us_step> steps;
   PolicyPlan policy;  // empty: the workload's steps decide (declarative)
