@@ -168,6 +168,8 @@ interface EngineView {
   readChecksum?: string;
   files?: Record<string, { size: number; checksum: string }>;
   stopReason?: string;
+  enterCalls?: number;
+  policy?: { path?: string; loopSteps?: number };
 }
 
 async function main(): Promise<void> {
@@ -235,34 +237,51 @@ async function main(): Promise<void> {
   });
 
   const strategies = (['link', 'user', 'bpf'] as const).filter((st) => doctor?.strategies[st].ok ?? st !== 'bpf');
+  // Where bpf takes the ops path (7.1+), the map-backed path is checked beside it.
+  const ops = doctor?.strategies.bpf.ok && doctor.strategies.bpf.path === 'ops';
+  type Run = { label: string; args: string[]; path?: string };
+  const runs: Run[] = strategies.flatMap((st): Run[] =>
+    st !== 'bpf'
+      ? [{ label: st, args: ['--strategy', st] }]
+      : ops
+        ? [
+          { label: 'bpf (ops)', args: ['--strategy', 'bpf', '--bpf-path', 'ops'], path: 'ops' },
+          { label: 'bpf (map)', args: ['--strategy', 'bpf', '--bpf-path', 'map'], path: 'map-backed-sqpoll' },
+        ]
+        : [{ label: 'bpf', args: ['--strategy', 'bpf'], path: 'map-backed-sqpoll' }],
+  );
   const builtins = readdirSync(join(root, 'workloads/builtin')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
   for (const w of builtins) {
     const spec = JSON.parse(readFileSync(join(root, 'workloads/builtin', `${w}.json`), 'utf8')) as { chains?: number };
     const chains = Math.min(spec.chains ?? MAX_CHAINS, MAX_CHAINS);
-    await check(`${w} under ${strategies.join(', ')}`, async () => {
+    await check(`${w} under ${runs.map((r) => r.label).join(', ')}`, async () => {
       const seen: Record<string, EngineView> = {};
-      for (const st of strategies) {
-        const r = await uringscope(['run', w, '--strategy', st, '--chains', String(chains), '--json', '--scratch', scratch]);
-        if (r.code !== 0) throw new Error(`${st}: exit ${r.code}: ${firstLine(r.stderr)}`);
+      for (const run of runs) {
+        const r = await uringscope(['run', w, ...run.args, '--chains', String(chains), '--json', '--scratch', scratch]);
+        if (r.code !== 0) throw new Error(`${run.label}: exit ${r.code}: ${firstLine(r.stderr)}`);
         const e = summaryOf(r.stdout).engine as unknown as EngineView;
-        if (e.stopReason !== 'completed') throw new Error(`${st}: stopped (${e.stopReason})`);
-        seen[st] = e;
+        if (e.stopReason !== 'completed') throw new Error(`${run.label}: stopped (${e.stopReason})`);
+        if (run.path) expectEq(`${run.label}: engine.policy.path`, e.policy?.path, run.path);
+        seen[run.label] = e;
       }
       const pick = (e: EngineView) => ({ chains: e.chains, failed: e.chainsFailed, steps: e.steps, bytes: e.bytes, readChecksum: e.readChecksum, files: e.files });
-      const first = pick(seen[strategies[0]]);
-      for (const st of strategies.slice(1)) expectEq(`${st} against ${strategies[0]}`, pick(seen[st]), first);
-      return `${first.chains} chains, ${first.steps} steps, ${first.bytes} bytes, identical`;
+      const first = pick(seen[runs[0].label]);
+      for (const run of runs.slice(1)) expectEq(`${run.label} against ${runs[0].label}`, pick(seen[run.label]), first);
+      const loop = seen['bpf (ops)'];
+      return `${first.chains} chains, ${first.steps} steps, ${first.bytes} bytes, identical` +
+        (loop ? `; ops: ${loop.enterCalls} io_uring_enter, ${loop.policy?.loopSteps} loop steps` : '');
     });
   }
   if (strategies.includes('bpf')) {
-    await check('short-read: C policy under user and bpf', async () => {
+    const bpfRuns = ops ? [['bpf', 'ops'], ['bpf', 'map']] : [['bpf', 'map']];
+    await check(`short-read: C policy under user and ${bpfRuns.map(([, p]) => `bpf (${p})`).join(', ')}`, async () => {
       const got: EngineView[] = [];
-      for (const st of ['user', 'bpf']) {
-        const r = await uringscope(['run', 'short-read', '--strategy', st, '--policy', 'short-read', '--chains', String(MAX_CHAINS), '--json', '--scratch', scratch]);
-        if (r.code !== 0) throw new Error(`${st}: exit ${r.code}: ${firstLine(r.stderr)}`);
+      for (const [st, path] of [['user', ''], ...bpfRuns]) {
+        const r = await uringscope(['run', 'short-read', '--strategy', st, ...(path ? ['--bpf-path', path] : []), '--policy', 'short-read', '--chains', String(MAX_CHAINS), '--json', '--scratch', scratch]);
+        if (r.code !== 0) throw new Error(`${st} ${path}: exit ${r.code}: ${firstLine(r.stderr)}`);
         got.push(summaryOf(r.stdout).engine as unknown as EngineView);
       }
-      expectEq('bpf against user', [got[1].steps, got[1].bytes, got[1].readChecksum], [got[0].steps, got[0].bytes, got[0].readChecksum]);
+      for (const g of got.slice(1)) expectEq('bpf against user', [g.steps, g.bytes, g.readChecksum], [got[0].steps, got[0].bytes, got[0].readChecksum]);
       return `${got[0].steps} steps, identical`;
     });
   }
