@@ -160,6 +160,13 @@ function loopStepPrograms(): string[] {
     .map((p) => `struct_ops ${p.name}`);
 }
 
+/** Waits up to ms for every program of ours to be gone (the kernel frees an exited process's a moment later). */
+async function noProgramsWithin(ms: number): Promise<void> {
+  let left = ourPrograms();
+  for (const t0 = Date.now(); left.length && Date.now() - t0 < ms; left = ourPrograms()) await new Promise((r) => setTimeout(r, 100));
+  if (left.length) throw new Error(`still loaded after ${ms / 1000} s: ${left.join(', ')}`);
+}
+
 interface EngineView {
   chains: number;
   chainsFailed: number;
@@ -283,6 +290,47 @@ async function main(): Promise<void> {
       }
       for (const g of got.slice(1)) expectEq('bpf against user', [g.steps, g.bytes, g.readChecksum], [got[0].steps, got[0].bytes, got[0].readChecksum]);
       return `${got[0].steps} steps, identical`;
+    });
+  }
+
+  if (ops) {
+    await check('bpf (ops): a runaway is stopped by the step budget (IOU_LOOP_STOP), nothing left attached', async () => {
+      const r = await uringscope(['run', 'nop-chain', '--strategy', 'bpf', '--bpf-path', 'ops', '--chains', '1000000', '--step-budget', '5000', '--json', '--scratch', scratch]);
+      expectEq('exit status', r.code, 1);
+      const e = summaryOf(r.stdout).engine as unknown as EngineView & { policy: { stepsFromBpf: number; loopStops: number } };
+      expectEq('stopReason', e.stopReason, 'budget');
+      if (!(e.policy.stepsFromBpf <= 5000)) throw new Error(`stepsFromBpf ${e.policy.stepsFromBpf} > 5000`);
+      expectEq('loopStops', e.policy.loopStops, 1);
+      await noProgramsWithin(10_000);
+      return `${e.policy.stepsFromBpf} steps, ${e.enterCalls} io_uring_enter, stopped by the loop`;
+    });
+    await check('bpf (ops): a policy the verifier refuses is one line naming it', async () => {
+      const r = await uringscope(['run', 'nop-chain', '--strategy', 'bpf', '--bpf-path', 'ops', '--policy', join(root, 'test/policies/out-of-bounds.c'), '--chains', '10', '--json']);
+      expectEq('exit status', r.code, 1);
+      const lines = r.stderr.trim().split('\n');
+      if (lines.length !== 1 || !/the verifier of Linux \S+ refused policy out-of-bounds\.c/.test(lines[0])) throw new Error(`stderr: ${r.stderr.trim()}`);
+      return lines[0].replace(/^.*refused/, 'refused').slice(0, 80);
+    });
+    await check('bpf (ops): uringscope killed with SIGKILL mid-run: the engine and its ops go too', async () => {
+      const child = spawn(process.execPath, [cli, 'run', 'nop-chain', '--strategy', 'bpf', '--bpf-path', 'ops', '--duration', '60', '--json', '--scratch', scratch], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const t0 = Date.now();
+      while (!out.includes('"type":"interval"')) {
+        if (Date.now() - t0 > 60_000) throw new Error('no interval line within 60 s');
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      if (!ourPrograms().some((n) => n.startsWith('policy_loop'))) throw new Error('no loop step attached while running');
+      child.kill('SIGKILL');
+      await noProgramsWithin(10_000);
+      const engines = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'uringscope-engi';
+        } catch {
+          return false;
+        }
+      });
+      if (engines.length) throw new Error(`engine still running: pid ${engines.join(', ')}`);
     });
   }
 
