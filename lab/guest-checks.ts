@@ -243,6 +243,42 @@ async function main(): Promise<void> {
     return `${total} reads`;
   });
 
+  await check('serve: /metrics while fio runs: READ completed = total_ios', async () => {
+    const port = 19464;
+    const serve = spawn(process.execPath, [cli, 'serve', '--comm', 'fio', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
+    let err = '';
+    serve.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number>((res) => serve.on('exit', (code, sig) => res(code ?? (sig ? 128 : 1))));
+    try {
+      const get = async (path: string) => {
+        const r = await fetch(`http://127.0.0.1:${port}${path}`);
+        return { status: r.status, body: await r.text() };
+      };
+      for (const t0 = Date.now(); ; ) {
+        const up = await get('/healthz').then((r) => r.status === 200, () => false);
+        if (up) break;
+        if (Date.now() - t0 > 60_000) throw new Error(`serve not up after 60 s: ${firstLine(err)}`);
+        await new Promise((res) => setTimeout(res, 300));
+      }
+      const data = join(scratch, 'serve-fio.dat');
+      const out = join(scratch, 'serve-fio.json');
+      execFileSync('fio', ['--name=s', '--ioengine=io_uring', '--rw=randread', '--bs=4k', '--iodepth=8', `--filename=${data}`,
+        '--size=4M', '--number_ios=1500', '--output-format=json', `--output=${out}`], { stdio: 'ignore' });
+      const fio = JSON.parse(readFileSync(out, 'utf8')) as { jobs: { read: { total_ios: number } }[] };
+      const total = fio.jobs.reduce((a, j) => a + j.read.total_ios, 0);
+      // A target that exited is kept until it has been scraped: the first scrape has it.
+      const body = (await get('/metrics')).body;
+      const reads = body.split('\n').filter((l) => l.startsWith('uringscope_requests_completed_total{') && l.includes('op="READ"'));
+      const got = reads.reduce((a, l) => a + Number(l.split(' ').pop()), 0);
+      expectEq('READ completed in /metrics', got, total);
+      serve.kill('SIGTERM');
+      expectEq('serve exit status after SIGTERM', await exited, 0);
+      return `${total} reads`;
+    } finally {
+      serve.kill('SIGKILL');
+    }
+  });
+
   const strategies = (['link', 'user', 'bpf'] as const).filter((st) => doctor?.strategies[st].ok ?? st !== 'bpf');
   // Where bpf takes the ops path (7.1+), the map-backed path is checked beside it.
   const ops = doctor?.strategies.bpf.ok && doctor.strategies.bpf.path === 'ops';
