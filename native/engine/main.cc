@@ -200,7 +200,7 @@ int main(int argc, char **argv) {
   }
 
   OpenTargets targets;
-  err = openTargets(plan, &targets);
+  err = openTargets(plan, &targets, &gStop);
   if (!err.empty()) {
     printError(err);
     return finish(1);

@@ -38,10 +38,16 @@ struct Prng {
 
 std::string errnoText(int e) { return std::string(strerror(e)); }
 
+// Set by the engine's signal handler: a long scratch write stops within a
+// piece (1 MiB), so Ctrl-C during a run's setup takes effect at once.
+const std::atomic<bool> *gWriteStop = nullptr;
+const char kInterrupted[] = "interrupted (stop requested while it was written)";
+
 std::string writeAll(int fd, const uint8_t *data, size_t size, uint64_t at) {
   size_t done = 0;
   while (done < size) {
-    ssize_t n = pwrite(fd, data + done, size - done, off_t(at + done));
+    if (gWriteStop && gWriteStop->load()) return kInterrupted;
+    ssize_t n = pwrite(fd, data + done, std::min<size_t>(size - done, 1 << 20), off_t(at + done));
     if (n < 0) {
       if (errno == EINTR) continue;
       return errnoText(errno);
@@ -129,7 +135,8 @@ void fillContent(const TargetPlan &t, std::vector<uint8_t> *out) {
   }
 }
 
-std::string openTargets(const EnginePlan &plan, OpenTargets *o) {
+std::string openTargets(const EnginePlan &plan, OpenTargets *o, const std::atomic<bool> *stop) {
+  gWriteStop = stop;
   for (const TargetPlan &t : plan.targets) {
     std::string err;
     if (t.kind == "file") {

@@ -3,6 +3,7 @@
 // and pipes. Each becomes one fd (files) or two (a and b endpoints).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,8 +18,9 @@ struct OpenTargets {
 };
 
 // Opens/creates every target. Returns "" or a one-line error naming the
-// target; on error nothing is left behind.
-std::string openTargets(const EnginePlan &plan, OpenTargets *out);
+// target; on error nothing is left behind. Scratch files are written in 1 MiB
+// pieces and the write gives up once `stop` is set (Ctrl-C during setup).
+std::string openTargets(const EnginePlan &plan, OpenTargets *out, const std::atomic<bool> *stop = nullptr);
 
 // Per fd-table entry: the path an openat step opens and its flags (files
 // read-write, paths read-only; sockets have none).
