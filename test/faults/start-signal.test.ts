@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { collect, LOAD, sleep, startCli, waitFor } from '../support.js';
 import { enginesUsing, heldProgramIds, killEnginesUsing } from './support.js';
 
-const REPEATS = 5;
+// The issue asks for at least 20 different timings per case.
+const REPEATS = 20;
 
 let scratch: string;
 beforeEach(() => {
