@@ -553,6 +553,40 @@ int BPF_PROG(on_complete_args, void *ring, void *req, u64 user_data, int res, un
 	return complete_common((u64)ring, req, user_data, res, cflags);
 }
 
+/*
+ * Upstream io_uring bpf-ops (Linux 7.1+): io_run_loop(ctx) is an
+ * io_uring_enter that runs the ring's loop_step until it stops (0) or fails;
+ * bpf_io_uring_submit_sqes(ctx, nr) is the kfunc through which the program
+ * submits. Kernel functions, not tracepoints: the loader switches these off
+ * where the kernel has neither (native/tracer_hooks.cc).
+ */
+SEC("fexit/io_run_loop")
+int BPF_PROG(on_ops_loop, void *ring, int ret)
+{
+	u32 r = ring_lookup((u64)ring);
+
+	if (!r)
+		return 0;
+	count_at(r - 1, US_C_OPS_LOOPS, 1);
+	if (ret == 0)
+		count_at(r - 1, US_C_OPS_STOPS, 1);
+	else if (ret < 0 && ret != -4 /* EINTR: a signal, not the loop's failure */)
+		count_at(r - 1, US_C_OPS_ERRORS, 1);
+	return 0;
+}
+
+SEC("fexit/bpf_io_uring_submit_sqes")
+int BPF_PROG(on_ops_submit, void *loop_ctx, u32 nr, int ret)
+{
+	u32 tgid = current_tgid();
+
+	/* The loop runs in the thread that entered the ring: a target's. */
+	if (ret <= 0 || !is_target_tgid(tgid))
+		return 0;
+	count_at(PER_TARGET ? stat_slot_of(tgid) : 0, US_C_OPS_SQES, (u64)ret);
+	return 0;
+}
+
 SEC("tp_btf/io_uring_fail_link")
 int BPF_PROG(on_fail_link, struct io_kiocb *req, struct io_kiocb *link)
 {

@@ -62,7 +62,11 @@ typedef __u64 u64;
 	X(INFLIGHT_EVICTED, evicted)     /* timing lost: another request took its slot */     \
 	X(AUX_CQES, auxCqes)             /* completions without a request */                    \
 	X(RINGS, rings)                  /* rings (ctx) adopted as targets */                   \
-	X(TARGETS_DROPPED, targetsDropped) /* per-target mode: processes left without a slot */
+	X(TARGETS_DROPPED, targetsDropped) /* per-target mode: processes left without a slot */ \
+	X(OPS_LOOPS, opsLoops)           /* io_run_loop: an io_uring_enter run by bpf-ops (7.1+) */ \
+	X(OPS_STOPS, opsStops)           /* ... that ended with IOU_LOOP_STOP (returned 0) */   \
+	X(OPS_ERRORS, opsErrors)         /* ... that ended with an error (not -EINTR) */        \
+	X(OPS_SQES, opsSqes)             /* SQEs submitted by bpf_io_uring_submit_sqes */
 
 #define US_COUNTER_ENUM(e, n) US_C_##e,
 enum us_counter { US_COUNTERS(US_COUNTER_ENUM) US_C_COUNT };

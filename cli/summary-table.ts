@@ -53,6 +53,10 @@ export function renderSummary(s: Summary, title: string): string {
     `  io_uring_enter ${fmtCount(s.enter.calls)} calls, ${fmtRatio(submitted, s.enter.calls)} req/call, ${fmtNs(s.enter.timeNs)} inside`,
     switchesLine(s),
   ];
+  if (s.bpfOps) {
+    const o = s.bpfOps;
+    lines.push(`  bpf-ops: ${fmtCount(o.loopRuns)} loop runs (${fmtCount(o.stops)} stopped, ${fmtCount(o.errors)} failed)  SQEs from BPF ${fmtCount(o.sqesFromBpf)}, from userspace ${fmtCount(o.sqesFromUser)}`);
+  }
   const extra: string[] = [`drops ${fmtCount(s.drops)}`];
   if (s.events) extra.push(`events ${fmtCount(s.events.received)}`);
   if (s.untracked.completions) extra.push(`completions of earlier submits ${fmtCount(s.untracked.completions)}`);

@@ -380,13 +380,15 @@ async function main(): Promise<void> {
       const s = summaryOf(r.stdout);
       expectEq('NOP submitted/completed', [s.requests.NOP?.submitted, s.requests.NOP?.completed], [n, n]);
       expectEq('io_uring_enter calls', s.enter.calls, 1);
+      // The tracer's bpf-ops hooks: the NOPs came from the program, one loop run that stopped.
+      expectEq('bpfOps', s.bpfOps, { loopRuns: 1, stops: 1, errors: 0, sqesFromBpf: n, sqesFromUser: 0 });
       let left = ourPrograms().concat(loopStepPrograms());
       for (let i = 0; i < 100 && left.length; i++) {
         await new Promise((res) => setTimeout(res, 100));
         left = ourPrograms().concat(loopStepPrograms());
       }
       if (left.length) throw new Error(`still loaded after 10 s: ${left.join(', ')}`);
-      return `${n} NOPs from loop_step, 1 io_uring_enter, detached at exit`;
+      return `${n} NOPs from loop_step (bpfOps.sqesFromBpf), 1 io_uring_enter, 1 loop run stopped, detached at exit`;
     });
   }
 

@@ -47,6 +47,13 @@ export interface NativeCounters {
   rings: number;
   /** Per-target mode: processes that found every stat slot taken (counted once each). */
   targetsDropped: number;
+  /** Upstream io_uring bpf-ops (7.1+): io_uring_enter calls run by a ring's loop_step (io_run_loop). */
+  opsLoops: number;
+  /** ... of which ended with IOU_LOOP_STOP / with an error. */
+  opsStops: number;
+  opsErrors: number;
+  /** SQEs submitted from BPF (bpf_io_uring_submit_sqes). */
+  opsSqes: number;
 }
 
 export interface NativeOpStats {

@@ -75,6 +75,19 @@ std::optional<std::vector<std::string>> tracepointArgs(const std::string &name) 
   return args;
 }
 
+std::optional<std::vector<std::string>> functionArgs(const std::string &name) {
+  const btf *b = kernelBtf();
+  if (!b) return std::nullopt;
+  int id = btf__find_by_name_kind(b, name.c_str(), BTF_KIND_FUNC);
+  if (id <= 0) return std::nullopt;
+  const btf_type *t = btf__type_by_id(b, btf__type_by_id(b, id)->type);
+  if (!t || !btf_is_func_proto(t)) return std::nullopt;
+  std::vector<std::string> args;
+  const btf_param *p = btf_params(t);
+  for (int i = 0; i < btf_vlen(t); i++) args.push_back(describe(b, p[i].type));
+  return args;
+}
+
 bool completeTakesCqe(const std::vector<std::string> &a) {
   return a.size() == 3 && a[2] == "struct io_uring_cqe *";
 }

@@ -21,6 +21,10 @@ const btf *kernelBtf(int *err = nullptr);
 // the kernel has no such tracepoint.
 std::optional<std::vector<std::string>> tracepointArgs(const std::string &name);
 
+// The argument types of kernel function `name` (a FUNC in the kernel's BTF:
+// what an fentry/fexit program can attach to), or nullopt when it has none.
+std::optional<std::vector<std::string>> functionArgs(const std::string &name);
+
 // io_uring_complete's two shapes: (ctx, req, struct io_uring_cqe *) on newer
 // kernels, (ctx, req, u64 user_data, s32 res, u32 cflags, ...) up to 6.12.
 bool completeTakesCqe(const std::vector<std::string> &args);

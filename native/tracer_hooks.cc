@@ -55,6 +55,9 @@ const std::vector<Known> &known() {
       {"on_exec", "exec", {"commTargets"}, any, ""},
       {"on_sys_enter", "sys_enter", {"enter"}, any, ""},
       {"on_sys_exit", "sys_exit", {"enter"}, any, ""},
+      // Upstream io_uring bpf-ops (7.1+): kernel functions, not tracepoints.
+      {"on_ops_loop", "ops_loop", {"bpfOps"}, [](const Args &a) { return a.size() == 1; }, "io_run_loop(ctx)"},
+      {"on_ops_submit", "ops_submit", {"bpfOps"}, [](const Args &a) { return a.size() == 2; }, "bpf_io_uring_submit_sqes(ctx, nr)"},
   };
   return table;
 }
@@ -75,6 +78,8 @@ std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forc
     h.program = bpf_program__name(p);
     const char *sec = bpf_program__section_name(p);
     h.tracepoint = sec && strncmp(sec, "tp_btf/", 7) == 0 ? sec + 7 : (sec ? sec : "");
+    h.function = sec && strncmp(sec, "fexit/", 6) == 0;
+    if (h.function) h.tracepoint = sec + 6;
     auto k = std::find_if(known().begin(), known().end(), [&](const Known &x) { return h.program == x.program; });
     h.group = k != known().end() ? k->group : h.program;
     h.figures = k != known().end() ? k->figures : std::vector<std::string>{h.program};
@@ -84,7 +89,7 @@ std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forc
   std::map<std::string, bool> taken;
   for (auto &h : plan) {
     auto k = std::find_if(known().begin(), known().end(), [&](const Known &x) { return h.program == x.program; });
-    auto args = tracepointArgs(h.tracepoint);
+    auto args = h.function ? functionArgs(h.tracepoint) : tracepointArgs(h.tracepoint);
     bool forcedHere = !forced.empty() && h.program == forced;
     bool groupForced = !forced.empty() && std::any_of(plan.begin(), plan.end(), [&](const TracerHook &o) {
       return o.group == h.group && o.program == forced;
@@ -98,8 +103,15 @@ std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forc
       h.reason = "another variant runs";
       continue;
     }
+    const btf *kb = kernelBtf();
+    if (!args && h.function && !(kb && btf__find_by_name_kind(kb, "io_uring_bpf_ops", BTF_KIND_STRUCT) > 0)) {
+      // A kernel without bpf-ops has no such rings: nothing to measure, nothing missing.
+      h.reason = kernelName() + " has no io_uring bpf-ops (7.1+)";
+      h.figures.clear();
+      continue;
+    }
     if (!args) {
-      h.reason = "no tracepoint " + h.tracepoint + " on " + kernelName();
+      h.reason = (h.function ? "no function " : "no tracepoint ") + h.tracepoint + " on " + kernelName();
       continue;
     }
     if (k != known().end() && !k->fits(*args)) {

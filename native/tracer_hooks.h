@@ -15,7 +15,8 @@ namespace us {
 
 struct TracerHook {
   std::string program;     // BPF program name in bpf/tracer.bpf.c
-  std::string tracepoint;  // what it attaches to
+  std::string tracepoint;  // what it attaches to (a kernel function when `function`)
+  bool function = false;   // fexit on a kernel function rather than a tracepoint
   std::string group;       // variants of one hook share a group; one runs at most
   std::vector<std::string> figures;  // the summary fields it feeds
   bool on = false;

@@ -119,10 +119,10 @@ export function buildMetrics(input: MetricsInput): MetricFamily[] {
   const enterSubmitted = counter('uringscope_enter_submitted_total', 'sum of io_uring_enter\'s to_submit argument');
   const switches = counter('uringscope_context_switches_total', 'context switches of the target\'s threads, by thread kind');
   const offcpu = counter('uringscope_offcpu_seconds_total', 'time the target\'s threads spent switched out, by thread kind');
-  // Not measured by this tracer: the upstream io_uring bpf-ops (Linux 7.1+)
-  // have no hooks here yet. Declared so the names are stable, never filled.
+  // Upstream io_uring bpf-ops (Linux 7.1+): SQEs from BPF are counted (fexit on
+  // the kfunc); loop_step calls are not measured yet, the name is kept stable.
   const opsSteps = counter('uringscope_bpf_ops_loop_steps_total', 'bpf-ops loop_step calls (not measured by this version)');
-  const opsSqes = counter('uringscope_bpf_ops_sqes_total', 'SQEs submitted from bpf-ops (not measured by this version)');
+  const opsSqes = counter('uringscope_bpf_ops_sqes_total', 'SQEs submitted from a ring\'s bpf-ops program (bpf_io_uring_submit_sqes)');
   const dropped = counter('uringscope_events_dropped_total', 'request records lost (ring buffer full, or not drained)');
   const targetsGauge: MetricFamily = { name: 'uringscope_targets', help: 'processes reported with their own series', type: 'gauge', samples: [] };
   const targetsDropped = counter('uringscope_targets_dropped_total', 'processes using io_uring left out by --max-targets');
@@ -152,6 +152,7 @@ export function buildMetrics(input: MetricsInput): MetricFamily[] {
       if (has('reqFailed')) reqFailed.samples.push({ labels: base, value: c.reqFailed });
       if (has('cqOverflows')) overflows.samples.push({ labels: base, value: c.cqOverflows });
       if (has('asyncPunts')) punts.samples.push({ labels: base, value: c.asyncPunts });
+      if (c.opsLoops || c.opsSqes) opsSqes.samples.push({ labels: base, value: c.opsSqes });
     }
     const th = threads.get(pid);
     if (has('enter')) {

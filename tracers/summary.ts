@@ -60,6 +60,23 @@ export interface Summary {
    * are left out of the JSON (see forJson); the rest is measured as usual.
    */
   absent?: Record<string, string>;
+  /**
+   * Present when a traced ring is driven by an io_uring_bpf_ops (Linux 7.1+).
+   * Of the design's object, loopSteps, runNs and programs are not measured
+   * yet (they need the struct_ops program's own statistics).
+   */
+  bpfOps?: BpfOpsSummary;
+}
+
+export interface BpfOpsSummary {
+  /** io_uring_enter calls that ran the loop (io_run_loop). */
+  loopRuns: number;
+  /** Loop runs that ended with IOU_LOOP_STOP, and with an error. */
+  stops: number;
+  errors: number;
+  /** SQEs submitted by the BPF program (bpf_io_uring_submit_sqes), and every other submitted request. */
+  sqesFromBpf: number;
+  sqesFromUser: number;
 }
 
 /** The summary fields each tracer figure feeds (figure names: native/tracer_hooks.cc). */
@@ -111,7 +128,7 @@ const ZERO_COUNTERS: NativeCounters = {
   failLink: 0, reqFailed: 0, cqOverflows: 0, asyncPunts: 0, pollArms: 0, taskAdds: 0,
   taskWorkRuns: 0, localWorkRuns: 0, enterCalls: 0, enterToSubmit: 0, enterNs: 0,
   eventDrops: 0, eventsWritten: 0, staleRequests: 0, untracked: 0, evicted: 0,
-  auxCqes: 0, rings: 0, targetsDropped: 0,
+  auxCqes: 0, rings: 0, targetsDropped: 0, opsLoops: 0, opsStops: 0, opsErrors: 0, opsSqes: 0,
 };
 
 /** An all-zero snapshot at `ktimeNs`: the baseline of a fresh tracer. */
@@ -244,6 +261,10 @@ export function summarize(s: NativeSnapshot, opts: SummarizeOptions): Summary {
       .sort((a, b) => a.tid - b.tid);
   }
   if (opts.events) out.events = { received: s.eventsReceived, written: c.eventsWritten };
+  if (c.opsLoops || c.opsSqes) {
+    const submitted = s.ops.reduce((a, o) => a + o.submitted, 0);
+    out.bpfOps = { loopRuns: c.opsLoops, stops: c.opsStops, errors: c.opsErrors, sqesFromBpf: c.opsSqes, sqesFromUser: Math.max(0, submitted - c.opsSqes) };
+  }
   if (opts.absent && Object.keys(opts.absent).length) out.absent = { ...opts.absent };
   return out;
 }
