@@ -55,7 +55,8 @@ export function renderSummary(s: Summary, title: string): string {
   ];
   if (s.bpfOps) {
     const o = s.bpfOps;
-    lines.push(`  bpf-ops: ${fmtCount(o.loopRuns)} loop runs (${fmtCount(o.stops)} stopped, ${fmtCount(o.errors)} failed)  SQEs from BPF ${fmtCount(o.sqesFromBpf)}, from userspace ${fmtCount(o.sqesFromUser)}`);
+    const progs = o.programs.map((p) => `${p.name}#${p.id}`).join(', ');
+    lines.push(`  bpf-ops${progs ? ` (${progs})` : ''}: ${fmtCount(o.loopSteps)} loop steps, ${fmtNs(o.runNs)} in BPF (${fmtNs(o.loopSteps ? o.runNs / o.loopSteps : 0)}/step)  ${fmtCount(o.loopRuns)} loop runs (${fmtCount(o.stops)} stopped, ${fmtCount(o.errors)} failed)  SQEs from BPF ${fmtCount(o.sqesFromBpf)}, from userspace ${fmtCount(o.sqesFromUser)}`);
   }
   const extra: string[] = [`drops ${fmtCount(s.drops)}`];
   if (s.events) extra.push(`events ${fmtCount(s.events.received)}`);

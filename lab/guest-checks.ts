@@ -375,20 +375,24 @@ async function main(): Promise<void> {
   if (bpfOps?.detail.startsWith('present')) {
     await check('bpf-ops: an application ring driven by its own loop_step, traced from outside', async () => {
       const n = 2000;
-      const r = await uringscope(['trace', '--json', '--', join(root, 'build/helpers/uring_ops'), String(n)]);
+      // Held 1 s after its loop, as a long-running application: the tracer finds its program meanwhile.
+      const r = await uringscope(['trace', '--json', '--interval', '200', '--', join(root, 'build/helpers/uring_ops'), String(n), '1000']);
       expectEq('exit status', r.code, 0);
       const s = summaryOf(r.stdout);
       expectEq('NOP submitted/completed', [s.requests.NOP?.submitted, s.requests.NOP?.completed], [n, n]);
       expectEq('io_uring_enter calls', s.enter.calls, 1);
       // The tracer's bpf-ops hooks: the NOPs came from the program, one loop run that stopped.
-      expectEq('bpfOps', s.bpfOps, { loopRuns: 1, stops: 1, errors: 0, sqesFromBpf: n, sqesFromUser: 0 });
+      const steps = Number(/steps=(\d+)/.exec(r.stdout + r.stderr)?.[1]);
+      const o = s.bpfOps!;
+      expectEq('bpfOps', { ...o, runNs: o.runNs > 0, programs: o.programs.map((p) => p.name) },
+        { rings: 1, loopSteps: steps, loopRuns: 1, stops: 1, errors: 0, sqesFromBpf: n, sqesFromUser: 0, runNs: true, programs: ['loop_step'] });
       let left = ourPrograms().concat(loopStepPrograms());
       for (let i = 0; i < 100 && left.length; i++) {
         await new Promise((res) => setTimeout(res, 100));
         left = ourPrograms().concat(loopStepPrograms());
       }
       if (left.length) throw new Error(`still loaded after 10 s: ${left.join(', ')}`);
-      return `${n} NOPs from loop_step (bpfOps.sqesFromBpf), 1 io_uring_enter, 1 loop run stopped, detached at exit`;
+      return `${n} NOPs from loop_step (bpfOps.sqesFromBpf), ${steps} loop steps, ${(o.runNs / steps).toFixed(0)} ns/step in BPF, 1 io_uring_enter, detached at exit`;
     });
   }
 

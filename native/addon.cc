@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "ops_programs.h"
 #include "probes.h"
 #include "tracer_session.h"
 
@@ -262,7 +263,33 @@ Napi::Value OpNames(const Napi::CallbackInfo &info) {
   return a;
 }
 
+// opsPrograms(pids): the io_uring_bpf_ops programs driving those processes' rings (ops_programs.h).
+Napi::Value OpsPrograms(const Napi::CallbackInfo &info) {
+  std::vector<uint32_t> pids;
+  Napi::Array in = info[0].As<Napi::Array>();
+  for (uint32_t i = 0; i < in.Length(); i++) pids.push_back(in.Get(i).As<Napi::Number>().Uint32Value());
+  auto progs = us::opsPrograms(pids);
+  Napi::Array a = Napi::Array::New(info.Env(), progs.size());
+  for (size_t i = 0; i < progs.size(); i++) {
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("id", progs[i].id);
+    o.Set("tgid", progs[i].tgid);
+    o.Set("name", progs[i].name);
+    o.Set("runCnt", double(progs[i].runCnt));
+    o.Set("runTimeNs", double(progs[i].runTimeNs));
+    a.Set(uint32_t(i), o);
+  }
+  return a;
+}
+
+Napi::Value ReleaseOpsPrograms(const Napi::CallbackInfo &info) {
+  us::releaseOpsPrograms();
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("opsPrograms", Napi::Function::New(env, OpsPrograms));
+  exports.Set("releaseOpsPrograms", Napi::Function::New(env, ReleaseOpsPrograms));
   exports.Set("Tracer", Tracer::Init(env));
   exports.Set("probeRingSetup", Napi::Function::New(env, ProbeRingSetup));
   exports.Set("btfHasType", Napi::Function::New(env, BtfHasType));

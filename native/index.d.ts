@@ -147,8 +147,23 @@ export interface RingSetupProbe {
   error: string;
 }
 
+/** An io_uring_bpf_ops program driving a traced process's ring (native/ops_programs.h). */
+export interface NativeOpsProgram {
+  id: number;
+  /** The process it was found in. */
+  tgid: number;
+  name: string;
+  /** The program's own statistics: loop steps, and their BPF time. */
+  runCnt: number;
+  runTimeNs: number;
+}
+
 export interface NativeAddon {
   Tracer: typeof NativeTracer;
+  /** Finds (and holds) the bpf-ops programs of these processes; reports every one held. Enables BPF run-time statistics. */
+  opsPrograms(pids: number[]): NativeOpsProgram[];
+  /** Lets go of them and of the statistics. */
+  releaseOpsPrograms(): void;
   probeRingSetup(flags: number): RingSetupProbe;
   btfHasType(name: string, kind?: 'struct' | 'typedef' | 'enum'): boolean;
   /** IORING_OP_* names of the running kernel, indexed by opcode. */

@@ -1,7 +1,7 @@
 // Turns tracer snapshots into the summary/interval objects of the JSON
 // contract in shared/design.md. Snapshots are cumulative since attach; an
 // interval is the difference of two.
-import type { NativeCounters, NativeOpStats, NativeSnapshot, NativeThread, ThreadKind } from '../native/index.js';
+import type { NativeCounters, NativeOpStats, NativeOpsProgram, NativeSnapshot, NativeThread, ThreadKind } from '../native/index.js';
 import { histDiff, histUpperBound, quantile } from './histogram.js';
 
 export interface LatencySummary {
@@ -62,13 +62,15 @@ export interface Summary {
   absent?: Record<string, string>;
   /**
    * Present when a traced ring is driven by an io_uring_bpf_ops (Linux 7.1+).
-   * Of the design's object, loopSteps, runNs and programs are not measured
-   * yet (they need the struct_ops program's own statistics).
    */
   bpfOps?: BpfOpsSummary;
 }
 
 export interface BpfOpsSummary {
+  /** Rings with an ops program found (one program per ring). */
+  rings: number;
+  /** loop_step calls: the programs' own run counts. */
+  loopSteps: number;
   /** io_uring_enter calls that ran the loop (io_run_loop). */
   loopRuns: number;
   /** Loop runs that ended with IOU_LOOP_STOP, and with an error. */
@@ -77,6 +79,9 @@ export interface BpfOpsSummary {
   /** SQEs submitted by the BPF program (bpf_io_uring_submit_sqes), and every other submitted request. */
   sqesFromBpf: number;
   sqesFromUser: number;
+  /** The programs' own run time (BPF run-time statistics), in all. */
+  runNs: number;
+  programs: { id: number; name: string }[];
 }
 
 /** The summary fields each tracer figure feeds (figure names: native/tracer_hooks.cc). */
@@ -210,6 +215,8 @@ export interface SummarizeOptions {
   threads?: boolean;
   /** Figures the tracer cannot give on this kernel (TraceSession.absentFigures). */
   absent?: Record<string, string>;
+  /** The bpf-ops programs driving the targets' rings, their counts over the same span as `s` (tracers/ops-programs.ts). */
+  opsPrograms?: readonly NativeOpsProgram[];
 }
 
 /** Builds the contract object from a (delta or cumulative) snapshot. */
@@ -261,9 +268,17 @@ export function summarize(s: NativeSnapshot, opts: SummarizeOptions): Summary {
       .sort((a, b) => a.tid - b.tid);
   }
   if (opts.events) out.events = { received: s.eventsReceived, written: c.eventsWritten };
-  if (c.opsLoops || c.opsSqes) {
+  const progs = opts.opsPrograms ?? [];
+  if (c.opsLoops || c.opsSqes || progs.length) {
     const submitted = s.ops.reduce((a, o) => a + o.submitted, 0);
-    out.bpfOps = { loopRuns: c.opsLoops, stops: c.opsStops, errors: c.opsErrors, sqesFromBpf: c.opsSqes, sqesFromUser: Math.max(0, submitted - c.opsSqes) };
+    out.bpfOps = {
+      rings: progs.length,
+      loopSteps: progs.reduce((a, p) => a + p.runCnt, 0),
+      loopRuns: c.opsLoops, stops: c.opsStops, errors: c.opsErrors,
+      sqesFromBpf: c.opsSqes, sqesFromUser: Math.max(0, submitted - c.opsSqes),
+      runNs: progs.reduce((a, p) => a + p.runTimeNs, 0),
+      programs: progs.map((p) => ({ id: p.id, name: p.name })),
+    };
   }
   if (opts.absent && Object.keys(opts.absent).length) out.absent = { ...opts.absent };
   return out;

@@ -9,6 +9,7 @@ import type { NativeSnapshot } from '../native/index.js';
 import { UserError } from './errors.js';
 import type { EventBatch } from './layout.js';
 import { native } from './native.js';
+import { OpsPrograms } from './ops-programs.js';
 import { emptySnapshot, snapshotDelta, summarize, type Summary } from './summary.js';
 import { checkCommand, checkPid, COMM_MAX, LIFELINE_FD, pidsWithComm, processExists, spawnGated, type ChildStdout, type GatedChild } from './targets.js';
 import type { Readable, Writable } from 'node:stream';
@@ -66,6 +67,7 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
   private gated?: GatedChild;
   private timers: NodeJS.Timeout[] = [];
   private prev: NativeSnapshot = emptySnapshot(0);
+  private readonly ops = new OpsPrograms();
   private opNames: string[] = [];
   private ended = false;
   private childExit?: number;
@@ -98,6 +100,8 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
     const s = this.session;
     this.startNs = s.startedNs;
     this.prev = emptySnapshot(this.startNs);
+    // BPF run-time statistics on before any target runs: a program counts only while they are.
+    this.ops.read([]);
     if (this.stopWhenStarted) {
       this.finish(this.stopWhenStarted); // before any target: the command is never started
       return;
@@ -159,6 +163,7 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
     const cur = this.session.snapshot();
     const delta = snapshotDelta(cur, this.prev);
     const summary = summarize(delta, {
+      opsPrograms: this.ops.delta(this.session.targets()),
       type: 'interval',
       durationNs: cur.ktimeNs - this.prev.ktimeNs,
       opNames: this.opNames,
@@ -210,9 +215,12 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
     this.timers = [];
     const s = this.session;
     if (!s) return;
+    const opsPrograms = this.ops.read(s.targets());
+    this.ops.release();
     const final = s.stop();
     if (this.options.events) this.drainEvents();
     const summary = summarize(final, {
+      opsPrograms,
       type: 'summary',
       durationNs: final.ktimeNs - this.startNs,
       opNames: this.opNames,

@@ -1,8 +1,10 @@
 /*
- * uring_ops N: an application whose ring is driven by its own io_uring
+ * uring_ops N [HOLD_MS]: an application whose ring is driven by its own io_uring
  * bpf-ops program (bpf/tests/ops_nops.bpf.c): N NOPs issued from loop_step,
  * one io_uring_enter for all of them. The tracer's tests trace it from
- * outside. Prints "issued=N reaped=N steps=S enter=R"; exit 77 when the
+ * outside. It stays HOLD_MS after the loop (a long-running application, whose
+ * programs a tracer finds in its fd table), then prints
+ * "issued=N reaped=N steps=S enter=R"; exit 77 when the
  * kernel has no io_uring bpf-ops (Linux 7.1+).
  *
  * Loading it with Debian 12's libbpf 1.1, which has no struct_ops links: the
@@ -52,6 +54,7 @@ static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 int main(int argc, char **argv)
 {
 	unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 1000;
+	unsigned hold_ms = argc > 2 ? (unsigned)atoi(argv[2]) : 0;
 	struct io_uring_params p = { .flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN };
 	struct io_uring ring;
 	struct ops_nops_bpf *skel;
@@ -109,6 +112,7 @@ int main(int argc, char **argv)
 	}
 	/* The whole run: loop_step issues, reaps and stops inside this call. */
 	entered = syscall(__NR_io_uring_enter, ring.ring_fd, 0, 0, IORING_ENTER_GETEVENTS, NULL, 0);
+	usleep(hold_ms * 1000);
 	printf("issued=%u reaped=%u steps=%u enter=%ld\n", skel->bss->issued, skel->bss->reaped,
 	       skel->bss->steps, entered);
 	return entered == 0 && skel->bss->reaped == n ? 0 : 1;
