@@ -255,7 +255,8 @@ async function main(): Promise<void> {
         return { status: r.status, body: await r.text() };
       };
       for (const t0 = Date.now(); ; ) {
-        const up = await get('/healthz').then((r) => r.status === 200, () => false);
+        // /healthz answers from the start; /metrics only once the tracer is attached (503 before).
+        const up = await get('/metrics').then((r) => r.status === 200, () => false);
         if (up) break;
         if (Date.now() - t0 > 60_000) throw new Error(`serve not up after 60 s: ${firstLine(err)}`);
         await new Promise((res) => setTimeout(res, 300));
@@ -393,6 +394,41 @@ async function main(): Promise<void> {
       }
       if (left.length) throw new Error(`still loaded after 10 s: ${left.join(', ')}`);
       return `${n} NOPs from loop_step (bpfOps.sqesFromBpf), ${steps} loop steps, ${(o.runNs / steps).toFixed(0)} ns/step in BPF, 1 io_uring_enter, detached at exit`;
+    });
+  }
+
+  if (bpfOps?.detail.startsWith('present')) {
+    await check('serve: a bpf-ops ring\'s loop steps and SQEs from BPF in /metrics', async () => {
+      const port = 19465;
+      const serve = spawn(process.execPath, [cli, 'serve', '--comm', 'uring_ops', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
+      try {
+        const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.text());
+        const ready = () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.status === 200, () => false);
+        for (const t0 = Date.now(); !(await ready()); ) {
+          if (Date.now() - t0 > 60_000) throw new Error('serve not up after 60 s');
+          await new Promise((res) => setTimeout(res, 300));
+        }
+        const n = 1000;
+        const app = spawn(join(root, 'build/helpers/uring_ops'), [String(n), '3000'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        let out = '';
+        app.stdout.on('data', (d) => (out += d));
+        let running = true;
+        const ended = new Promise((res) => app.on('close', res)).then(() => (running = false));
+        // Scraped while it holds after its loop (3 s): serve finds its program then, and the loop is over.
+        const value = (body: string, name: string) => Number(body.split('\n').find((l) => l.startsWith(`${name}{`))?.split(' ').pop());
+        let body = '';
+        while (running) {
+          const b = await get('/metrics');
+          if (value(b, 'uringscope_bpf_ops_loop_steps_total') > 0) body = b;
+          await new Promise((res) => setTimeout(res, 300));
+        }
+        await ended;
+        const steps = Number(/steps=(\d+)/.exec(out)?.[1]);
+        expectEq('loop steps, SQEs from BPF', [value(body, 'uringscope_bpf_ops_loop_steps_total'), value(body, 'uringscope_bpf_ops_sqes_total')], [steps, n]);
+        return `${steps} loop steps, ${n} SQEs from BPF`;
+      } finally {
+        serve.kill('SIGKILL');
+      }
     });
   }
 

@@ -145,6 +145,21 @@ describe('live panels on a fake snapshot stream', () => {
     unmount();
   });
 
+  test('a ring driven by io_uring bpf-ops: its program, steps, time per step and SQEs, summed over intervals', async () => {
+    const { store, id } = running();
+    const { frame, stdin, unmount } = mount(store);
+    await keys(stdin, '\t');
+    const ops = (steps: number, runNs: number, sqes: number, stops: number) => ({
+      rings: 1, loopSteps: steps, runNs, loopRuns: stops, stops, errors: 0, sqesFromBpf: sqes, sqesFromUser: 0, programs: [{ id: 29, name: 'loop_step' }],
+    });
+    store.interval(id, summary({ completed: 1000, bpfOps: ops(1000, 2_000_000, 1000, 0) }));
+    store.interval(id, summary({ completed: 1000, bpfOps: ops(1001, 2_002_000, 1000, 1) }));
+    await tick();
+    expect(frame()).toContain('bpf-ops loop_step#29: 2001 steps, 2.00µs/step');
+    expect(frame()).toContain('  SQEs from BPF 2000  stops 1  errors 0');
+    unmount();
+  });
+
   test('a bpf run shows the policy counters read from its maps', async () => {
     const store = new Store(() => 0);
     const id = store.begin({ label: 'short-read · bpf', workload: 'short-read', strategy: 'bpf' });

@@ -3,7 +3,7 @@
 // Prometheus endpoint (tracers/prometheus.ts) and the OTLP push
 // (tracers/otlp.ts) both render. Work here is per target and opcode, never
 // per request: the counting happened in the kernel.
-import type { NativeSnapshot, NativeTargetStats, ThreadKind } from '../native/index.js';
+import type { NativeOpsProgram, NativeSnapshot, NativeTargetStats, ThreadKind } from '../native/index.js';
 import { bucketRange, BUCKETS } from './histogram.js';
 import { opName } from './summary.js';
 
@@ -93,6 +93,8 @@ export interface MetricsInput {
   targetsDropped: number;
   /** Figures this kernel cannot give (TraceSession.absentFigures): their families stay empty. */
   absent?: Record<string, string>;
+  /** bpf-ops programs of the targets, cumulative (tracers/ops-programs.ts): their run counts are the loop steps. */
+  opsPrograms?: readonly NativeOpsProgram[];
 }
 
 /** Every family of the contract, in a fixed order, from one snapshot. */
@@ -119,9 +121,9 @@ export function buildMetrics(input: MetricsInput): MetricFamily[] {
   const enterSubmitted = counter('uringscope_enter_submitted_total', 'sum of io_uring_enter\'s to_submit argument');
   const switches = counter('uringscope_context_switches_total', 'context switches of the target\'s threads, by thread kind');
   const offcpu = counter('uringscope_offcpu_seconds_total', 'time the target\'s threads spent switched out, by thread kind');
-  // Upstream io_uring bpf-ops (Linux 7.1+): SQEs from BPF are counted (fexit on
-  // the kfunc); loop_step calls are not measured yet, the name is kept stable.
-  const opsSteps = counter('uringscope_bpf_ops_loop_steps_total', 'bpf-ops loop_step calls (not measured by this version)');
+  // Upstream io_uring bpf-ops (Linux 7.1+): SQEs from BPF (fexit on the kfunc),
+  // loop steps (the struct_ops programs' own run counts).
+  const opsSteps = counter('uringscope_bpf_ops_loop_steps_total', 'bpf-ops loop_step calls (the ring\'s struct_ops program runs)');
   const opsSqes = counter('uringscope_bpf_ops_sqes_total', 'SQEs submitted from a ring\'s bpf-ops program (bpf_io_uring_submit_sqes)');
   const dropped = counter('uringscope_events_dropped_total', 'request records lost (ring buffer full, or not drained)');
   const targetsGauge: MetricFamily = { name: 'uringscope_targets', help: 'processes reported with their own series', type: 'gauge', samples: [] };
@@ -154,6 +156,8 @@ export function buildMetrics(input: MetricsInput): MetricFamily[] {
       if (has('asyncPunts')) punts.samples.push({ labels: base, value: c.asyncPunts });
       if (c.opsLoops || c.opsSqes) opsSqes.samples.push({ labels: base, value: c.opsSqes });
     }
+    const steps = (input.opsPrograms ?? []).filter((p) => p.tgid === pid);
+    if (steps.length) opsSteps.samples.push({ labels: base, value: steps.reduce((a, p) => a + p.runCnt, 0) });
     const th = threads.get(pid);
     if (has('enter')) {
       enterCalls.samples.push({ labels: base, value: th?.enterCalls ?? 0 });

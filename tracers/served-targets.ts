@@ -4,6 +4,7 @@
 // with its final counts, then forgotten (its in-kernel slot freed for the
 // next one). Target checks and discovery are trace's (tracers/targets.ts,
 // checkTarget); only the lifecycle is serve's own.
+import { OpsPrograms } from './ops-programs.js';
 import type { NativeSnapshot } from '../native/index.js';
 import { UserError } from './errors.js';
 import type { MetricsInput, TargetInfo } from './metrics.js';
@@ -37,6 +38,7 @@ export class ServedTargets {
   private readonly exited = new Set<number>();
   private lastSweep = 0;
   private readonly opNames = native().opNames();
+  private readonly ops = new OpsPrograms();
 
   private constructor(
     readonly session: TraceSession,
@@ -51,6 +53,7 @@ export class ServedTargets {
       traceAll: spec.kind === 'all',
     });
     const t = new ServedTargets(session, spec);
+    t.ops.read([]); // BPF run-time statistics on from the start (bpf-ops kernels only)
     if (spec.kind === 'pids') for (const pid of spec.pids) session.addTarget(pid);
     if (spec.kind === 'comm') for (const pid of pidsWithComm(spec.comm)) session.addTarget(pid);
     return t;
@@ -81,6 +84,7 @@ export class ServedTargets {
       opNames: this.opNames,
       targetsDropped: snapshot.counters.targetsDropped,
       absent: s.absentFigures(),
+      opsPrograms: this.ops.read(s.targets()),
     };
   }
 
@@ -107,6 +111,7 @@ export class ServedTargets {
   }
 
   stop(): void {
+    this.ops.release();
     this.session.stop();
   }
 }

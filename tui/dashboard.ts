@@ -48,6 +48,7 @@ export function openDashboard(store: Store, o: DashboardOptions): void {
           ['io_uring_enter', fmtCount(t.enterCalls)],
           ['app vol sw', fmtCount(t.switches.app.voluntary)],
           ['drops', fmtCount(t.drops)],
+          ...(t.bpfOps ? [['bpf-ops steps', fmtCount(t.bpfOps.loopSteps)], ['SQEs from BPF', fmtCount(t.bpfOps.sqesFromBpf)]] : []),
         ],
       });
       const bins = foldBins(run.hist?.bins ?? [], 6);

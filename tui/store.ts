@@ -54,6 +54,8 @@ export interface Totals {
   toSubmit: number;
   drops: number;
   switches: Record<ThreadKind, SwitchTotals>;
+  /** Rings driven by io_uring bpf-ops (7.1+): what their programs did. */
+  bpfOps?: { loopSteps: number; runNs: number; sqesFromBpf: number; stops: number; errors: number; programs: string[] };
 }
 
 export interface HistBin {
@@ -151,6 +153,18 @@ function addInterval(t: Totals, s: Summary): Totals {
   out.enterCalls += s.enter.calls;
   out.toSubmit += s.enter.toSubmit;
   out.drops += s.drops;
+  if (s.bpfOps) {
+    const b = out.bpfOps ?? { loopSteps: 0, runNs: 0, sqesFromBpf: 0, stops: 0, errors: 0, programs: [] };
+    const names = s.bpfOps.programs.map((p) => `${p.name}#${p.id}`);
+    out.bpfOps = {
+      loopSteps: b.loopSteps + s.bpfOps.loopSteps,
+      runNs: b.runNs + s.bpfOps.runNs,
+      sqesFromBpf: b.sqesFromBpf + s.bpfOps.sqesFromBpf,
+      stops: b.stops + s.bpfOps.stops,
+      errors: b.errors + s.bpfOps.errors,
+      programs: [...new Set([...b.programs, ...names])],
+    };
+  }
   for (const k of ['app', 'sqpoll', 'iowq'] as const) {
     out.switches[k].voluntary += s.ctxSwitches.byThread[k].voluntary;
     out.switches[k].involuntary += s.ctxSwitches.byThread[k].involuntary;
