@@ -398,6 +398,20 @@ async function main(): Promise<void> {
   }
 
   if (bpfOps?.detail.startsWith('present')) {
+    await check('bpf-ops: recorded, then reported and exported with its bpfOps', async () => {
+      const rec = join(scratch, 'ops.usrec');
+      const r = await uringscope(['record', '-o', rec, '--force', '--interval', '200', '--', join(root, 'build/helpers/uring_ops'), '2000', '1000']);
+      expectEq('record exit status', r.code, 0);
+      const rep = await uringscope(['report', rec]);
+      const line = rep.stdout.split('\n').find((l) => l.includes('bpf-ops ('));
+      if (!line || !/2000, from userspace 0/.test(line)) throw new Error(`report: ${line ?? 'no bpf-ops line'}`);
+      const exp = await uringscope(['export', rec, '--format', 'json']);
+      const last = summaryOf(exp.stdout);
+      expectEq('exported summary bpfOps.sqesFromBpf', last.bpfOps?.sqesFromBpf, 2000);
+      return line.trim().replace(/\s+/g, ' ').slice(0, 90);
+    });
+  }
+  if (bpfOps?.detail.startsWith('present')) {
     await check('serve: a bpf-ops ring\'s loop steps and SQEs from BPF in /metrics', async () => {
       const port = 19465;
       const serve = spawn(process.execPath, [cli, 'serve', '--comm', 'uring_ops', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
