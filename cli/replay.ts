@@ -17,6 +17,7 @@ import { stopRunOnSignal } from './signals.js';
 import { checkInterval } from './flag-bounds.js';
 import { renderSummary } from './summary-table.js';
 import { fmtCount, fmtNs } from './units.js';
+import { ABI } from '../core/abi.js';
 
 export interface ReplayArgs {
   file: string;
@@ -94,7 +95,7 @@ function checkScratchSpace(s: ReplayStream, parent: string): void {
 }
 
 /** The BPF runtime's fd table (US_MAX_FDS in bpf/chain.h). */
-const MAX_BPF_FILES = 16;
+const MAX_BPF_FILES = ABI.maxFds;
 
 export async function runReplay(a: ReplayArgs): Promise<number> {
   const out = { force: a.force, inputs: [a.file] };

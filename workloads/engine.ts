@@ -21,6 +21,7 @@ import { buildPolicy } from './policy.js';
 import { createRunDir, sweepRunDirs } from './run-dir.js';
 import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
+import { ABI } from '../core/abi.js';
 
 /** What the engine reports about itself (native/engine/main.cc). */
 export interface EngineResult {
@@ -97,7 +98,7 @@ export function enginePath(): string {
 
 /** The contract's `engine` object, plus the engine's own detail. */
 export function engineSummary(e: EngineResult, policyName?: string): Record<string, unknown> {
-  const hist = new Float64Array(160);
+  const hist = new Float64Array(ABI.histBuckets);
   for (const [b, n] of e.chainLatencyHist) hist[b] = n;
   return {
     strategy: e.strategy,
