@@ -17,10 +17,11 @@ import { EVENT_LAYOUT, FORMAT_VERSION, snapshotToJson, type RecordingHeader } fr
 import { RecordingWriter } from '../recording/writer.js';
 import { checkOutput, openRecordingOutput, type OutputOptions } from '../recording/output-file.js';
 import { writeLine } from './output.js';
-import { checkRunArgs, engineRunOptions, errnoName, runOptions, type RunArgs } from './run.js';
+import { checkRunArgs, engineRunOptions, runOptions, type RunArgs } from './run.js';
 import { checkTraceArgs, targetOf, traceOptions, type TraceArgs } from './trace.js';
 import { fmtCount } from './units.js';
 import { stopRunOnSignal, stopTraceOnSignal } from './signals.js';
+import { errnoName } from '../core/errno.js';
 
 export type RecordArgs = Omit<TraceArgs, 'duration'> & Omit<RunArgs, 'workload'> & { output: string; workload?: string; force: boolean };
 

@@ -18,10 +18,11 @@ import { checkInterval } from './flag-bounds.js';
 import { renderSummary } from './summary-table.js';
 import { fmtCount, fmtNs } from './units.js';
 import { ABI } from '../core/abi.js';
+import { STRATEGIES, type Strategy } from '../core/strategy.js';
 
 export interface ReplayArgs {
   file: string;
-  strategy: 'link' | 'user' | 'bpf';
+  strategy: Strategy;
   speed: number;
   json: boolean;
   output?: string;
@@ -40,7 +41,7 @@ export function replayBuilder(y: Argv): Argv<ReplayArgs> {
         'as many chains in flight as the recording had. Sockets, polls, openat/close and cancels are skipped and listed.',
     )
     .positional('file', { type: 'string', describe: 'a recording made with `record --events`', demandOption: true })
-    .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, default: 'link' as const, describe: 'link: recorded links as kernel links; user: one request at a time per chain; bpf: the same, issued by a BPF policy at completion time' })
+    .option('strategy', { alias: 's', choices: STRATEGIES, default: 'link' as const, describe: 'link: recorded links as kernel links; user: one request at a time per chain; bpf: the same, issued by a BPF policy at completion time' })
     .option('speed', { type: 'number', default: 1, describe: 'scale of the recorded chain start times (2 = twice as fast); 0 = as fast as possible' })
     .option('json', { type: 'boolean', default: false, describe: 'NDJSON like `run --json`; the summary\'s engine object carries a "replay" object' })
     .option('output', { alias: 'o', type: 'string', describe: 'record the replay to this file (for `report FILE OUT`)' })

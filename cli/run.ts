@@ -1,6 +1,5 @@
 // `uringscope run WORKLOAD`: runs a chain workload in the native engine
 // under a strategy, with the tracer attached; one summary holds both views.
-import { constants } from 'node:os';
 import type { Argv, Options } from 'yargs';
 import { UserError } from '../tracers/errors.js';
 import type { Summary } from '../tracers/summary.js';
@@ -14,10 +13,12 @@ import { fmtCount, fmtNs, fmtRatio } from './units.js';
 import { stopRunOnSignal } from './signals.js';
 import { checkChains, checkDuration, checkInterval, checkStepBudget } from './flag-bounds.js';
 import { MAX_CONCURRENCY } from '../workloads/schema.js';
+import { errnoName } from '../core/errno.js';
+import { STRATEGIES, type Strategy } from '../core/strategy.js';
 
 export interface RunArgs {
   workload: string;
-  strategy: 'link' | 'user' | 'bpf';
+  strategy: Strategy;
   chains?: number;
   duration?: number;
   concurrency?: number;
@@ -32,7 +33,7 @@ export interface RunArgs {
 /** The options of `run` besides the workload positional (shared with `record`, which passes the ones it defines itself in `except`). */
 export function runOptions(y: Argv, except: readonly string[] = []): Argv {
   const opts: Record<string, Options> = {
-    strategy: { alias: 's', choices: ['link', 'user', 'bpf'] as const, default: 'link' as const, describe: 'who advances the chains' },
+    strategy: { alias: 's', choices: STRATEGIES, default: 'link' as const, describe: 'who advances the chains' },
     chains: { alias: 'n', type: 'number', describe: 'chains to run (default: the workload\'s)' },
     duration: { alias: 'd', type: 'number', describe: 'run for this many seconds instead of a chain count' },
     concurrency: { alias: 'c', type: 'number', describe: 'chains in flight at once' },
@@ -74,11 +75,6 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .check((a) => checkRunArgs(a as Partial<RunArgs>)) as unknown as Argv<RunArgs>;
 }
 
-/** Turns errno values into names (ENOENT...). */
-export function errnoName(res: number): string {
-  const e = Object.entries(constants.errno).find(([, v]) => v === -res);
-  return e ? e[0] : String(res);
-}
 
 /** The engine block of a human summary (shared with `replay`). */
 export function engineLines(s: Summary): string {

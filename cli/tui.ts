@@ -20,6 +20,7 @@ import { defaultStepBudget } from './run.js';
 import { hostTui, type Hosted } from './tui-host.js';
 import { checkDuration } from './flag-bounds.js';
 import { MAX_CONCURRENCY } from '../workloads/schema.js';
+import { STRATEGIES } from '../core/strategy.js';
 
 export const NOT_A_TTY = 'the TUI needs a terminal; use `uringscope trace ...` or `uringscope run WORKLOAD --json`';
 
@@ -44,7 +45,7 @@ export interface TopArgs {
 export function tuiBuilder(y: Argv): Argv<TuiArgs> {
   return y
     .option('workload', { alias: 'w', type: 'string', default: 'short-read', describe: 'workload to start with: a name, ./workloads/NAME or a .json file' })
-    .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, describe: 'strategy to start with (default link; bpf with --policy)' })
+    .option('strategy', { alias: 's', choices: STRATEGIES, describe: 'strategy to start with (default link; bpf with --policy)' })
     .option('policy', { type: 'string', describe: 'a C policy (FILE.c or a built-in: see bpf/policies/) decides under user and bpf; o on the setup screen changes it' })
     .option('concurrency', { alias: 'c', type: 'number', default: 16, describe: 'chains in flight at once' })
     .option('duration', { alias: 'd', type: 'number', default: 10, describe: 'seconds per run (0 = the workload\'s chain count)' })

@@ -8,6 +8,7 @@ import { native } from './native.js';
 import { canLoadTracingBpf, effectiveCaps, ensureTracefs, hasCap, CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, tracefsMounted, TRACEFS } from './system.js';
 import { TraceSession } from './tracer.js';
 import { leftoversCheck } from './doctor-leftovers.js';
+import type { Strategy } from '../core/strategy.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'missing';
 
@@ -23,7 +24,7 @@ export interface Check {
   removed?: string[];
 }
 
-export type Strategy = 'link' | 'user' | 'bpf';
+export type { Strategy } from '../core/strategy.js';
 
 export type { FigureStatus };
 

@@ -22,11 +22,12 @@ import { createRunDir, sweepRunDirs } from './run-dir.js';
 import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
 import { ABI } from '../core/abi.js';
+import type { Strategy } from '../core/strategy.js';
 
 /** What the engine reports about itself (native/engine/main.cc). */
 export interface EngineResult {
   type: 'engine';
-  strategy: 'link' | 'user' | 'bpf';
+  strategy: Strategy;
   chains: number;
   chainsFailed: number;
   chainsInterrupted: number;

@@ -4,10 +4,11 @@
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { ABI } from '../core/abi.js';
+import type { Strategy } from '../core/strategy.js';
 import type { PolicyBuild } from './policy.js';
 import type { LengthRule, OffsetRule, StepOp, StepSpec, TargetSpec, WorkloadSpec } from './spec.js';
 
-export type Strategy = 'link' | 'user' | 'bpf';
+export type { Strategy } from '../core/strategy.js';
 
 // enum us_op, us_len_mode, us_off_mode, ... in bpf/chain.h (via core/abi.ts)
 const OP: Record<StepOp, number> = ABI.op;

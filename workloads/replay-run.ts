@@ -9,9 +9,10 @@ import type { ReplayStream } from '../recording/replay-stream.js';
 import { packageRoot } from '../tracers/native.js';
 import { EngineProcess, engineSummary, type EngineResult, type RunOptions } from './engine.js';
 import type { RunOverrides } from './plan.js';
+import type { Strategy } from '../core/strategy.js';
 
 export type ReplayOptions = Omit<RunOptions, 'chains' | 'durationS' | 'concurrency' | 'stepBudget' | 'checksum'> & {
-  strategy: 'link' | 'user' | 'bpf';
+  strategy: Strategy;
 };
 
 /** Replay under bpf: the C policy that issues each chain's recorded requests (its input). */
