@@ -17,11 +17,11 @@ import { EVENT_LAYOUT, FORMAT_VERSION, snapshotToJson, type RecordingHeader } fr
 import { RecordingWriter } from '../recording/writer.js';
 import { checkOutput, openRecordingOutput, type OutputOptions } from '../recording/output-file.js';
 import { writeLine } from './output.js';
-import { checkRunArgs, engineRunOptions, runOptions, type RunArgs } from './run.js';
+import { checkRunArgs, defaultStepBudget, engineRunOptions, runOptions, type RunArgs } from './run.js';
 import { checkTraceArgs, targetOf, traceOptions, type TraceArgs } from './trace.js';
 import { fmtCount } from './units.js';
 import { stopRunOnSignal, stopTraceOnSignal } from './signals.js';
-import { errnoName } from '../core/errno.js';
+import { runOutcome } from '../workloads/outcome.js';
 
 export type RecordArgs = Omit<TraceArgs, 'duration'> & Omit<RunArgs, 'workload'> & { output: string; workload?: string; force: boolean };
 
@@ -245,10 +245,7 @@ async function recordRun(a: RecordArgs, out: OutputOptions): Promise<number> {
   if (end.error && !end.engine) throw new UserError(`workload ${spec.name}: ${end.error}`);
   if (a.json) writeLine(end.summary);
   rec.done(end.summary, a.json);
-  const e = end.engine!;
-  if (e.chainsFailed > 0) {
-    process.stderr.write(`uringscope: ${e.chainsFailed} chains of ${spec.name} failed (first error ${errnoName(e.firstError)})\n`);
-    return 1;
-  }
-  return 0;
+  const o = runOutcome(end.engine, { name: spec.name, strategy: a.strategy, stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a) });
+  if (o.message) process.stderr.write(`uringscope: ${o.message}\n`);
+  return o.exitCode;
 }

@@ -13,8 +13,8 @@ import { fmtCount, fmtNs, fmtRatio } from './units.js';
 import { stopRunOnSignal } from './signals.js';
 import { checkChains, checkDuration, checkInterval, checkStepBudget } from './flag-bounds.js';
 import { MAX_CONCURRENCY } from '../workloads/schema.js';
-import { errnoName } from '../core/errno.js';
 import { STRATEGIES, type Strategy } from '../core/strategy.js';
+import { runOutcome } from '../workloads/outcome.js';
 
 export interface RunArgs {
   workload: string;
@@ -78,11 +78,7 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
 
 /** The engine block of a human summary (shared with `replay`). */
 export function engineLines(s: Summary): string {
-  const e = s.engine as Record<string, unknown> & {
-    chains: number; steps: number; resubmits: number; cancelled: number; retries: number; bytes: number;
-    wallNs: number; cpuNs: number; enterCalls: number; ctxSwitches: { voluntary: number; involuntary: number };
-    chainLatencyNs: { p50: number; p99: number }; strategy: string; chainsFailed: number;
-  };
+  const e = s.engine!;
   const perStep = (n: number) => fmtRatio(n, e.steps, 3);
   return [
     `── engine (${e.strategy}) ${'─'.repeat(50)}`,
@@ -146,14 +142,7 @@ export async function runRun(a: RunArgs): Promise<number> {
   if (end.error && !end.engine) throw new UserError(`workload ${spec.name}: ${end.error}`);
   if (a.json) writeLine(end.summary);
   else process.stdout.write(`${renderSummary(end.summary, `summary: ${spec.name}`)}\n${engineLines(end.summary)}\n`);
-  const e = end.engine!;
-  if (e.stopReason === 'budget') {
-    process.stderr.write(`uringscope: the ${a.strategy === 'bpf' ? 'BPF ' : ''}policy reached its step budget (${a['step-budget'] ?? defaultStepBudget(spec, a)} steps) and was stopped: raise --step-budget if that is expected\n`);
-    return 1;
-  }
-  if (e.chainsFailed > 0) {
-    process.stderr.write(`uringscope: ${e.chainsFailed} chains of ${spec.name} failed (first error ${errnoName(e.firstError)})\n`);
-    return 1;
-  }
-  return 0;
+  const o = runOutcome(end.engine, { name: spec.name, strategy: a.strategy, stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a) });
+  if (o.message) process.stderr.write(`uringscope: ${o.message}\n`);
+  return o.exitCode;
 }

@@ -21,6 +21,7 @@ import { hostTui, type Hosted } from './tui-host.js';
 import { checkDuration } from './flag-bounds.js';
 import { MAX_CONCURRENCY } from '../workloads/schema.js';
 import { STRATEGIES } from '../core/strategy.js';
+import { runOutcome } from '../workloads/outcome.js';
 
 export const NOT_A_TTY = 'the TUI needs a terminal; use `uringscope trace ...` or `uringscope run WORKLOAD --json`';
 
@@ -87,18 +88,6 @@ async function strategies(): Promise<Strategies> {
   return { link: d.strategies.link, user: d.strategies.user, bpf: d.strategies.bpf };
 }
 
-/** How an engine run ended, in words. */
-function engineEndNote(e: EngineResult | undefined): string {
-  if (!e) return 'failed';
-  switch (e.stopReason) {
-    case 'completed': return `finished: ${e.chains} chains`;
-    case 'duration': return 'duration reached';
-    case 'budget': return 'stopped: the policy spent its step budget';
-    case 'stalled': return 'stopped: no progress for 10 s';
-    default: return 'stopped';
-  }
-}
-
 function endNote(reason: EndReason, mode: 'workload' | 'top'): string {
   switch (reason) {
     case 'targets-exited': return 'target exited: last numbers kept';
@@ -160,7 +149,7 @@ class Session implements Controller, Hosted {
         const e = end.engine;
         // The engine's last word holds the final counters (the policy's too): the screen ends on them.
         if (e) store.progress(id, { chains: e.chains, steps: e.steps, bytes: e.bytes, resubmits: e.resubmits, cancelled: e.cancelled, enterCalls: e.enterCalls, policy: e.policy });
-        store.end(id, { note: engineEndNote(e), final: end.summary, error: e ? undefined : end.error, failedChains: e?.chainsFailed, firstErrno: e?.firstError });
+        store.end(id, { note: runOutcome(e, { name: spec.name, strategy: cfg.strategy, stepBudget: defaultStepBudget(spec, { duration: durationS }) }).note, final: end.summary, error: e ? undefined : end.error, failedChains: e?.chainsFailed, firstErrno: e?.firstError });
         resolve();
       });
     });

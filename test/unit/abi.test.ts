@@ -3,6 +3,7 @@
 // needs no root and no BPF: it only reads constants.
 import { ABI } from '../../core/abi.js';
 import { native } from '../../tracers/native.js';
+import type { NativeAbiRecord } from '../../native/index.js';
 
 describe('TS↔C ABI', () => {
   test('core/abi.ts is what the C compiler produced', () => {
@@ -18,7 +19,7 @@ describe('TS↔C ABI', () => {
 
   test('record fields are naturally aligned and inside the record', () => {
     const width = { u8: 1, s8: 1, u16: 2, s16: 2, u32: 4, s32: 4, u64: 8, s64: 8 } as const;
-    for (const rec of [ABI.event, ABI.replayReq]) {
+    for (const rec of [ABI.event, ABI.replayReq] as NativeAbiRecord[]) {
       for (const [off, kind] of Object.values(rec.fields)) {
         expect(off % width[kind]).toBe(0);
         expect(off + width[kind]).toBeLessThanOrEqual(rec.size);
