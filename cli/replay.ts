@@ -11,12 +11,12 @@ import type { EngineProgress, RunEnd } from '../workloads/engine.js';
 import { ReplayRun, replayPolicyPath } from '../workloads/replay-run.js';
 import { writeLine } from './output.js';
 import { checkOutput } from '../recording/output-file.js';
-import { EngineRecording } from './record.js';
-import { engineLines } from './run.js';
+import { EngineRecording } from './recorded.js';
+import { engineLines } from './engine-lines.js';
 import { stopRunOnSignal } from './signals.js';
 import { checkInterval } from './flag-bounds.js';
 import { renderSummary } from './summary-table.js';
-import { fmtCount, fmtNs } from './units.js';
+import { fmtCount, fmtNs } from '../core/units.js';
 import { ABI } from '../core/abi.js';
 import { STRATEGIES, type Strategy } from '../core/strategy.js';
 

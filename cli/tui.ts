@@ -9,21 +9,20 @@ import { UserError } from '../tracers/errors.js';
 import { native } from '../tracers/native.js';
 import { TraceRun, checkTarget, type EndReason, type TargetSpec } from '../tracers/trace-run.js';
 import { listWorkloads, resolveWorkload } from '../workloads/catalog.js';
-import { EngineRun, type EngineResult } from '../workloads/engine.js';
+import { EngineRun } from '../workloads/engine.js';
 import { builtinPolicies, resolvePolicy } from '../workloads/policy.js';
 import { sweepRunDirs } from '../workloads/run-dir.js';
 import { App, type AppProps } from '../tui/app.js';
 import { policyApplies, type Controller, type RunConfig, type Strategies, type Strategy, type WorkloadItem } from '../tui/controller.js';
 import { policyLabel } from '../tui/policy-stats.js';
 import { Store } from '../tui/store.js';
-import { defaultStepBudget } from './run.js';
-import { hostTui, type Hosted } from './tui-host.js';
+import { defaultStepBudget } from './run-args.js';
+import { hostTui, requireTty, type Hosted } from './tui-host.js';
 import { checkDuration } from './flag-bounds.js';
 import { MAX_CONCURRENCY } from '../workloads/schema.js';
 import { STRATEGIES } from '../core/strategy.js';
 import { runOutcome } from '../workloads/outcome.js';
 
-export const NOT_A_TTY = 'the TUI needs a terminal; use `uringscope trace ...` or `uringscope run WORKLOAD --json`';
 
 export interface TuiArgs {
   workload: string;
@@ -77,10 +76,6 @@ export function topBuilder(y: Argv): Argv<TopArgs> {
     }) as unknown as Argv<TopArgs>;
 }
 
-export function requireTty(): void {
-  // Keys need a terminal on stdin too (raw mode); one line on stderr, exit 2.
-  if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UserError(NOT_A_TTY, 2);
-}
 
 async function strategies(): Promise<Strategies> {
   // What this kernel and these privileges allow, with the reason when not.
