@@ -20,21 +20,28 @@
 #define US_MAX_FDS 16
 #define US_MAX_EXPECT 4
 
-enum us_op {
-	US_OP_NOP = 0,
-	US_OP_READ,
-	US_OP_WRITE,
-	US_OP_READV,
-	US_OP_WRITEV,
-	US_OP_SEND,
-	US_OP_RECV,
-	US_OP_TIMEOUT,
-	US_OP_POLL,
-	US_OP_FSYNC,
-	US_OP_OPENAT,  /* opens the target's path; the fd is the step's result */
-	US_OP_CLOSE,   /* closes the fd an earlier openat returned */
-	US_OP_COUNT
-};
+/*
+ * The engine's ops. An X-macro so the enum and the names the addon exports
+ * (native/abi.cc, the workload's step "op") cannot drift apart:
+ * X(enum suffix, name in workloads).
+ */
+#define US_OPS(X)                                                                    \
+	X(NOP, nop)                                                                  \
+	X(READ, read)                                                                \
+	X(WRITE, write)                                                              \
+	X(READV, readv)                                                              \
+	X(WRITEV, writev)                                                            \
+	X(SEND, send)                                                                \
+	X(RECV, recv)                                                                \
+	X(TIMEOUT, timeout)                                                          \
+	X(POLL, poll)                                                                \
+	X(FSYNC, fsync)                                                              \
+	X(OPENAT, openat)  /* opens the target's path; the fd is the step's result */ \
+	X(CLOSE, close)    /* closes the fd an earlier openat returned */
+
+#define US_OP_ENUM(e, n) US_OP_##e,
+enum us_op { US_OPS(US_OP_ENUM) US_OP_COUNT };
+#undef US_OP_ENUM
 
 enum us_len_mode { US_LEN_FIXED = 0, US_LEN_PREVIOUS, US_LEN_HEADER };
 enum us_off_mode { US_OFF_FIXED = 0, US_OFF_PER_CHAIN, US_OFF_CONTINUE, US_OFF_SAME_AS };

@@ -90,4 +90,7 @@ struct us_done {
 #define US_TAG_STOP 0xfd   /* userspace's cancel-all at stop */
 #define US_TAG_CANCEL 0xfc /* a cancel a C policy issued (us_cancel, us_drop), in both runtimes */
 
+/* The whole user_data of the engine's own cancel-all at stop (strategies link and user). */
+#define US_UD_CANCEL_ALL (~0ULL)
+
 #endif /* URINGSCOPE_POLICY_H */

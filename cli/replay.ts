@@ -11,19 +11,22 @@ import type { EngineProgress, RunEnd } from '../workloads/engine.js';
 import { ReplayRun, replayPolicyPath } from '../workloads/replay-run.js';
 import { writeLine } from './output.js';
 import { checkOutput } from '../recording/output-file.js';
-import { EngineRecording } from './record.js';
-import { BPF_PATH_OPTIONS, engineLines } from './run.js';
+import { EngineRecording } from './recorded.js';
+import { engineLines } from './engine-lines.js';
+import { BPF_PATH_OPTIONS } from './run-args.js';
 import type { BpfPathChoice } from '../workloads/bpf-path.js';
 import { stopRunOnSignal } from './signals.js';
 import { checkInterval } from './flag-bounds.js';
 import { renderSummary } from './summary-table.js';
-import { fmtCount, fmtNs } from './units.js';
+import { fmtCount, fmtNs } from '../core/units.js';
+import { ABI } from '../core/abi.js';
+import { STRATEGIES, type Strategy } from '../core/strategy.js';
 
 export interface ReplayArgs {
   file: string;
+  strategy: Strategy;
   'bpf-path'?: BpfPathChoice;
   'force-bpf-ops'?: boolean;
-  strategy: 'link' | 'user' | 'bpf';
   speed: number;
   json: boolean;
   output?: string;
@@ -42,7 +45,7 @@ export function replayBuilder(y: Argv): Argv<ReplayArgs> {
         'as many chains in flight as the recording had. Sockets, polls, openat/close and cancels are skipped and listed.',
     )
     .positional('file', { type: 'string', describe: 'a recording made with `record --events`', demandOption: true })
-    .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, default: 'link' as const, describe: 'link: recorded links as kernel links; user: one request at a time per chain; bpf: the same, issued by a BPF policy at completion time' })
+    .option('strategy', { alias: 's', choices: STRATEGIES, default: 'link' as const, describe: 'link: recorded links as kernel links; user: one request at a time per chain; bpf: the same, issued by a BPF policy at completion time' })
     .option('speed', { type: 'number', default: 1, describe: 'scale of the recorded chain start times (2 = twice as fast); 0 = as fast as possible' })
     .option('json', { type: 'boolean', default: false, describe: 'NDJSON like `run --json`; the summary\'s engine object carries a "replay" object' })
     .option('output', { alias: 'o', type: 'string', describe: 'record the replay to this file (for `report FILE OUT`)' })
@@ -98,7 +101,7 @@ function checkScratchSpace(s: ReplayStream, parent: string): void {
 }
 
 /** The BPF runtime's fd table (US_MAX_FDS in bpf/chain.h). */
-const MAX_BPF_FILES = 16;
+const MAX_BPF_FILES = ABI.maxFds;
 
 export async function runReplay(a: ReplayArgs): Promise<number> {
   const out = { force: a.force, inputs: [a.file] };

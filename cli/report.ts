@@ -8,7 +8,7 @@ import { diffSummaries, lossLine, buildReport, type Diff, type ReportResult } fr
 import { EXIT_INCOMPLETE } from '../recording/reader.js';
 import { writeLine } from './output.js';
 import { PLAIN, renderSummary } from './summary-table.js';
-import { fmtCount, fmtNs } from './units.js';
+import { fmtCount, fmtNs } from '../core/units.js';
 
 export interface ReportArgs {
   file: string;

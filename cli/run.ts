@@ -1,79 +1,18 @@
 // `uringscope run WORKLOAD`: runs a chain workload in the native engine
 // under a strategy, with the tracer attached; one summary holds both views.
-import { constants } from 'node:os';
-import type { Argv, Options } from 'yargs';
+import type { Argv } from 'yargs';
 import { UserError } from '../tracers/errors.js';
-import type { Summary } from '../tracers/summary.js';
 import { resolveWorkload } from '../workloads/catalog.js';
-import type { WorkloadSpec } from '../workloads/spec.js';
-import { bpfPathNote, chooseBpfPath, type BpfPathChoice } from '../workloads/bpf-path.js';
-import { EngineRun, type EngineProgress, type RunEnd, type RunOptions } from '../workloads/engine.js';
+import { bpfPathNote, chooseBpfPath } from '../workloads/bpf-path.js';
+import { EngineRun, type EngineProgress, type RunEnd } from '../workloads/engine.js';
 import { writeLine } from './output.js';
 import { renderSummary } from './summary-table.js';
-import { fmtCount, fmtNs, fmtRatio } from './units.js';
+import { fmtCount } from '../core/units.js';
 import { stopRunOnSignal } from './signals.js';
-import { checkChains, checkDuration, checkInterval, checkStepBudget } from './flag-bounds.js';
-import { MAX_CONCURRENCY } from '../workloads/schema.js';
+import { runOutcome } from '../workloads/outcome.js';
+import { checkRunArgs, defaultStepBudget, engineRunOptions, runOptions, type RunArgs } from './run-args.js';
+import { engineLines } from './engine-lines.js';
 
-export interface RunArgs {
-  workload: string;
-  strategy: 'link' | 'user' | 'bpf';
-  chains?: number;
-  duration?: number;
-  concurrency?: number;
-  interval: number;
-  json: boolean;
-  scratch?: string;
-  'step-budget'?: number;
-  policy?: string;
-  rings?: number;
-  'bpf-path'?: BpfPathChoice;
-  'force-bpf-ops'?: boolean;
-}
-
-/** --bpf-path and --force-bpf-ops (run, record, replay). */
-export const BPF_PATH_OPTIONS: Record<string, Options> = {
-  'bpf-path': {
-    choices: ['auto', 'ops', 'map'] as const, default: 'auto' as const,
-    describe: 'strategy bpf: ops = the policy runs in the ring\'s bpf-ops loop step (Linux 7.1+), map = on io_uring_complete over a map-backed SQPOLL ring (6.6+); auto = ops where the kernel has it',
-  },
-  'force-bpf-ops': { type: 'boolean', default: false, describe: 'attach bpf-ops even on 7.1.0-7.1.4 (CVE-2026-72112)' },
-};
-
-/** The options of `run` besides the workload positional (shared with `record`, which passes the ones it defines itself in `except`). */
-export function runOptions(y: Argv, except: readonly string[] = []): Argv {
-  const opts: Record<string, Options> = {
-    strategy: { alias: 's', choices: ['link', 'user', 'bpf'] as const, default: 'link' as const, describe: 'who advances the chains' },
-    chains: { alias: 'n', type: 'number', describe: 'chains to run (default: the workload\'s)' },
-    duration: { alias: 'd', type: 'number', describe: 'run for this many seconds instead of a chain count' },
-    concurrency: { alias: 'c', type: 'number', describe: 'chains in flight at once' },
-    interval: { type: 'number', default: 1000, describe: 'milliseconds between interval reports' },
-    json: { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line with an "engine" object' },
-    scratch: { type: 'string', describe: 'directory for scratch files (default: the system temp dir)' },
-    'step-budget': { type: 'number', describe: 'strategy bpf or a --policy: stop the run once the policy issued this many steps (runaway guard; default 10x the planned steps)' },
-    rings: { type: 'number', describe: 'strategy bpf: spread the chains over N SQPOLL rings (1-4), one kernel thread per CPU (default 1)' },
-    policy: { type: 'string', describe: 'strategies user/bpf: a C policy (FILE.c, or a built-in: see bpf/policies/) decides instead of the steps' },
-    ...BPF_PATH_OPTIONS,
-  };
-  for (const [name, o] of Object.entries(opts)) if (!except.includes(name)) y = y.option(name, o);
-  return y;
-}
-
-/** The argument checks of `run` (shared with `record`). */
-export function checkRunArgs(a: Partial<RunArgs>): true {
-  if (a.chains !== undefined && a.duration !== undefined) throw new UserError('give --chains or --duration, not both', 2);
-  checkChains(a.chains);
-  checkDuration(a.duration, false);
-  checkInterval(a.interval);
-  checkStepBudget(a['step-budget']);
-  if (a.rings !== undefined && !(Number.isInteger(a.rings) && a.rings >= 1 && a.rings <= 4)) throw new UserError('--rings must be an integer from 1 to 4', 2);
-  if (a.rings !== undefined && a.rings > 1 && a.strategy !== undefined && a.strategy !== 'bpf') throw new UserError('--rings is for --strategy bpf (its SQPOLL rings)', 2);
-  if (a['bpf-path'] === 'ops' && a.rings !== undefined && a.rings > 1) throw new UserError('--bpf-path ops drives one ring: --rings is for --bpf-path map (its SQPOLL rings)', 2);
-  if (a.concurrency !== undefined && !(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= MAX_CONCURRENCY)) {
-    throw new UserError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`, 2);
-  }
-  return true;
-}
 
 export function runBuilder(y: Argv): Argv<RunArgs> {
   return runOptions(
@@ -87,59 +26,13 @@ export function runBuilder(y: Argv): Argv<RunArgs> {
     .check((a) => checkRunArgs(a as Partial<RunArgs>)) as unknown as Argv<RunArgs>;
 }
 
-/** Turns errno values into names (ENOENT...). */
-export function errnoName(res: number): string {
-  const e = Object.entries(constants.errno).find(([, v]) => v === -res);
-  return e ? e[0] : String(res);
-}
 
-/** The engine block of a human summary (shared with `replay`). */
-export function engineLines(s: Summary): string {
-  const e = s.engine as Record<string, unknown> & {
-    chains: number; steps: number; resubmits: number; cancelled: number; retries: number; bytes: number;
-    wallNs: number; cpuNs: number; enterCalls: number; ctxSwitches: { voluntary: number; involuntary: number };
-    chainLatencyNs: { p50: number; p99: number }; strategy: string; chainsFailed: number;
-  };
-  const perStep = (n: number) => fmtRatio(n, e.steps, 3);
-  return [
-    `── engine (${e.strategy}) ${'─'.repeat(50)}`,
-    `  chains ${fmtCount(e.chains)}  steps ${fmtCount(e.steps)}  ${fmtCount(e.steps / (e.wallNs / 1e9))} steps/s  bytes ${fmtCount(e.bytes)}  failed ${e.chainsFailed}`,
-    `  resubmits ${fmtCount(e.resubmits)}  cancelled ${fmtCount(e.cancelled)}  retries ${fmtCount(e.retries)}  chain p50 ${fmtNs(e.chainLatencyNs.p50)} p99 ${fmtNs(e.chainLatencyNs.p99)}`,
-    `  per step: io_uring_enter ${perStep(s.enter.calls)}  voluntary switches ${perStep(s.ctxSwitches.byThread.app.voluntary)}  cpu ${fmtNs(e.cpuNs / Math.max(1, e.steps))}`,
-  ].join('\n');
-}
 
 function progressLine(p: EngineProgress, total: number | undefined): string {
   const of = total ? `/${fmtCount(total)}` : '';
   return `\r  chains ${fmtCount(p.chains)}${of}  steps ${fmtCount(p.steps)}  resubmits ${fmtCount(p.resubmits)}   `;
 }
 
-/**
- * A BPF policy that keeps issuing requests would never give the ring back:
- * by default a run may issue ten times the steps it plans, then it is stopped.
- */
-export function defaultStepBudget(spec: WorkloadSpec, a: Pick<RunArgs, 'duration' | 'chains'>): number {
-  if (a.duration !== undefined) return 0;
-  return 10 * (a.chains ?? spec.chains ?? 1000) * spec.steps.length + 1000;
-}
-
-/** What `run` and `record` hand the engine for a workload run: the same options, one place. */
-export function engineRunOptions(spec: WorkloadSpec, a: Omit<RunArgs, 'workload' | 'json'>, extra: Partial<RunOptions> = {}): RunOptions {
-  return {
-    strategy: a.strategy,
-    chains: a.chains,
-    durationS: a.duration,
-    concurrency: a.concurrency,
-    intervalMs: a.interval,
-    scratchParent: a.scratch,
-    stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a),
-    policy: a.policy,
-    rings: a.rings,
-    bpfPathChoice: a['bpf-path'],
-    forceBpfOps: a['force-bpf-ops'],
-    ...extra,
-  };
-}
 
 export async function runRun(a: RunArgs): Promise<number> {
   if (a.strategy === 'bpf' && !a.json) {
@@ -169,14 +62,7 @@ export async function runRun(a: RunArgs): Promise<number> {
   if (end.error && !end.engine) throw new UserError(`workload ${spec.name}: ${end.error}`);
   if (a.json) writeLine(end.summary);
   else process.stdout.write(`${renderSummary(end.summary, `summary: ${spec.name}`)}\n${engineLines(end.summary)}\n`);
-  const e = end.engine!;
-  if (e.stopReason === 'budget') {
-    process.stderr.write(`uringscope: the ${a.strategy === 'bpf' ? 'BPF ' : ''}policy reached its step budget (${a['step-budget'] ?? defaultStepBudget(spec, a)} steps) and was stopped: raise --step-budget if that is expected\n`);
-    return 1;
-  }
-  if (e.chainsFailed > 0) {
-    process.stderr.write(`uringscope: ${e.chainsFailed} chains of ${spec.name} failed (first error ${errnoName(e.firstError)})\n`);
-    return 1;
-  }
-  return 0;
+  const o = runOutcome(end.engine, { name: spec.name, strategy: a.strategy, stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a) });
+  if (o.message) process.stderr.write(`uringscope: ${o.message}\n`);
+  return o.exitCode;
 }

@@ -1,7 +1,7 @@
 // Human rendering of a Summary (interval or final) as a compact table.
 import Table from 'cli-table3';
 import type { Summary } from '../tracers/summary.js';
-import { fmtCount, fmtNs, fmtRate, fmtRatio } from './units.js';
+import { fmtCount, fmtNs, fmtRate, fmtRatio } from '../core/units.js';
 
 /** Borderless cli-table3 style: columns separated by two spaces. */
 export const PLAIN = {

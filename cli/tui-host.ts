@@ -9,6 +9,14 @@ import { StoreContext, ThemeContext } from '../tui/hooks.js';
 import type { Store } from '../tui/store.js';
 import { makeTheme } from '../tui/theme.js';
 import { terminalGuard } from '../tui/terminal.js';
+import { UserError } from '../tracers/errors.js';
+
+export const NOT_A_TTY = 'the TUI needs a terminal; use `uringscope trace ...` or `uringscope run WORKLOAD --json`';
+
+export function requireTty(): void {
+  // Keys need a terminal on stdin too (raw mode); one line on stderr, exit 2.
+  if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UserError(NOT_A_TTY, 2);
+}
 
 /** What feeds the store; the host calls it back for quit and the dashboard. */
 export interface Hosted {

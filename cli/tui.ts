@@ -9,19 +9,20 @@ import { UserError } from '../tracers/errors.js';
 import { native } from '../tracers/native.js';
 import { TraceRun, checkTarget, type EndReason, type TargetSpec } from '../tracers/trace-run.js';
 import { listWorkloads, resolveWorkload } from '../workloads/catalog.js';
-import { EngineRun, type EngineResult } from '../workloads/engine.js';
+import { EngineRun } from '../workloads/engine.js';
 import { builtinPolicies, resolvePolicy } from '../workloads/policy.js';
 import { sweepRunDirs } from '../workloads/run-dir.js';
 import { App, type AppProps } from '../tui/app.js';
 import { policyApplies, type Controller, type RunConfig, type Strategies, type Strategy, type WorkloadItem } from '../tui/controller.js';
 import { policyLabel } from '../tui/policy-stats.js';
 import { Store } from '../tui/store.js';
-import { defaultStepBudget } from './run.js';
-import { hostTui, type Hosted } from './tui-host.js';
+import { defaultStepBudget } from './run-args.js';
+import { hostTui, requireTty, type Hosted } from './tui-host.js';
 import { checkDuration } from './flag-bounds.js';
 import { MAX_CONCURRENCY } from '../workloads/schema.js';
+import { STRATEGIES } from '../core/strategy.js';
+import { runOutcome } from '../workloads/outcome.js';
 
-export const NOT_A_TTY = 'the TUI needs a terminal; use `uringscope trace ...` or `uringscope run WORKLOAD --json`';
 
 export interface TuiArgs {
   workload: string;
@@ -44,7 +45,7 @@ export interface TopArgs {
 export function tuiBuilder(y: Argv): Argv<TuiArgs> {
   return y
     .option('workload', { alias: 'w', type: 'string', default: 'short-read', describe: 'workload to start with: a name, ./workloads/NAME or a .json file' })
-    .option('strategy', { alias: 's', choices: ['link', 'user', 'bpf'] as const, describe: 'strategy to start with (default link; bpf with --policy)' })
+    .option('strategy', { alias: 's', choices: STRATEGIES, describe: 'strategy to start with (default link; bpf with --policy)' })
     .option('policy', { type: 'string', describe: 'a C policy (FILE.c or a built-in: see bpf/policies/) decides under user and bpf; o on the setup screen changes it' })
     .option('concurrency', { alias: 'c', type: 'number', default: 16, describe: 'chains in flight at once' })
     .option('duration', { alias: 'd', type: 'number', default: 10, describe: 'seconds per run (0 = the workload\'s chain count)' })
@@ -75,27 +76,11 @@ export function topBuilder(y: Argv): Argv<TopArgs> {
     }) as unknown as Argv<TopArgs>;
 }
 
-export function requireTty(): void {
-  // Keys need a terminal on stdin too (raw mode); one line on stderr, exit 2.
-  if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UserError(NOT_A_TTY, 2);
-}
 
 async function strategies(): Promise<Strategies> {
   // What this kernel and these privileges allow, with the reason when not.
   const d = await runDoctor({ loadTest: false });
   return { link: d.strategies.link, user: d.strategies.user, bpf: d.strategies.bpf };
-}
-
-/** How an engine run ended, in words. */
-function engineEndNote(e: EngineResult | undefined): string {
-  if (!e) return 'failed';
-  switch (e.stopReason) {
-    case 'completed': return `finished: ${e.chains} chains`;
-    case 'duration': return 'duration reached';
-    case 'budget': return 'stopped: the policy spent its step budget';
-    case 'stalled': return 'stopped: no progress for 10 s';
-    default: return 'stopped';
-  }
 }
 
 function endNote(reason: EndReason, mode: 'workload' | 'top'): string {
@@ -159,7 +144,7 @@ class Session implements Controller, Hosted {
         const e = end.engine;
         // The engine's last word holds the final counters (the policy's too): the screen ends on them.
         if (e) store.progress(id, { chains: e.chains, steps: e.steps, bytes: e.bytes, resubmits: e.resubmits, cancelled: e.cancelled, enterCalls: e.enterCalls, policy: e.policy });
-        store.end(id, { note: engineEndNote(e), final: end.summary, error: e ? undefined : end.error, failedChains: e?.chainsFailed, firstErrno: e?.firstError });
+        store.end(id, { note: runOutcome(e, { name: spec.name, strategy: cfg.strategy, stepBudget: defaultStepBudget(spec, { duration: durationS }) }).note, final: end.summary, error: e ? undefined : end.error, failedChains: e?.chainsFailed, firstErrno: e?.firstError });
         resolve();
       });
     });

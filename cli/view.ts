@@ -14,8 +14,7 @@ import type { ViewController } from '../tui/controller.js';
 import { Player, SPEEDS } from '../tui/player.js';
 import { Store } from '../tui/store.js';
 import { Viewer } from '../tui/viewer.js';
-import { hostTui, type Hosted } from './tui-host.js';
-import { requireTty } from './tui.js';
+import { hostTui, requireTty, type Hosted } from './tui-host.js';
 
 export interface ViewArgs {
   file: string;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "ops_programs.h"
+#include "abi.h"
 #include "probes.h"
 #include "tracer_session.h"
 
@@ -300,6 +301,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("eventSize", Napi::Number::New(env, US_EVENT_SIZE));
   exports.Set("histBuckets", Napi::Number::New(env, US_HIST_BUCKETS));
   exports.Set("histSubBits", Napi::Number::New(env, US_HIST_SUB_BITS));
+  // Every number TS shares with C, from the compiler (native/abi.h).
+  exports.Set("abi", us::abiObject(env));
   return exports;
 }
 

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "uringscope",
-      "sources": ["addon.cc", "tracer_session.cc", "tracer_hooks.cc", "kernel_btf.cc", "probes.cc", "libbpf_log.cc", "ops_programs.cc"],
+      "sources": ["addon.cc", "abi.cc", "tracer_session.cc", "tracer_hooks.cc", "kernel_btf.cc", "probes.cc", "libbpf_log.cc", "ops_programs.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "../bpf",

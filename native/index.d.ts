@@ -158,6 +158,42 @@ export interface NativeOpsProgram {
   runTimeNs: number;
 }
 
+/** A record field: [byte offset, integer kind]. */
+export type NativeAbiField = readonly [number, 'u8' | 'u16' | 'u32' | 'u64' | 's8' | 's16' | 's32' | 's64'];
+
+/** A fixed-size little-endian record shared with C. */
+export interface NativeAbiRecord {
+  size: number;
+  fields: Readonly<Record<string, NativeAbiField>>;
+}
+
+/**
+ * The TS↔C ABI as the C compiler produced it (native/abi.cc): enum values,
+ * sizes and offsets. Only the shape is declared here; the values' one TS
+ * copy is core/abi.ts, checked against this by test/unit/abi.test.ts.
+ */
+export interface NativeAbi {
+  histBuckets: number;
+  histSubBits: number;
+  statSlotsMax: number;
+  maxFds: number;
+  /** enum us_op by workload op name (US_OPS in bpf/chain.h). */
+  op: Readonly<Record<string, number>>;
+  opCount: number;
+  lenMode: Readonly<Record<string, number>>;
+  offMode: Readonly<Record<string, number>>;
+  onShort: Readonly<Record<string, number>>;
+  onZero: Readonly<Record<string, number>>;
+  onError: Readonly<Record<string, number>>;
+  stepFlag: Readonly<Record<string, number>>;
+  eventType: Readonly<Record<string, number>>;
+  /** struct us_event (bpf/tracer.h) */
+  event: NativeAbiRecord;
+  /** struct us_replay_req (bpf/replay.h) */
+  replayReq: NativeAbiRecord;
+  replayFlag: Readonly<Record<string, number>>;
+}
+
 export interface NativeAddon {
   Tracer: typeof NativeTracer;
   /** Finds (and holds) the bpf-ops programs of these processes; reports every one held. Enables BPF run-time statistics. */
@@ -173,4 +209,5 @@ export interface NativeAddon {
   eventSize: number;
   histBuckets: number;
   histSubBits: number;
+  abi: NativeAbi;
 }

@@ -18,6 +18,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import type { NativeSnapshot } from '../native/index.js';
 import type { Summary } from '../tracers/summary.js';
+import { ABI } from '../core/abi.js';
 
 export const MAGIC = Buffer.from('USREC\0', 'latin1');
 export const FORMAT_VERSION = 1;
@@ -74,15 +75,7 @@ export function jsonChunk(type: number, value: unknown): Buffer {
 }
 
 /** Field offsets of one 80-byte record, written into the header so a file describes itself. */
-export const EVENT_LAYOUT = {
-  size: 80,
-  endian: 'little',
-  fields: {
-    submitNs: [0, 'u64'], completeNs: [8, 'u64'], ctx: [16, 'u64'], req: [24, 'u64'], userData: [32, 'u64'],
-    off: [40, 'u64'], tgid: [48, 'u32'], submitTid: [52, 'u32'], completeTid: [56, 'u32'], len: [60, 'u32'],
-    res: [64, 's32'], fd: [68, 's32'], cflags: [72, 'u32'], opcode: [76, 'u8'], type: [77, 'u8'], sqeFlags: [78, 'u16'],
-  },
-} as const;
+export const EVENT_LAYOUT = { size: ABI.event.size, endian: 'little', fields: ABI.event.fields } as const;
 
 export interface RecordingHeader {
   format: 'uringscope-recording';

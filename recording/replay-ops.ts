@@ -2,9 +2,13 @@
 // (enum us_op in bpf/chain.h), and why the others are skipped. Recordings
 // name their opcodes (header.opNames), so this is keyed by the kernel's name,
 // not by a number that may differ between kernels.
+import { ABI } from '../core/abi.js';
 
-/** enum us_op (bpf/chain.h) */
-export const US_OP = { NOP: 0, READ: 1, WRITE: 2, READV: 3, WRITEV: 4, TIMEOUT: 7, FSYNC: 9 } as const;
+/** The engine ops a replay issues (enum us_op, core/abi.ts). */
+export const US_OP = {
+  NOP: ABI.op.nop, READ: ABI.op.read, WRITE: ABI.op.write, READV: ABI.op.readv, WRITEV: ABI.op.writev,
+  TIMEOUT: ABI.op.timeout, FSYNC: ABI.op.fsync,
+} as const;
 
 export type ReplayOp = (typeof US_OP)[keyof typeof US_OP];
 

@@ -5,6 +5,7 @@ import { constants } from 'node:os';
 import { opName, type Summary } from '../tracers/summary.js';
 import type { RecordingHeader } from './format.js';
 import { scanRecording, type Scan } from './scan.js';
+import { errnoName } from '../core/errno.js';
 
 export interface RecordingInfo {
   file: string;
@@ -56,10 +57,6 @@ export interface ReportResult {
   report: Report;
 }
 
-export function errnoName(res: number): string {
-  const e = Object.entries(constants.errno).find(([, v]) => v === -res);
-  return e ? e[0] : `errno ${-res}`;
-}
 
 const TOP_ERRORS = 10;
 

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTimeline, type Timeline } from '../recording/timeline.js';
-import { fmtCount } from '../cli/units.js';
+import { fmtCount } from '../core/units.js';
 import type { Summary } from '../tracers/summary.js';
 import { runCli, scratchDir } from './support.js';
 import { killAll, tmux } from './tmux.js';

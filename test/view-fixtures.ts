@@ -3,6 +3,8 @@
 // reader: the numbers on screen can be checked to the digit.
 import { RecordingWriter } from '../recording/writer.js';
 import { EVENT_LAYOUT, FORMAT_VERSION, type RecordingHeader } from '../recording/format.js';
+import type { EngineSummary } from '../core/engine-summary.js';
+import type { Strategy } from '../core/strategy.js';
 import type { Summary } from '../tracers/summary.js';
 import type { Scheduler } from '../tui/player.js';
 import { summary } from './tui-fixtures.js';
@@ -34,7 +36,8 @@ export async function writeRunRecording(path: string, strategy: string, complete
     ...summary({ completed: total, cancelled: total / 5, durationNs: completed.length * 500e6 }),
     type: 'summary',
     enter: { calls: 250 * completed.length, toSubmit: total, timeNs: 0 },
-    engine: { strategy, chains: total / 4, steps: total, bytes: total * 4096, resubmits: 0, cancelled: total / 5, enterCalls: 250 * completed.length },
+    // Only what the views read: a partial engine block, as an old recording may have.
+    engine: { strategy: strategy as Strategy, chains: total / 4, steps: total, bytes: total * 4096, resubmits: 0, cancelled: total / 5, enterCalls: 250 * completed.length } as EngineSummary,
   };
   if (opts.end !== false) w.end({ ktimeNs: 9_000_000_000, reason: 'duration', summary: end });
   await w.close();

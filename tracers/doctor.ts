@@ -10,6 +10,7 @@ import { TraceSession } from './tracer.js';
 import { leftoversCheck } from './doctor-leftovers.js';
 import { vulnerableBpfOps } from './bpf-ops.js';
 export { vulnerableBpfOps } from './bpf-ops.js';
+import type { Strategy } from '../core/strategy.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'missing';
 
@@ -25,7 +26,7 @@ export interface Check {
   removed?: string[];
 }
 
-export type Strategy = 'link' | 'user' | 'bpf';
+export type { Strategy } from '../core/strategy.js';
 
 export type { FigureStatus };
 

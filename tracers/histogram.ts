@@ -1,8 +1,10 @@
 // Latency histograms as the kernel side fills them (bpf/tracer.bpf.c,
 // hist_bucket): values below 2^SUB_BITS get a bucket each, then every power
 // of two is split into 2^SUB_BITS linear sub-buckets.
-export const SUB_BITS = 2;
-export const BUCKETS = 160;
+import { ABI } from '../core/abi.js';
+
+export const SUB_BITS = ABI.histSubBits;
+export const BUCKETS = ABI.histBuckets;
 const SUB = 1 << SUB_BITS;
 
 /** Lowest value and width of bucket b. */

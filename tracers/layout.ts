@@ -1,9 +1,11 @@
 // Decoding of the per-request event records (struct us_event in
 // bpf/tracer.h). One DataView over a whole batch; no per-record allocation
-// unless the caller asks for objects.
-export const EVENT_SIZE = 80;
+// unless the caller asks for objects. Sizes and offsets: core/abi.ts.
+import { ABI, EV } from '../core/abi.js';
 
-export const EventType = { COMPLETE: 0, MORE: 1 } as const;
+export const EVENT_SIZE = ABI.event.size;
+
+export const EventType = { COMPLETE: ABI.eventType.complete, MORE: ABI.eventType.more } as const;
 
 export interface RequestEvent {
   submitNs: number; // 0 when the submit was not seen
@@ -25,24 +27,7 @@ export interface RequestEvent {
   sqeFlags: number;
 }
 
-const F = {
-  submitNs: 0,
-  completeNs: 8,
-  ctx: 16,
-  req: 24,
-  userData: 32,
-  off: 40,
-  tgid: 48,
-  submitTid: 52,
-  completeTid: 56,
-  len: 60,
-  res: 64,
-  fd: 68,
-  cflags: 72,
-  opcode: 76,
-  type: 77,
-  sqeFlags: 78,
-} as const;
+const F = EV;
 
 /** A batch of records as drained from the tracer. */
 export class EventBatch {

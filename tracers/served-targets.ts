@@ -12,11 +12,12 @@ import { native } from './native.js';
 import { checkTarget, type TargetSpec } from './trace-run.js';
 import { commOf, pidsWithComm, processExists } from './targets.js';
 import { TraceSession } from './tracer.js';
+import { ABI } from '../core/abi.js';
 
 export type ServeTargetSpec = Extract<TargetSpec, { kind: 'pids' | 'comm' }> | { kind: 'all' };
 
 /** Stat slots BPF has room for besides the shared one (bpf/tracer.h, US_STAT_SLOTS_MAX - 1). */
-export const MAX_TARGETS_LIMIT = 255;
+export const MAX_TARGETS_LIMIT = ABI.statSlotsMax - 1;
 
 /** How often liveness and --comm discovery run at most, whatever the scrape rate. */
 const SWEEP_MS = 250;

@@ -3,6 +3,7 @@
 // interval is the difference of two.
 import type { NativeCounters, NativeOpStats, NativeOpsProgram, NativeSnapshot, NativeThread, ThreadKind } from '../native/index.js';
 import { histDiff, histUpperBound, quantile } from './histogram.js';
+import type { EngineSummary } from '../core/engine-summary.js';
 
 export interface LatencySummary {
   count: number;
@@ -53,7 +54,8 @@ export interface Summary {
   events?: { received: number; written: number };
   /** Requests the tracer saw only in part: completions before attach, never-completed submits. */
   untracked: { completions: number; neverCompleted: number; evicted: number };
-  engine?: Record<string, unknown>;
+  /** A workload run: the engine's numbers (core/engine-summary.ts). */
+  engine?: EngineSummary;
   /**
    * Figures this kernel cannot give, each with the reason (a missing
    * tracepoint, other arguments, a verifier refusal). The fields they feed

@@ -1,7 +1,8 @@
 // What the views may ask for. The CLI glue (cli/tui.ts) implements it with
 // real runs; tests pass a recording fake. Views never touch runs directly.
-export type Strategy = 'link' | 'user' | 'bpf';
-export const STRATEGIES: Strategy[] = ['link', 'user', 'bpf'];
+import { STRATEGIES, type Strategy } from '../core/strategy.js';
+
+export { STRATEGIES, type Strategy };
 
 export interface StrategyState {
   ok: boolean;

@@ -1,7 +1,7 @@
 // Text shapes shared by the panels: the CLI's number formats plus sparklines
 // and bars, so every view prints the same number the same way.
-export { fmtCount, fmtNs } from '../cli/units.js';
-import { fmtCount } from '../cli/units.js';
+export { fmtCount, fmtNs } from '../core/units.js';
+import { fmtCount } from '../core/units.js';
 
 const SPARK = ' ▁▂▃▄▅▆▇█';
 

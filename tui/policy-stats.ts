@@ -3,7 +3,7 @@
 // US_STATS counter, "emits" / "policyCancels" for us_emit / us_cancel, and
 // under bpf "emitsLost" (records that found the ring buffer full). The store
 // turns that map into this shape, with per-second rates, so views only print.
-import { fmtCount } from '../cli/units.js';
+import { fmtCount } from '../core/units.js';
 import type { PolicyEmit } from '../workloads/engine.js';
 
 export interface PolicyStat {

@@ -4,12 +4,12 @@
 // totals, a bounded history, the notable-event log) so views only render.
 // No IO and no view code here: the CLI glue (cli/tui.ts) wires real runs in,
 // tests feed it a fake snapshot stream.
-import { constants } from 'node:os';
 import type { NativeSnapshot, ThreadKind } from '../native/index.js';
 import { bucketRange } from '../tracers/histogram.js';
 import type { LatencySummary, Summary, ThreadSummary } from '../tracers/summary.js';
 import type { EngineProgress, PolicyEmit } from '../workloads/engine.js';
 import { emitLine, moreEmitsLine, policyNumbers, withRates, type PolicyNumbers } from './policy-stats.js';
+import { errnoName } from '../core/errno.js';
 
 /** Points kept per run: at 4 fps two minutes, enough for any chart width. */
 export const HISTORY = 480;
@@ -132,11 +132,6 @@ function zeroTotals(): Totals {
   };
 }
 
-export function errnoName(errno: number): string {
-  const n = Math.abs(errno);
-  const e = Object.entries(constants.errno).find(([, v]) => v === n);
-  return e ? e[0] : `errno ${n}`;
-}
 
 /** Sums an interval into the run's totals. */
 function addInterval(t: Totals, s: Summary): Totals {

@@ -21,11 +21,14 @@ import { buildPolicy } from './policy.js';
 import { createRunDir, sweepRunDirs } from './run-dir.js';
 import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
+import { ABI } from '../core/abi.js';
+import type { Strategy } from '../core/strategy.js';
+import type { EngineStopReason, EngineSummary } from '../core/engine-summary.js';
 
 /** What the engine reports about itself (native/engine/main.cc). */
 export interface EngineResult {
   type: 'engine';
-  strategy: 'link' | 'user' | 'bpf';
+  strategy: Strategy;
   /** Strategy bpf: which path ran. */
   bpfPath?: BpfPath;
   chains: number;
@@ -42,7 +45,7 @@ export interface EngineResult {
   processCpuNs: number;
   enterCalls: number;
   ctxSwitches: { voluntary: number; involuntary: number };
-  stopReason: 'completed' | 'duration' | 'signal' | 'budget' | 'stalled';
+  stopReason: EngineStopReason;
   firstError: number;
   requests: Record<string, { submitted: number; completed: number }>;
   chainLatencyMaxNs: number;
@@ -102,8 +105,8 @@ export function enginePath(): string {
 }
 
 /** The contract's `engine` object, plus the engine's own detail. */
-export function engineSummary(e: EngineResult, policyName?: string): Record<string, unknown> {
-  const hist = new Float64Array(160);
+export function engineSummary(e: EngineResult, policyName?: string): EngineSummary {
+  const hist = new Float64Array(ABI.histBuckets);
   for (const [b, n] of e.chainLatencyHist) hist[b] = n;
   return {
     strategy: e.strategy,
@@ -188,7 +191,7 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
   protected abstract planText(scratchDir: string, overrides: RunOverrides): string;
 
   /** The contract's `engine` object for this run. */
-  protected engineObject(e: EngineResult): Record<string, unknown> {
+  protected engineObject(e: EngineResult): EngineSummary {
     const o = engineSummary(e, this.policyName);
     if (this.policyName && o.policy) (o.policy as Record<string, unknown>).events = this.emitted;
     return o;

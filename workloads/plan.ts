@@ -4,22 +4,21 @@
 import type { BpfPath } from './bpf-path.js';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { ABI } from '../core/abi.js';
+import type { Strategy } from '../core/strategy.js';
 import type { PolicyBuild } from './policy.js';
 import type { LengthRule, OffsetRule, StepOp, StepSpec, TargetSpec, WorkloadSpec } from './spec.js';
 
-export type Strategy = 'link' | 'user' | 'bpf';
+export type { Strategy } from '../core/strategy.js';
 
-// enum us_op, us_len_mode, us_off_mode, ... in bpf/chain.h
-const OP: Record<StepOp, number> = {
-  nop: 0, read: 1, write: 2, readv: 3, writev: 4, send: 5, recv: 6, timeout: 7, poll: 8, fsync: 9,
-  openat: 10, close: 11,
-};
-const LEN = { fixed: 0, previous: 1, header: 2 };
-const OFF = { fixed: 0, perChain: 1, continue: 2, sameAs: 3 };
-const SHORT = { continue: 0, retry: 1 };
-const ZERO = { stop: 0, continue: 1 };
-const ERR = { fail: 0, retry: 1, skip: 2 };
-const FLAG = { hardlink: 1, async: 2, dontwait: 4 };
+// enum us_op, us_len_mode, us_off_mode, ... in bpf/chain.h (via core/abi.ts)
+const OP: Record<StepOp, number> = ABI.op;
+const LEN = ABI.lenMode;
+const OFF = ABI.offMode;
+const SHORT = ABI.onShort;
+const ZERO = ABI.onZero;
+const ERR = ABI.onError;
+const FLAG = ABI.stepFlag;
 
 export interface RunOverrides {
   strategy: Strategy;

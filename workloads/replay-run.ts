@@ -9,9 +9,11 @@ import type { ReplayStream } from '../recording/replay-stream.js';
 import { packageRoot } from '../tracers/native.js';
 import { EngineProcess, engineSummary, type EngineResult, type RunOptions } from './engine.js';
 import type { RunOverrides } from './plan.js';
+import type { Strategy } from '../core/strategy.js';
+import type { EngineSummary } from '../core/engine-summary.js';
 
 export type ReplayOptions = Omit<RunOptions, 'chains' | 'durationS' | 'concurrency' | 'stepBudget' | 'checksum'> & {
-  strategy: 'link' | 'user' | 'bpf';
+  strategy: Strategy;
 };
 
 /** Replay under bpf: the C policy that issues each chain's recorded requests (its input). */
@@ -73,7 +75,7 @@ export class ReplayRun extends EngineProcess {
     return lines.join('\n') + '\n';
   }
 
-  protected engineObject(e: EngineResult): Record<string, unknown> {
+  protected engineObject(e: EngineResult): EngineSummary {
     // Replayed reads share scratch buffers and scratch files stand in for the recorded ones:
     // neither a read checksum nor file checksums would mean anything.
     const { readChecksum: _c, files: _f, ...engine } = super.engineObject(e);

@@ -21,12 +21,12 @@
 
 extern "C" {
 #include "hist.h"
+#include "policy.h" /* US_UD_CANCEL_ALL */
 }
 
 namespace {
 
 const uint32_t kCancelOp = US_OP_COUNT;  // index of ASYNC_CANCEL in the per-op counters
-const uint64_t kCancelTag = ~0ull;
 const uint32_t kNone = ~0u;
 
 struct Slot {
@@ -293,7 +293,7 @@ void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q, iovec *iov, __kerne
 void Engine::onCqe(io_uring_cqe *cqe) {
   uint64_t ud = io_uring_cqe_get_data64(cqe);
   int32_t res = cqe->res;
-  if (ud == kCancelTag) {
+  if (ud == US_UD_CANCEL_ALL) {
     st_->completed[kCancelOp]++;
     return;
   }
@@ -398,7 +398,7 @@ void Engine::cancelAll() {
   io_uring_sqe *q = sqe();
   if (!q) return;
   io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY);
-  io_uring_sqe_set_data64(q, kCancelTag);
+  io_uring_sqe_set_data64(q, US_UD_CANCEL_ALL);
   st_->submitted[kCancelOp]++;
 }
 

@@ -33,7 +33,6 @@ extern "C" {
 
 namespace {
 
-const uint64_t kCancelTag = ~0ull;        // our own cancel-all at stop
 
 // The shared object's entry points (native/policy/runtime.c).
 struct NativePolicy {
@@ -290,7 +289,7 @@ void PolicyRun::finishChain(Slot &s) {
 void PolicyRun::onCqe(io_uring_cqe *cqe) {
   uint64_t ud = io_uring_cqe_get_data64(cqe);
   int32_t res = cqe->res;
-  if (ud == kCancelTag || (ud & 0xff) == US_TAG_CANCEL) {
+  if (ud == US_UD_CANCEL_ALL || (ud & 0xff) == US_TAG_CANCEL) {
     st_->completed[US_OP_COUNT]++;
     return;
   }
@@ -347,7 +346,7 @@ void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
         io_uring_sqe *q = sqe();
         if (q) {
           io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY);
-          io_uring_sqe_set_data64(q, kCancelTag);
+          io_uring_sqe_set_data64(q, US_UD_CANCEL_ALL);
           st_->submitted[US_OP_COUNT]++;
         }
       }

@@ -1,0 +1,53 @@
+// The trace arguments `trace` and `record` share: the options, their checks
+// and the target they name. Not a command (see cli/run-args.ts).
+import type { Argv } from 'yargs';
+import { UserError } from '../tracers/errors.js';
+import type { TargetSpec } from '../tracers/trace-run.js';
+import { checkDuration, checkInflightEntries, checkInterval, checkRingMb } from './flag-bounds.js';
+
+export interface TraceArgs {
+  pid?: number[];
+  comm?: string;
+  interval: number;
+  duration?: number;
+  events: boolean;
+  json: boolean;
+  threads: boolean;
+  'inflight-entries': number;
+  'ring-mb': number;
+  '--'?: (string | number)[];
+}
+
+/** The options of `trace` (shared with `record`). */
+export function traceOptions(y: Argv): Argv {
+  return y
+    .option('pid', { type: 'number', array: true, alias: 'p', describe: 'trace these process ids (repeatable)' })
+    .option('comm', { type: 'string', describe: 'trace processes with this name (15 chars), now and as they start' })
+    .option('interval', { type: 'number', default: 1000, describe: 'milliseconds between interval reports' })
+    .option('duration', { type: 'number', alias: 'd', describe: 'stop after this many seconds' })
+    .option('events', { type: 'boolean', default: false, describe: 'stream every request (NDJSON "event" lines with --json)' })
+    .option('json', { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line' })
+    .option('threads', { type: 'boolean', default: false, describe: 'per-thread context switches in summaries' })
+    .option('inflight-entries', { type: 'number', default: 65536, describe: 'requests timed at once (in-kernel table size)' })
+    .option('ring-mb', { type: 'number', default: 16, describe: 'event ring buffer size in MiB (power of two)' });
+}
+
+/** The argument checks of `trace` (shared with `record`). */
+export function checkTraceArgs(a: Partial<TraceArgs>): true {
+  const n = (a.pid?.length ? 1 : 0) + (a.comm ? 1 : 0) + ((a['--'] as unknown[] | undefined)?.length ? 1 : 0);
+  if (n !== 1) throw new UserError('give exactly one target: --pid N, --comm NAME or -- CMD ARGS...', 2);
+  checkInterval(a.interval);
+  checkDuration(a.duration, true);
+  checkInflightEntries(a['inflight-entries']);
+  checkRingMb(a['ring-mb']);
+  if (a.pid?.some((p) => !Number.isInteger(p) || p <= 0)) throw new UserError('--pid takes positive integer process ids', 2);
+  return true;
+}
+
+export function targetOf(a: TraceArgs): TargetSpec {
+  if (a.pid?.length) return { kind: 'pids', pids: a.pid };
+  if (a.comm) return { kind: 'comm', comm: a.comm };
+  const cmd = (a['--'] ?? []).map(String);
+  if (!cmd.length) throw new UserError('no command given after --', 2);
+  return { kind: 'command', cmd: cmd[0], args: cmd.slice(1), stdout: a.json ? 'stderr' : 'inherit' };
+}

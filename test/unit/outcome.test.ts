@@ -1,0 +1,30 @@
+// runOutcome: the one decision of how a workload run ended (workloads/outcome.ts).
+import type { EngineResult } from '../../workloads/engine.js';
+import { runOutcome } from '../../workloads/outcome.js';
+
+const ctx = { name: 'short-read', strategy: 'bpf' as const, stepBudget: 20000 };
+const result = (o: Partial<EngineResult>) => ({ chains: 100, chainsFailed: 0, firstError: 0, stopReason: 'completed', ...o }) as EngineResult;
+
+describe('runOutcome', () => {
+  test('a finished run exits 0 with no message', () => {
+    expect(runOutcome(result({}), ctx)).toEqual({ note: 'finished: 100 chains', exitCode: 0 });
+    expect(runOutcome(result({ stopReason: 'duration' }), ctx)).toEqual({ note: 'duration reached', exitCode: 0 });
+  });
+
+  test('a spent step budget exits 1 and names the budget', () => {
+    const o = runOutcome(result({ stopReason: 'budget' }), ctx);
+    expect(o.exitCode).toBe(1);
+    expect(o.note).toBe('stopped: the policy spent its step budget');
+    expect(o.message).toBe('the BPF policy reached its step budget (20000 steps) and was stopped: raise --step-budget if that is expected');
+    expect(runOutcome(result({ stopReason: 'budget' }), { ...ctx, strategy: 'user' }).message).toMatch(/^the policy reached/);
+  });
+
+  test('failed chains exit 1 with the first error by name', () => {
+    const o = runOutcome(result({ chainsFailed: 3, firstError: -2 }), ctx);
+    expect(o).toEqual({ note: 'finished: 100 chains', exitCode: 1, message: '3 chains of short-read failed (first error ENOENT)' });
+  });
+
+  test('no engine result is a failure', () => {
+    expect(runOutcome(undefined, ctx)).toEqual({ note: 'failed', exitCode: 1 });
+  });
+});
