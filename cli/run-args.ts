@@ -46,7 +46,7 @@ export function runOptions(y: Argv, except: readonly string[] = []): Argv {
     json: { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line with an "engine" object' },
     scratch: { type: 'string', describe: 'directory for scratch files (default: the system temp dir)' },
     'step-budget': { type: 'number', describe: 'strategy bpf or a --policy: stop the run once the policy issued this many steps (runaway guard; default 10x the planned steps)' },
-    rings: { type: 'number', describe: 'strategy bpf: spread the chains over N SQPOLL rings (1-4), one kernel thread per CPU (default 1)' },
+    rings: { type: 'number', describe: 'strategy bpf: spread the chains over N rings (1-4): SQPOLL rings with one kernel thread per CPU (map path), or one engine thread and bpf-ops attachment per ring (ops path) (default 1)' },
     policy: { type: 'string', describe: 'strategies user/bpf: a C policy (FILE.c, or a built-in: see bpf/policies/) decides instead of the steps' },
     ...BPF_PATH_OPTIONS,
   };
@@ -62,8 +62,7 @@ export function checkRunArgs(a: Partial<RunArgs>): true {
   checkInterval(a.interval);
   checkStepBudget(a['step-budget']);
   if (a.rings !== undefined && !(Number.isInteger(a.rings) && a.rings >= 1 && a.rings <= 4)) throw new UserError('--rings must be an integer from 1 to 4', 2);
-  if (a.rings !== undefined && a.rings > 1 && a.strategy !== undefined && a.strategy !== 'bpf') throw new UserError('--rings is for --strategy bpf (its SQPOLL rings)', 2);
-  if (a['bpf-path'] === 'ops' && a.rings !== undefined && a.rings > 1) throw new UserError('--bpf-path ops drives one ring: --rings is for --bpf-path map (its SQPOLL rings)', 2);
+  if (a.rings !== undefined && a.rings > 1 && a.strategy !== undefined && a.strategy !== 'bpf') throw new UserError('--rings is for --strategy bpf (its rings)', 2);
   if (a.concurrency !== undefined && !(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= MAX_CONCURRENCY)) {
     throw new UserError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`, 2);
   }

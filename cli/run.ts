@@ -38,7 +38,7 @@ export async function runRun(a: RunArgs): Promise<number> {
   if (a.strategy === 'bpf' && !a.json) {
     // Say which path runs (a refusal is EngineRun's to report, with its exit status).
     try {
-      process.stderr.write(`uringscope: ${bpfPathNote(chooseBpfPath(a['bpf-path'], a.rings, a['force-bpf-ops']))}\n`);
+      process.stderr.write(`uringscope: ${bpfPathNote(chooseBpfPath(a['bpf-path'], a['force-bpf-ops']))}\n`);
     } catch {
       /* refused: reported when the run starts */
     }

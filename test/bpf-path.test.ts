@@ -27,12 +27,6 @@ const here = hasIoUringBpfOps();
   expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^uringscope: --bpf-path ops: this kernel .* has no io_uring bpf-ops/)]);
 });
 
-test('--bpf-path ops with --rings 2 is a usage error', async () => {
-  const r = await runCli(['run', 'nop-chain', '--strategy', 'bpf', '--bpf-path', 'ops', '--rings', '2']);
-  expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(/--bpf-path ops drives one ring/);
-});
-
 test('run, record and replay take --bpf-path', async () => {
   for (const cmd of ['run', 'record', 'replay']) {
     const r = await runCli([cmd, '--help']);

@@ -154,7 +154,7 @@ describe('bpf strategy', () => {
     const bad = await runCli(['run', 'nop-chain', '-s', 'bpf', '--rings', '9']);
     expect([bad.code, bad.stderr]).toEqual([2, 'uringscope: --rings must be an integer from 1 to 4\n']);
     const user = await runCli(['run', 'nop-chain', '-s', 'user', '--rings', '2']);
-    expect([user.code, user.stderr]).toEqual([2, 'uringscope: --rings is for --strategy bpf (its SQPOLL rings)\n']);
+    expect([user.code, user.stderr]).toEqual([2, 'uringscope: --rings is for --strategy bpf (its rings)\n']);
   });
 
   test('a runaway policy is stopped by the step budget, the ring torn down, the reason reported', async () => {

@@ -44,10 +44,8 @@ export function opsRefusal(kernelRelease = release(), hasOps = hasIoUringBpfOps(
  * kernel has it and it is safe, else map. Throws a UserError (exit 69: the
  * kernel, not the input) when the asked-for path cannot run.
  */
-export function chooseBpfPath(asked: BpfPathChoice = 'auto', rings = 1, forced = false): BpfPath {
-  // The ops path drives one ring (one attachment, one thread in io_uring_enter); --rings N is map-backed.
-  if (asked === 'ops' && rings > 1) throw new UserError('--bpf-path ops drives one ring: --rings is for --bpf-path map (its SQPOLL rings)', 2);
-  if (asked === 'ops' || (asked === 'auto' && rings <= 1 && !opsRefusal(release(), hasIoUringBpfOps(), false))) {
+export function chooseBpfPath(asked: BpfPathChoice = 'auto', forced = false): BpfPath {
+  if (asked === 'ops' || (asked === 'auto' && !opsRefusal(release(), hasIoUringBpfOps(), false))) {
     const no = opsRefusal(release(), hasIoUringBpfOps(), forced);
     if (no) throw new UserError(`--bpf-path ops: ${no}`, 69);
     return 'ops';

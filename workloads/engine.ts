@@ -214,7 +214,7 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
     let overrides: RunOverrides = this.options;
     if (this.options.strategy === 'bpf') {
       // Refused with exit 69 (EX_UNAVAILABLE: this kernel, not the input) when the path cannot run here.
-      overrides = { ...overrides, bpfPath: chooseBpfPath(this.options.bpfPathChoice, this.options.rings, this.options.forceBpfOps) };
+      overrides = { ...overrides, bpfPath: chooseBpfPath(this.options.bpfPathChoice, this.options.forceBpfOps) };
     }
     if (this.options.policy) {
       if (this.options.strategy === 'link') {

@@ -12,6 +12,10 @@
  *   3. sleeps in the kernel until the next completion (cq_wait_idx), or
  *      returns IOU_LOOP_STOP once every slot is idle after its kick, or when
  *      the kernel refuses a submission.
+ * With --rings N there are N such rings, each entered by its own engine
+ * thread with its own attachment of this program (ops_tid says which ring a
+ * step is for); the ring whose step sees the run end stops, and the engine
+ * pokes the others, whose steps then see it too.
  * Built only into the .ops objects (-DUS_OPS_LOOP, see the Makefile and
  * scripts/build-policy.sh): an object with a struct_ops map does not load on
  * a kernel without io_uring_bpf_ops. The engine switches the completion
@@ -29,11 +33,33 @@ u64 ops_stops = 0;    /* IOU_LOOP_STOP returns */
 u64 ops_errors = 0;   /* submissions the kernel refused */
 u64 ops_first_error = 0; /* errno of the first refused submission */
 u64 ops_submitted = 0; /* SQEs submitted from loop_step (policy's and userspace's) */
+/*
+ * With --rings N each ring has its own thread in io_uring_enter and its own
+ * attachment of this program: the loop step runs in that thread, and the
+ * opaque iou_ctx says nothing about which ring it is, so userspace writes
+ * each ring's thread id here before entering.
+ */
+u32 ops_tid[US_MAX_RINGS] = {};
 
 struct ops_walk {
 	u8 *mem;
 	u32 head;
+	u32 ring;
 };
+
+/* The ring whose loop step this is (-1: not a thread of ours). */
+static __always_inline int ops_ring(void)
+{
+	u32 tid, r;
+
+	if (nrings <= 1)
+		return 0;
+	tid = (u32)bpf_get_current_pid_tgid();
+	for (r = 0; r < US_MAX_RINGS; r++)
+		if (r < nrings && ops_tid[r] == tid)
+			return r;
+	return -1;
+}
 
 /* The CQE at position i past the walk's head, decoded as the completion program would. */
 static __always_inline bool ops_cqe_at(struct ops_walk *w, u64 i, struct ring_cqe *ev)
@@ -45,7 +71,7 @@ static __always_inline bool ops_cqe_at(struct ops_walk *w, u64 i, struct ring_cq
 		return false;
 	cqe = (struct io_uring_cqe *)(w->mem + at);
 	ev->mem = w->mem;
-	ev->ring = 0;
+	ev->ring = w->ring;
 	add(US_PC_INVOCATIONS, 1);
 	ring_cqe_decode(ev, cqe->user_data, cqe->res, cqe->flags);
 	return true;
@@ -73,10 +99,10 @@ static __always_inline bool ops_finished(void)
 	SEC("struct_ops/loop_step")                                                     \
 	int BPF_PROG(policy_loop_step, struct iou_ctx *ictx, struct iou_loop_params *lp) \
 	{                                                                               \
-		u32 zero = 0, head, tail, queued;                                       \
+		u32 head, tail, queued;                                                 \
+		int n, r = ops_ring();                                                  \
 		struct ops_walk w;                                                      \
-		u8 *mem = bpf_map_lookup_elem(&ring_mem, &zero);                        \
-		int n;                                                                  \
+		u8 *mem = r < 0 ? NULL : ring_mem_at(r);                                \
                                                                                         \
 		__sync_fetch_and_add(&ops_steps, 1);                                    \
 		if (!mem || lay.cq_head > lay.mem_bytes - 4 || lay.cq_tail > lay.mem_bytes - 4 || \
@@ -88,6 +114,7 @@ static __always_inline bool ops_finished(void)
 		tail = *(volatile u32 *)(mem + lay.cq_tail);                            \
 		w.mem = mem;                                                            \
 		w.head = head;                                                          \
+		w.ring = r;                                                             \
 		bpf_loop(tail - head, ops_one_cqe, &w, 0);                              \
 		*(volatile u32 *)(mem + lay.cq_head) = tail;                            \
 		queued = *(volatile u32 *)(mem + lay.sq_tail) - *(volatile u32 *)(mem + lay.sq_head); \

@@ -13,6 +13,9 @@
 //   SINGLE_ISSUER); a watcher thread does what the sleeping loop above does,
 //   and interrupts that io_uring_enter (a signal) when it has queued
 //   something the loop must see: the rest of the kicks, an unpark, the stop.
+//   With --rings N, each ring has its own thread in io_uring_enter and its
+//   own attachment (SINGLE_ISSUER: a ring's thread enables it, so it is the
+//   ring's one issuer).
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/io_uring.h>
@@ -48,6 +51,9 @@ extern "C" {
 
 #ifndef IORING_SETUP_NO_MMAP
 #define IORING_SETUP_NO_MMAP (1U << 14)
+#endif
+#ifndef IORING_REGISTER_ENABLE_RINGS
+#define IORING_REGISTER_ENABLE_RINGS 12
 #endif
 #ifndef IORING_SETUP_NO_SQARRAY
 #define IORING_SETUP_NO_SQARRAY (1U << 16)
@@ -123,6 +129,8 @@ class BpfRun {
   std::string prepare();  // probe the layout, open, configure and load (verify) the object
   void run(std::atomic<bool> &stop, ProgressSink *sink);
   void runOps(std::atomic<bool> &stop, ProgressSink *sink);
+  void enterLoop(uint32_t r, const std::atomic<bool> &giveUp);
+  bool opsRunOver() const;
 
  private:
   template <class Fill>
@@ -146,6 +154,7 @@ class BpfRun {
     // The ops objects only (bpf/runtime/ops.bpf.h).
     uint64_t *kickTotal, *opsSteps, *opsStops, *opsErrors, *opsSubmitted;
     uint64_t *opsFirstError;
+    uint32_t *opsTid;
   };
   std::string configure();
   std::string bindShared();
@@ -171,13 +180,15 @@ class BpfRun {
   uint64_t userNops_ = 0;     // kick and unpark NOPs posted from here
   uint64_t userCancels_ = 0;  // cancel-all requests posted from here
   bool ops_ = false;          // the bpf-ops path
-  int opsLink_ = -1;          // the attachment of the policy's io_uring_bpf_ops to the ring
-  pthread_t looper_{};        // the thread in io_uring_enter (ops)
+  std::vector<int> opsLinks_;        // the attachments of the policy's io_uring_bpf_ops, one per ring
+  std::vector<pthread_t> loopers_;   // the thread in io_uring_enter on each ring (ops)
+  std::atomic<uint64_t> opsEnters_{0};
+  std::atomic<bool> ringFailed_{false};  // a ring's thread could not enable or enter its ring
 };
 
 BpfRun::~BpfRun() {
   if (rb_) ring_buffer__free(rb_);
-  if (opsLink_ >= 0) close(opsLink_);  // detaches the ops before the ring goes
+  for (int l : opsLinks_) close(l);  // detaches the ops before the ring goes
   for (int fd : ringFds_) close(fd);  // before the memory goes: the kernel unpins it
   if (mem_) munmap(mem_, size_t(lay_.mem_bytes) * nrings_);
   if (bufs_) munmap(bufs_, bufsBytes_);
@@ -185,8 +196,7 @@ BpfRun::~BpfRun() {
 
 std::string BpfRun::prepare() {
   uint32_t conc = plan_.concurrency;
-  // The ops path drives one ring (one attachment, one thread in io_uring_enter).
-  nrings_ = ops_ ? 1 : std::max<uint32_t>(1, std::min<uint32_t>({plan_.ring.rings, US_MAX_RINGS, conc}));
+  nrings_ = std::max<uint32_t>(1, std::min<uint32_t>({plan_.ring.rings, US_MAX_RINGS, conc}));
   // Room for every chain's step by default; a workload that sets ring.entries
   // gets exactly that, and steps that find the SQ full are parked and retried.
   uint32_t entries = 8;
@@ -245,6 +255,8 @@ std::string BpfRun::setup() {
   *sh_.stepBudget = plan_.stepBudget;
 
   // One ring per SQPOLL thread; with several, each thread is pinned to its own CPU.
+  // Under ops, one ring per looper thread: rings past the first start
+  // disabled, and their thread enables them (it becomes the single issuer).
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   for (uint32_t r = 0; r < nrings_; r++) {
     io_uring_params p;
@@ -254,6 +266,7 @@ std::string BpfRun::setup() {
       p.flags |= IORING_SETUP_SQ_AFF;
       p.sq_thread_cpu = uint32_t(r % uint32_t(cpus));
     }
+    if (ops_ && r > 0) p.flags |= IORING_SETUP_R_DISABLED;
     if (!ops_) p.sq_thread_idle = 1000;  // a busy chain flow keeps it awake; idle gaps are woken by userspace
     p.cq_entries = lay_.cq_entries;
     p.cq_off.resv2 = reinterpret_cast<uint64_t>(ringMem(r));
@@ -274,7 +287,7 @@ std::string BpfRun::setup() {
     }
   }
   if (ops_) {
-    e = attachRingOps(obj_.raw(), ringFds_[0], &opsLink_);
+    e = attachRingOps(obj_.raw(), ringFds_, &opsLinks_);
     if (!e.empty()) return e;
   }
   st_->bpfPath = ops_ ? "ops" : "map-backed-sqpoll";
@@ -383,7 +396,9 @@ std::string BpfRun::bindShared() {
   sh_.opsErrors = obj_.as<uint64_t>("ops_errors");
   sh_.opsSubmitted = obj_.as<uint64_t>("ops_submitted");
   sh_.opsFirstError = obj_.as<uint64_t>("ops_first_error");
-  if (ops_ && (!sh_.kickTotal || !sh_.opsSteps || !sh_.opsStops || !sh_.opsErrors || !sh_.opsSubmitted || !sh_.opsFirstError))
+  sh_.opsTid = obj_.as<uint32_t>("ops_tid");
+  if (ops_ && (!sh_.kickTotal || !sh_.opsSteps || !sh_.opsStops || !sh_.opsErrors || !sh_.opsSubmitted || !sh_.opsFirstError ||
+               !sh_.opsTid))
     return "the policy object has no bpf-ops runtime (rebuild it)";
   void *need[] = {sh_.ringCtx, sh_.bufsUaddr, sh_.pathsUaddr, sh_.totalChains, sh_.stepBudget, sh_.sqLock,
                   sh_.active, sh_.parked, sh_.stop, sh_.counters, sh_.opIssued, sh_.opCompleted,
@@ -475,8 +490,11 @@ void BpfRun::postCancel() {
 }
 
 void BpfRun::wake() {
-  if (ops_) pthread_kill(looper_, SIGUSR1);  // io_uring_enter returns EINTR; the loop step runs again on re-entry
-  else wakeIfAsleep(true);
+  if (ops_) {
+    for (pthread_t t : loopers_) pthread_kill(t, SIGUSR1);  // io_uring_enter returns EINTR; the loop step runs again on re-entry
+  } else {
+    wakeIfAsleep(true);
+  }
 }
 
 void BpfRun::wakeIfAsleep(bool force) {
@@ -563,8 +581,9 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
 
 void onPoke(int) {}  // SIGUSR1 only interrupts the loop step's io_uring_enter
 
-// The ops path: this thread sits in io_uring_enter while the policy's loop
-// step runs the chains; watch() (another thread) does the rest.
+// The ops path: this thread sits in io_uring_enter on the first ring (and one
+// more thread per further ring) while the policy's loop step runs the chains;
+// watch() (another thread) does the rest.
 void BpfRun::runOps(std::atomic<bool> &stop, ProgressSink *sink) {
   sink_ = sink;
   RunClock clock;
@@ -572,35 +591,38 @@ void BpfRun::runOps(std::atomic<bool> &stop, ProgressSink *sink) {
   uint64_t kicks = plan_.durationNs ? plan_.concurrency : std::min<uint64_t>(plan_.concurrency, plan_.chains);
   if (sh_.runStartNs) *sh_.runStartNs = t0;
   *sh_.kickTotal = kicks;
-  postNops(US_TAG_KICK, uint32_t(kicks), 0);  // the first loop step submits them; the watcher posts any that did not fit
+  postNops(US_TAG_KICK, uint32_t(kicks), 0);  // each ring's first loop step submits its kicks; the watcher posts any that did not fit
 
   // No SA_RESTART: the poke must end the wait.
   struct sigaction sa {};
   sa.sa_handler = onPoke;
   sigaction(SIGUSR1, &sa, nullptr);
-  looper_ = pthread_self();
   std::atomic<bool> ended{false}, giveUp{false};
-  // The watcher takes no signals: SIGINT/SIGTERM must land here, in io_uring_enter.
+  loopers_.assign(nrings_, pthread_self());
+  // The other threads take no signal but the poke: SIGINT/SIGTERM must land
+  // here, in the first ring's io_uring_enter.
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old);
+  std::vector<std::thread> more;
+  for (uint32_t r = 1; r < nrings_; r++) {
+    more.emplace_back([this, r, &giveUp] {
+      sigset_t poke;
+      sigemptyset(&poke);
+      sigaddset(&poke, SIGUSR1);
+      pthread_sigmask(SIG_UNBLOCK, &poke, nullptr);
+      enterLoop(r, giveUp);
+    });
+    loopers_[r] = more.back().native_handle();
+  }
   std::thread watcher([&] { watch(stop, ended, giveUp, t0, kicks); });
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 
-  for (;;) {
-    int r = ringEnter(ringFds_[0], IORING_ENTER_GETEVENTS);
-    st_->enterCalls++;
-    if (r >= 0) break;  // the loop step returned IOU_LOOP_STOP
-    if (errno != EINTR) {
-      st_->stopReason = "error";
-      if (!st_->firstError) st_->firstError = -errno;
-      break;
-    }
-    if (giveUp.load()) break;
-    // A signal: SIGINT/SIGTERM set `stop` (the watcher cancels), or the watcher's poke.
-  }
+  enterLoop(0, giveUp);
+  for (std::thread &t : more) t.join();  // the watcher pokes rings still asleep once the run is over
   ended.store(true);
   watcher.join();
+  st_->enterCalls += opsEnters_.load();
   ring_buffer__consume(rb_);  // the last emits
   if (sh_.counters[US_PC_BUDGET_STOP]) st_->stopReason = "budget";
   if (*sh_.opsErrors) {
@@ -609,6 +631,41 @@ void BpfRun::runOps(std::atomic<bool> &stop, ProgressSink *sink) {
   }
   clock.stop(st_);
   collect();
+}
+
+// One ring's thread: enables its ring if it started disabled (it is then the
+// ring's single issuer), says which ring it enters, and stays in
+// io_uring_enter until the loop step returns IOU_LOOP_STOP.
+void BpfRun::enterLoop(uint32_t r, const std::atomic<bool> &giveUp) {
+  int fd = ringFds_[r];
+  // A thread that did not create the ring has no io_uring task context until
+  // it registers or submits, and 7.2's bpf_io_uring_submit_sqes does not make
+  // one (io_submit_sqes then dereferences NULL: a kernel oops, seen in the
+  // lab on 7.2.13). Registering the ring fd makes it before the first step.
+  io_uring_rsrc_update reg{};
+  reg.offset = UINT32_MAX;  // any free slot
+  reg.data = uint64_t(fd);
+  if (r > 0 && (syscall(__NR_io_uring_register, fd, IORING_REGISTER_ENABLE_RINGS, nullptr, 0) < 0 ||
+                syscall(__NR_io_uring_register, fd, IORING_REGISTER_RING_FDS, &reg, 1) < 0)) {
+    st_->stopReason = "error";
+    if (!st_->firstError) st_->firstError = -errno;
+    ringFailed_.store(true);
+    return;
+  }
+  __atomic_store_n(&sh_.opsTid[r], uint32_t(gettid()), __ATOMIC_RELEASE);
+  for (;;) {
+    int n = ringEnter(fd, IORING_ENTER_GETEVENTS);
+    opsEnters_++;
+    if (n >= 0) break;  // the loop step returned IOU_LOOP_STOP
+    if (errno != EINTR) {
+      st_->stopReason = "error";
+      if (!st_->firstError) st_->firstError = -errno;
+      ringFailed_.store(true);
+      break;
+    }
+    if (giveUp.load()) break;
+    // A signal: SIGINT/SIGTERM set `stop` (the watcher cancels), or the watcher's poke.
+  }
 }
 
 // What the map-backed path's loop does, beside the ops loop: emits and
@@ -621,6 +678,20 @@ void BpfRun::watch(std::atomic<bool> &stop, const std::atomic<bool> &ended, std:
     ring_buffer__poll(rb_, 100);
     ring_buffer__consume(rb_);
     uint64_t now = clockNs(CLOCK_MONOTONIC);
+    // Poked until every ring's thread is out: a poke that lands just before
+    // a thread enters is lost on it.
+    if (giveUp.load()) {
+      wake();
+      continue;
+    }
+    // A ring the kernel refused (a submission, or the ring itself): the
+    // others cannot finish the run's kicks, so the run ends here.
+    if (*sh_.opsErrors || ringFailed_.load()) {
+      giveUp.store(true);
+      continue;
+    }
+    // The ring whose loop step saw the run end has stopped; the others sleep until poked.
+    if (nrings_ > 1 && opsRunOver()) wake();
     if (kicks_ < kicks && !stopping && postNops(US_TAG_KICK, uint32_t(kicks - kicks_), kicks_)) wake();
     if (!stopping && stop.load()) {
       stopping = true;
@@ -644,8 +715,7 @@ void BpfRun::watch(std::atomic<bool> &stop, const std::atomic<bool> &ended, std:
     } else if (now - stalledSince > 10000000000ull) {
       if (st_->stopReason == "stalled") {
         giveUp.store(true);
-        wake();
-        break;
+        continue;
       }
       st_->stopReason = "stalled";
       __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
@@ -658,6 +728,13 @@ void BpfRun::watch(std::atomic<bool> &stop, const std::atomic<bool> &ended, std:
       nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
     }
   }
+}
+
+// ops_finished() in bpf/runtime/ops.bpf.h, read from here.
+bool BpfRun::opsRunOver() const {
+  uint64_t total = __atomic_load_n(sh_.kickTotal, __ATOMIC_ACQUIRE);
+  return total && __atomic_load_n(&sh_.userCompleted[0], __ATOMIC_ACQUIRE) >= total &&
+         __atomic_load_n(sh_.active, __ATOMIC_ACQUIRE) == 0;
 }
 
 void BpfRun::collect() {

@@ -4,9 +4,11 @@
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <vector>
 
 namespace {
@@ -40,7 +42,7 @@ void prepareRingOps(bpf_object *obj) {
   if (bpf_map *m = opsMap(obj)) bpf_map__set_map_flags(m, kBpfFLink);
 }
 
-std::string attachRingOps(bpf_object *obj, int ringFd, int *linkFd) {
+std::string attachRingOps(bpf_object *obj, const std::vector<int> &ringFds, std::vector<int> *linkFds) {
   bpf_map *m = opsMap(obj);
   bpf_program *step = bpf_object__find_program_by_name(obj, "policy_loop_step");
   if (!m || !step) return "the policy object has no bpf-ops loop step (rebuild it)";
@@ -54,16 +56,32 @@ std::string attachRingOps(bpf_object *obj, int ringFd, int *linkFd) {
   std::vector<char> value(bpf_map__value_size(m));
   if (size_t(data + fdOff + 4) > value.size() || size_t(data + stepOff + 8) > value.size())
     return "the io_uring_bpf_ops layout does not fit its map value";
+  bpf_map_info info{};
+  uint32_t infoLen = sizeof info;
+  if (bpf_obj_get_info_by_fd(bpf_map__fd(m), &info, &infoLen))
+    return std::string("cannot read the policy's io_uring_bpf_ops map: ") + strerror(errno);
   uint64_t progFd = uint64_t(bpf_program__fd(step));
-  uint32_t fd = uint32_t(ringFd);
   memcpy(value.data() + data + stepOff, &progFd, sizeof progFd);
-  memcpy(value.data() + data + fdOff, &fd, sizeof fd);
-  int zero = 0;
-  if (bpf_map_update_elem(bpf_map__fd(m), &zero, value.data(), 0))
-    return std::string("cannot register the policy's io_uring_bpf_ops: ") + strerror(errno);
-  int l = bpf_link_create(bpf_map__fd(m), 0, bpf_attach_type(kAttachStructOps), nullptr);
-  if (l < 0) return std::string("cannot attach the policy's io_uring_bpf_ops to its ring: ") + strerror(-l);
-  *linkFd = l;
+  for (size_t r = 0; r < ringFds.size(); r++) {
+    int mapFd = bpf_map__fd(m);
+    if (r > 0) {
+      // The same struct_ops type, linkable, holding the same program. The
+      // kernel wants a BTF fd beside a vmlinux value type (the object's will do).
+      LIBBPF_OPTS(bpf_map_create_opts, o, .btf_fd = uint32_t(bpf_object__btf_fd(obj)),
+                  .btf_vmlinux_value_type_id = info.btf_vmlinux_value_type_id, .map_flags = kBpfFLink);
+      mapFd = bpf_map_create(BPF_MAP_TYPE_STRUCT_OPS, "policy_ops", 4, info.value_size, 1, &o);
+      if (mapFd < 0) return std::string("cannot make an io_uring_bpf_ops for ring ") + std::to_string(r) + ": " + strerror(-mapFd);
+    }
+    uint32_t fd = uint32_t(ringFds[r]);
+    memcpy(value.data() + data + fdOff, &fd, sizeof fd);
+    int zero = 0;
+    int e = bpf_map_update_elem(mapFd, &zero, value.data(), 0) ? errno : 0;
+    int l = e ? -1 : bpf_link_create(mapFd, 0, bpf_attach_type(kAttachStructOps), nullptr);
+    if (r > 0) close(mapFd);  // the link holds the map
+    if (e) return std::string("cannot register the policy's io_uring_bpf_ops: ") + strerror(e);
+    if (l < 0) return std::string("cannot attach the policy's io_uring_bpf_ops to its ring: ") + strerror(-l);
+    linkFds->push_back(l);
+  }
   return "";
 }
 
