@@ -86,15 +86,18 @@ async function main(): Promise<void> {
       'run', k, '--out', dir, '--timeout', String(GUEST_TIMEOUT_S), '--', process.execPath, join(root, 'dist/lab/guest-checks.js'),
       ...(resume ? ['--resume'] : []),
     ], k);
+    // A guest that stalled, or whose kernel died (exit 125 from the lab, its
+    // checks unfinished: seen as an "Oops: int3" under multi-threaded TCG),
+    // is booted once more, keeping the checks the first boot finished.
+    const lost = (c: number | 'stalled') => c === 'stalled' || (c === 125 && readResult(dir)?.complete === false);
     let code = await boot(false);
     let stalls = 0;
-    // One more boot after a stall, which keeps the checks the first one finished.
-    if (code === 'stalled') {
+    if (lost(code)) {
       stalls++;
       process.stdout.write(`[${k}] booting again; the checks done so far are kept\n`);
       code = await boot(true);
     }
-    results.push({ name: k, result: readResult(dir), code: code === 'stalled' ? 125 : code, stalls: code === 'stalled' ? stalls + 1 : stalls });
+    results.push({ name: k, result: readResult(dir), code: code === 'stalled' ? 125 : code, stalls: lost(code) ? stalls + 1 : stalls });
   }
 
   let passed = 0;
@@ -115,7 +118,7 @@ async function main(): Promise<void> {
     const esc = (t: string) => t.replace(/\|/g, '\\|'); // a "|" in a reason would split the cell
     const notes = [
       r.result.emulated ? 'qemu TCG' : '',
-      r.stalls ? `guest stalled ${r.stalls}x, booted again` : '',
+      r.stalls ? `guest stalled or crashed ${r.stalls}x, booted again` : '',
       r.result.complete === false ? `ended early: exit ${r.code}` : '',
     ].filter(Boolean);
     rows.push(`| ${r.result.kernel} | ${r.result.package} | ${esc(c.tracer)} | ${c.linkUser} | ${esc(c.bpf)} | ${ok}/${r.result.checks.length} passed${notes.length ? ` (${notes.join('; ')})` : ''} |`);
