@@ -407,13 +407,18 @@ async function main(): Promise<void> {
       const child = spawn(process.execPath, [cli, 'run', 'nop-chain', '--strategy', 'bpf', '--bpf-path', 'ops', '--duration', '60', '--json', '--scratch', scratch], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
-      const t0 = Date.now();
-      while (!out.includes('"type":"interval"')) {
-        if (Date.now() - t0 > 60_000) throw new Error('no interval line within 60 s');
-        await new Promise((res) => setTimeout(res, 200));
+      // The first interval line comes from the tracer, which can be ready before the engine has
+      // loaded and attached its policy (seconds under TCG): wait for both, then kill.
+      try {
+        const t0 = Date.now();
+        while (!out.includes('"type":"interval"') || !ourPrograms().some((n) => n.startsWith('policy_loop'))) {
+          if (child.exitCode !== null) throw new Error(`run ended early (exit ${child.exitCode})`);
+          if (Date.now() - t0 > 60_000) throw new Error(`within 60 s: ${out.includes('"type":"interval"') ? 'no loop step attached' : 'no interval line'}`);
+          await new Promise((res) => setTimeout(res, 200));
+        }
+      } finally {
+        child.kill('SIGKILL');
       }
-      if (!ourPrograms().some((n) => n.startsWith('policy_loop'))) throw new Error('no loop step attached while running');
-      child.kill('SIGKILL');
       await noProgramsWithin(10_000);
       const engines = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
         try {
