@@ -7,6 +7,7 @@ import type { NativeSnapshot } from '../native/index.js';
 import { UserError } from '../tracers/errors.js';
 import type { Summary } from '../tracers/summary.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
+import { traceEnded } from '../tracers/trace-end.js';
 import { resolveWorkload } from '../workloads/catalog.js';
 import { EngineRun, type RunEnd } from '../workloads/engine.js';
 import { snapshotToJson } from '../recording/format.js';
@@ -95,10 +96,10 @@ async function recordTrace(a: RecordArgs, out: OutputOptions): Promise<number> {
   stopTraceOnSignal(run);
   await startRecorded(writer, a, () => run.start());
   const end = await ended;
-  writer.end({ ktimeNs: ktimeNow(), reason: end.reason, exitCode: end.exitCode, summary: end.summary });
+  writer.end({ ktimeNs: ktimeNow(), ...traceEnded(end), summary: end.summary });
   await writer.close();
   progress.done();
-  if (a.json) writeLine(end.summary);
+  if (a.json) writeLine({ ...end.summary, ended: traceEnded(end) });
   doneLine(writer, end.summary, a.json);
   return end.reason === 'command-exit' ? (end.exitCode ?? 0) : 0;
 }

@@ -6,6 +6,7 @@ import Table from 'cli-table3';
 import type { Argv } from 'yargs';
 import { diffSummaries, lossLine, buildReport, type Diff, type ReportResult } from '../recording/report.js';
 import { EXIT_INCOMPLETE } from '../recording/reader.js';
+import { endedNote } from '../tracers/trace-end.js';
 import { writeLine } from './output.js';
 import { PLAIN, renderSummary } from './summary-table.js';
 import { fmtCount, fmtNs } from '../core/units.js';
@@ -48,6 +49,7 @@ function renderOne(r: ReportResult): string {
     `  ${fmtCount(i.bytes)} bytes, ${i.chunks} chunks, ${i.intervals} intervals` +
       (i.events ? `, ${fmtCount(i.events.recorded)} request records (dropped: ${fmtCount(i.events.droppedByTracer)} by the tracer, ${fmtCount(i.events.droppedByWriter)} by the writer)` : ', no request records') +
       (i.complete ? '' : `; INCOMPLETE (${i.damage?.message})`),
+    ...(i.ended ? [`  ended: ${endedNote(i.ended)}`] : []),
   ];
   const engine = r.summary.engine as Record<string, unknown> | undefined;
   const eng = engine

@@ -5,6 +5,7 @@ import type { RequestEvent } from '../tracers/layout.js';
 import { native } from '../tracers/native.js';
 import { opName, type Summary } from '../tracers/summary.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
+import { endedNote, traceEnded } from '../tracers/trace-end.js';
 import { renderSummary } from './summary-table.js';
 import { writeLine } from './output.js';
 import { stopTraceOnSignal } from './signals.js';
@@ -43,19 +44,6 @@ function eventJson(e: RequestEvent, names: readonly string[]): Record<string, un
   };
 }
 
-function endNote(end: TraceEnd): string {
-  switch (end.reason) {
-    case 'command-exit':
-      return `command exited with status ${end.exitCode}`;
-    case 'targets-exited':
-      return 'every traced process has exited';
-    case 'duration':
-      return 'duration reached';
-    default:
-      return 'stopped';
-  }
-}
-
 /** Runs the tracer until it ends; resolves to the process exit code. */
 export async function runTrace(a: TraceArgs): Promise<number> {
   const run = new TraceRun({
@@ -90,10 +78,11 @@ export async function runTrace(a: TraceArgs): Promise<number> {
     process.stderr.write(`uringscope: tracing ${what}; Ctrl-C to stop\n`);
   }
   const end = await ended;
-  if (a.json) writeLine(end.summary);
+  const how = traceEnded(end);
+  if (a.json) writeLine({ ...end.summary, ended: how });
   else {
     process.stdout.write(renderSummary(end.summary, 'summary') + '\n');
-    process.stderr.write(`uringscope: ${endNote(end)}\n`);
+    process.stderr.write(`uringscope: ${endedNote(how)}\n`);
   }
   return end.reason === 'command-exit' ? (end.exitCode ?? 0) : 0;
 }

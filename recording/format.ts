@@ -118,6 +118,8 @@ export interface EndRecord {
   ktimeNs: number;
   reason: string;
   exitCode?: number;
+  /** The signal that killed the traced command (trace recordings whose command died). */
+  signal?: string;
   /** The final summary, identical to the live `--json` summary line. */
   summary: Summary;
   /** Event records written to the file, and those the writer had to drop. */

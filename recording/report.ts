@@ -6,6 +6,8 @@ import { opName, type Summary } from '../tracers/summary.js';
 import type { RecordingHeader } from './format.js';
 import { scanRecording, type Scan } from './scan.js';
 import { errnoName } from '../core/errno.js';
+import { traceEnded, type TraceEnded } from '../tracers/trace-end.js';
+import type { EndReason } from '../tracers/trace-run.js';
 
 export interface RecordingInfo {
   file: string;
@@ -24,6 +26,8 @@ export interface RecordingInfo {
   events?: { recorded: number; droppedByTracer: number; droppedByWriter: number };
   summarySource: Scan['summarySource'];
   damage?: { kind: string; offset: number; lostBytes: number; message: string };
+  /** How the recorded trace ended (from the end chunk; absent when the file has none). */
+  ended?: TraceEnded;
 }
 
 export interface LatencyRow {
@@ -122,6 +126,7 @@ export function recordingInfo(path: string, scan: Scan): RecordingInfo {
     summarySource: scan.summarySource,
   };
   if (h.events) recording.events = { recorded: scan.events, droppedByTracer: s.drops, droppedByWriter: lostByWriter };
+  if (scan.end && h.mode === 'trace') recording.ended = traceEnded({ reason: scan.end.reason as EndReason, exitCode: scan.end.exitCode, exitSignal: scan.end.signal });
   if (scan.damage) recording.damage = { ...scan.damage };
   else if (!scan.end) {
     recording.damage = {

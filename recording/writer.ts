@@ -124,8 +124,22 @@ export class RecordingWriter {
     if (!this.stream.destroyed) await new Promise<void>((resolve) => this.stream.end(() => resolve()));
     if (!this.stream.closed) await new Promise<void>((resolve) => this.stream.once('close', () => resolve()));
     if (this.error) {
-      const e = this.error as NodeJS.ErrnoException;
-      throw new UserError(`writing the recording ${this.path} failed: ${e.code ?? e.message}`, EXIT_IOERR);
+      throw new UserError(`writing the recording ${this.path} failed: ${writeFailure(this.error as NodeJS.ErrnoException)}`, EXIT_IOERR);
     }
+  }
+}
+
+/** Why a write failed, and what the file still holds: the chunks before the failed one are whole and CRC-checked. */
+function writeFailure(e: NodeJS.ErrnoException): string {
+  const kept = 'the file is readable up to its last whole chunk (uringscope report FILE)';
+  switch (e.code) {
+    case 'ENOSPC':
+      return `no space left on the device (ENOSPC); ${kept}; free space there, write elsewhere, or record without --events`;
+    case 'EDQUOT':
+      return `disk quota exceeded (EDQUOT); ${kept}`;
+    case 'EFBIG':
+      return `file too large for this filesystem (EFBIG); ${kept}`;
+    default:
+      return `${e.code ?? e.message}; ${kept}`;
   }
 }

@@ -9,10 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, LOAD, sleep, startCli, waitFor } from '../support.js';
-import { enginesUsing, heldProgramIds, killEnginesUsing } from './support.js';
+import { enginesUsing, heldProgramIds, killEnginesUsing, REPEATS } from './support.js';
 
-// The issue asks for at least 20 different timings per case.
-const REPEATS = 20;
 
 let scratch: string;
 beforeEach(() => {

@@ -116,3 +116,16 @@ export function runDirsIn(dir: string): string[] {
 export function randomMs(lo: number, hi: number): number {
   return Math.round(lo + Math.random() * (hi - lo));
 }
+
+/** The issue asks for every fault case at least 20 times, each at a different moment. */
+export const REPEATS = 20;
+
+/** uringscope's own exit (code, signal), not 'close': an engine left running would hold its pipes open. */
+export function exitOf(child: import('node:child_process').ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((res) => child.once('exit', (code, signal) => res({ code, signal })));
+}
+
+/** The last NDJSON line of a --json run: its summary. */
+export function lastJson<T = Record<string, unknown>>(stdout: string): T {
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+}

@@ -1,0 +1,90 @@
+// Ctrl-C (SIGINT) and SIGTERM at random moments of `run` (each strategy),
+// `record` and `replay` (issue 12): the run stops, reports how it ended,
+// and leaves nothing. The moments are counted from the first BPF program
+// uringscope holds (its tracer loading; before that Node is still loading
+// modules, nothing has started, and the default action of the signal is
+// the right end: start-signal.test.ts covers the load itself) to 2.5 s
+// into the run. After each: exit 0, a summary whose engine.stopReason is
+// "signal" (record: a complete recording that says so), no engine, none of
+// the BPF programs it or uringscope held, no run directory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collect, runCli, sleep, startCli, waitFor } from '../support.js';
+import { enginesUsing, exitOf, heldProgramIds, expectProgramsGone, killEnginesUsing, lastJson, ProgramWatch, randomMs, REPEATS, runDirsIn } from './support.js';
+
+let scratch: string;
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'uringscope-signals-'));
+});
+afterEach(() => {
+  killEnginesUsing(scratch);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+interface Ended {
+  engine?: { stopReason?: string };
+}
+
+/**
+ * Starts `args`, sends `sig` after `delayMs`, checks nothing is left.
+ * Resolves to the summary's engine.stopReason, or undefined when the signal
+ * came before the handlers (exit by the signal itself).
+ */
+async function signalAfter(args: string[], sig: 'SIGINT' | 'SIGTERM', delayMs: number, check?: () => Promise<void>): Promise<void> {
+  const child = startCli([...args, '--json', '--interval', '200', '--scratch', scratch]);
+  const done = collect(child);
+  const exit = exitOf(child);
+  const watch = new ProgramWatch(child.pid!, scratch);
+  await waitFor(() => heldProgramIds(child.pid!).length > 0, 'the tracer to start loading', 20000);
+  await sleep(delayMs);
+  child.kill(sig);
+  const ended = await Promise.race([exit, sleep(15000).then(() => 'hung' as const)]);
+  await watch.stop();
+  if (ended === 'hung') {
+    child.kill('SIGKILL');
+    throw new Error(`${args.join(' ')}: still running 15 s after ${sig} at ${delayMs} ms`);
+  }
+  await waitFor(() => enginesUsing(scratch).length === 0, 'the engine to be gone', 2000);
+  await expectProgramsGone(watch.ids);
+  expect(runDirsIn(scratch)).toEqual([]);
+  const r = await done;
+  expect({ at: delayMs, code: ended.code, stderr: r.stderr }).toEqual({ at: delayMs, code: 0, stderr: '' });
+  const stopReason = lastJson<Ended>(r.stdout).engine?.stopReason ?? '(none)';
+  expect({ at: delayMs, stopReason }).toEqual({ at: delayMs, stopReason: 'signal' });
+  await check?.();
+}
+
+/** REPEATS signals, SIGINT and SIGTERM in turn, at random moments from start-up to mid-run. */
+async function signalRepeatedly(args: (i: number) => string[], check?: (i: number) => Promise<void>): Promise<void> {
+  for (let i = 0; i < REPEATS; i++) {
+    await signalAfter(args(i), i % 2 ? 'SIGTERM' : 'SIGINT', randomMs(0, 2500), check && (() => check(i)));
+  }
+}
+
+describe.each(['link', 'user', 'bpf'])('SIGINT / SIGTERM of uringscope during run under %s', (strategy) => {
+  test(`${REPEATS} times at random moments: exit 0, stopped by the signal, nothing left`, async () => {
+    await signalRepeatedly(() => ['run', 'nop-chain', '--strategy', strategy, '--duration', '30']);
+  });
+});
+
+test(`SIGINT / SIGTERM during record (bpf), ${REPEATS} times: a complete recording that says it was stopped`, async () => {
+  const file = (i: number) => join(scratch, `r${i}.usrec`);
+  await signalRepeatedly(
+    (i) => ['record', '-o', file(i), 'nop-chain', '--strategy', 'bpf', '--duration', '30'],
+    async (i) => {
+      const rep = await runCli(['report', file(i), '--json']);
+      expect(rep.code).toBe(0);
+      const lines = rep.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; recording?: { complete: boolean }; engine?: { stopReason: string } });
+      expect(lines.find((l) => l.type === 'report')?.recording?.complete).toBe(true);
+      expect(lines.find((l) => l.type === 'summary')?.engine?.stopReason).toBe('signal');
+    },
+  );
+});
+
+test(`SIGINT / SIGTERM during replay (bpf, the replay policy), ${REPEATS} times: exit 0, stopped by the signal, nothing left`, async () => {
+  const rec = join(scratch, 'src.usrec');
+  expect((await runCli(['record', '-o', rec, '--events', 'short-read', '--chains', '2000', '--scratch', scratch])).code).toBe(0);
+  // --speed 0.0001 stretches the recorded start times 10,000x: the replay is still going when signalled.
+  await signalRepeatedly(() => ['replay', rec, '--strategy', 'bpf', '--speed', '0.0001']);
+});
