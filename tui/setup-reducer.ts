@@ -51,7 +51,11 @@ function nextStrategy(cur: Strategy, step: number): Strategy {
 export function reduce(s: SetupState, a: Action, ctx: SetupContext): Reduced {
   const { cfg } = s;
   const { workloads, strategies } = ctx;
-  const to = (over: Partial<SetupState>, command?: Command): Reduced => ({ state: { ...s, ...over }, command });
+  // A key that changes nothing keeps the same object: React then skips the render.
+  const to = (over: Partial<SetupState>, command?: Command): Reduced => ({
+    state: Object.keys(over).length ? { ...s, ...over } : s,
+    command,
+  });
   const withCfg = (c: RunConfig) => to({ cfg: c });
   const flash = (msg: string) => to({ flash: msg });
 

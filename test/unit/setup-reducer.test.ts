@@ -82,5 +82,6 @@ describe('setup reducer', () => {
     const top = run(['start', 'down', 'compare', 'pause', 'quit'], ctx({ mode: 'top' }), { ...initial, screen: 'live' });
     expect(top.commands.map((c) => c.kind)).toEqual(['pause', 'quit']);
     expect(top.state.cfg).toEqual(initial.cfg);
+    expect(reduce(initial, 'stop', ctx({ mode: 'top' })).state).toBe(initial); // nothing changed: the same object
   });
 });
