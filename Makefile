@@ -12,6 +12,7 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 HELPERS    := $(patsubst test/helpers/%.c,$(BUILD)/helpers/%,$(wildcard test/helpers/*.c)) \
               $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+UNIT       := $(patsubst test/unit/c/%.c,$(BUILD)/unit/%,$(wildcard test/unit/c/*.c))
 ADDON      := native/build/Release/uringscope.node
 ENGINE     := $(BUILD)/uringscope-engine
 ENGINE_SRCS := $(wildcard native/engine/*.cc) native/libbpf_log.cc native/kernel_btf.cc
@@ -20,12 +21,14 @@ ENGINE_SRCS := $(wildcard native/engine/*.cc) native/libbpf_log.cc native/kernel
 NODEDIR    ?= $(shell node -p "require('path').resolve(process.execPath, '../..')")
 
 
-.PHONY: all bpf native engine helpers clean
-all: native engine helpers
+.PHONY: all bpf native engine helpers unit clean
+all: native engine helpers unit
 bpf: $(BPF_SKELS)
 native: $(ADDON)
 helpers: $(HELPERS)
 engine: $(ENGINE)
+# The unit tier's C harnesses (test/unit/c/): no ring, no BPF, no root.
+unit: $(UNIT)
 
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(@D)
@@ -63,6 +66,10 @@ $(BUILD)/helpers/uring_ops: test/helpers/uring_ops.c $(BUILD)/bpf/tests/ops_nops
 $(BUILD)/helpers/%: test/helpers/%.c $(wildcard test/helpers/*.h)
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -o $@ $< -luring -lpthread
+
+$(BUILD)/unit/%: test/unit/c/%.c $(wildcard bpf/*.h)
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -Werror -Ibpf -o $@ $<
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Types shared by bpf/tracer.bpf.c (kernel side) and native/tracer.cc (the
+ * Types shared by bpf/tracer.bpf.c (kernel side) and native/tracer_session.cc (the
  * addon). The TS side mirrors the event record layout in tracers/layout.ts;
  * US_EVENT_SIZE and the field offsets there must follow this file.
  */

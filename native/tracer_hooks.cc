@@ -28,7 +28,7 @@ struct Known {
 };
 
 // Every program of bpf/tracer.bpf.c. Variants of a group are listed in order
-// of preference; test/tracer-hooks.test.ts checks that this table and the
+// of preference; test/tracer-variants.test.ts checks that this table and the
 // object agree.
 const std::vector<Known> &known() {
   static const std::vector<Known> table = {

@@ -1,12 +1,13 @@
 // The interactive session: setup (workload, strategy, controls), the live
-// panels, the compare view and the help overlay, driven by one key handler.
+// panels, the compare view and the help overlay. Keys become actions (keys.ts)
+// and actions state + a command (setup-reducer.ts); this file renders and runs the command.
 // Data comes only from the store (useStore); actions go to the Controller.
 import { useContext, useEffect, useRef, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import type { Controller, RunConfig, Strategies, Strategy, WorkloadItem } from './controller.js';
-import { policyApplies, STRATEGIES } from './controller.js';
+import type { Controller, RunConfig, Strategies, WorkloadItem } from './controller.js';
+import { policyApplies } from './controller.js';
 import { StoreContext, useStore, useTerminalSize, useTheme } from './hooks.js';
-import { actionOf, DURATIONS, eachKey, type Action } from './keys.js';
+import { actionOf, eachKey, type Action } from './keys.js';
 import { Header, HelpOverlay, StatusLine } from './panels/chrome.js';
 import { ComparePanel, comparePolicyRows } from './panels/compare.js';
 import { LogPanel } from './panels/log.js';
@@ -14,8 +15,9 @@ import { SetupScreen } from './panels/setup.js';
 import { contentRows, LivePanels, policyStatRows } from './layout.js';
 import { policyRows } from './panels/policy.js';
 import { policyLabel } from './policy-stats.js';
+import { reduce, type Screen, type SetupContext, type SetupState } from './setup-reducer.js';
 
-export type Screen = 'setup' | 'live' | 'compare';
+export type { Screen } from './setup-reducer.js';
 
 export interface AppProps {
   controller: Controller;
@@ -35,17 +37,6 @@ export interface AppProps {
 // Used only when the caller did not ask the doctor (component tests).
 const NO_STRATEGIES: Strategies = { link: { ok: true }, user: { ok: true }, bpf: { ok: true } };
 
-/** none → each policy → none. */
-function nextPolicy(cur: string | undefined, list: readonly string[]): string | undefined {
-  const i = cur === undefined ? -1 : list.indexOf(cur);
-  return i + 1 < list.length ? list[i + 1] : undefined;
-}
-
-function nextStrategy(cur: Strategy, step: number): Strategy {
-  const i = STRATEGIES.indexOf(cur);
-  return STRATEGIES[(i + step + STRATEGIES.length) % STRATEGIES.length];
-}
-
 export function App(props: AppProps) {
   const store = useContext(StoreContext)!;
   const state = useStore();
@@ -53,80 +44,28 @@ export function App(props: AppProps) {
   const { columns, rows } = useTerminalSize();
   const workloads = props.workloads ?? [];
   const strategies = props.strategies ?? NO_STRATEGIES;
-  const [cfgState, setCfgState] = useState<RunConfig>(props.initial ?? { workload: workloads[0]?.name ?? '', strategy: 'link', concurrency: 16, durationS: 10 });
-  // Several keys can arrive in one read (a paste, tmux send-keys): each must see the previous one's effect.
-  const cfgRef = useRef(cfgState);
-  const setCfg = (c: RunConfig) => {
-    cfgRef.current = c;
-    setCfgState(c);
-  };
-  const [screen, setScreen] = useState<Screen>(props.mode === 'top' ? 'live' : props.initialScreen ?? 'setup');
-  const [help, setHelp] = useState(false);
-  const [flash, setFlash] = useState<string | undefined>();
-
-  const start = (c: RunConfig) => {
-    const st = strategies[c.strategy];
-    if (!st.ok) return setFlash(`${c.strategy} is unavailable: ${st.reason ?? 'not supported here'}`);
-    const w = workloads.find((x) => x.name === c.workload);
-    if (w?.error) return setFlash(`${w.name} is unusable: ${w.error}`);
-    setFlash(undefined);
-    props.controller.start(c);
-    setScreen('live');
-  };
+  const [ui, setUi] = useState<SetupState>(() => ({
+    cfg: props.initial ?? { workload: workloads[0]?.name ?? '', strategy: 'link', concurrency: 16, durationS: 10 },
+    screen: props.mode === 'top' ? 'live' : props.initialScreen ?? 'setup',
+    help: false,
+  }));
+  // reduce (setup-reducer.ts) runs here, in the key handler, not as a useReducer
+  // reducer: its command must run exactly once per key, and several keys can
+  // arrive in one read (a paste, tmux send-keys), each seeing the one before.
+  const uiRef = useRef(ui);
+  const ctx: SetupContext = { mode: props.mode, workloads, strategies, policies: props.policies };
 
   const act = (a: Action) => {
-    const cfg = cfgRef.current;
-    const selected = Math.max(0, workloads.findIndex((w) => w.name === cfg.workload));
-    if (a === 'quit') return props.controller.quit();
-    if (a === 'help') return setHelp(!help);
-    if (help) {
-      if (a === 'setup') setHelp(false);
-      return;
-    }
-    if (a === 'pause') return store.setPaused(!state.paused);
-    if (a === 'dashboard') return props.controller.dashboard?.();
-    if (props.mode === 'top') return;
-    switch (a) {
-      case 'start': return start(cfg);
+    const { state: next, command } = reduce(uiRef.current, a, ctx);
+    uiRef.current = next;
+    setUi(next);
+    switch (command?.kind) {
+      case 'quit': return props.controller.quit();
+      case 'pause': return store.setPaused(!state.paused);
+      case 'dashboard': return props.controller.dashboard?.();
       case 'stop': return props.controller.stop();
-      case 'compare': {
-        // The comparison that matters is against the in-kernel policy: the
-        // selected strategy against bpf (user against bpf when bpf is selected);
-        // where bpf cannot run, link against user.
-        const bpfOk = strategies.bpf.ok;
-        const a0: Strategy = cfg.strategy === 'bpf' ? 'user' : cfg.strategy;
-        const other: Strategy = bpfOk ? 'bpf' : a0 === 'user' ? 'link' : 'user';
-        if (!strategies[a0].ok || !strategies[other].ok) return setFlash('compare needs two strategies that can run here');
-        setFlash(undefined);
-        props.controller.compare({ ...cfg, strategy: a0 }, other);
-        return setScreen('compare');
-      }
-      case 'setup': return setScreen('setup');
-      case 'live': return setScreen(screen === 'setup' ? 'live' : 'setup');
-      case 'up':
-      case 'down': {
-        if (screen !== 'setup' || workloads.length === 0) return;
-        const i = (selected + (a === 'up' ? -1 : 1) + workloads.length) % workloads.length;
-        return setCfg({ ...cfg, workload: workloads[i].name });
-      }
-      case 'policy': {
-        if (screen !== 'setup') return;
-        const list = props.policies ?? (cfg.policy ? [cfg.policy] : []);
-        const policy = nextPolicy(cfg.policy, list);
-        const { policy: _old, ...rest } = cfg;
-        return setCfg(policy ? { ...rest, policy } : rest);
-      }
-      case 'prevStrategy': return setCfg({ ...cfg, strategy: nextStrategy(cfg.strategy, -1) });
-      case 'nextStrategy': return setCfg({ ...cfg, strategy: nextStrategy(cfg.strategy, 1) });
-      case 'link': case 'user': case 'bpf': return setCfg({ ...cfg, strategy: a });
-      case 'moreConcurrency': return setCfg({ ...cfg, concurrency: Math.min(65536, cfg.concurrency * 2) });
-      case 'lessConcurrency': return setCfg({ ...cfg, concurrency: Math.max(1, Math.floor(cfg.concurrency / 2)) });
-      case 'longer':
-      case 'shorter': {
-        const i = DURATIONS.findIndex((d) => d >= cfg.durationS);
-        const j = Math.max(0, Math.min(DURATIONS.length - 1, (i < 0 ? DURATIONS.length - 1 : i) + (a === 'longer' ? 1 : -1)));
-        return setCfg({ ...cfg, durationS: DURATIONS[j] });
-      }
+      case 'start': return props.controller.start(command.cfg);
+      case 'compare': return props.controller.compare(command.cfg, command.other);
     }
   };
 
@@ -135,7 +74,7 @@ export function App(props: AppProps) {
   // before this one; a key typed earlier reaches the cooked tty as a newline, not Enter.
   const [keysLive, setKeysLive] = useState(false);
   useEffect(() => setKeysLive(true), []);
-  const cfg = cfgState;
+  const { cfg, screen, help, flash } = ui;
   const selected = Math.max(0, workloads.findIndex((w) => w.name === cfg.workload));
 
   // One row short of the screen: ink redraws a frame as tall as the terminal by clearing it, which flickers.

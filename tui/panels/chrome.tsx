@@ -1,7 +1,7 @@
 // The header (what runs, its state), the status line with the keys, and the help overlay.
 import { Box, Text } from 'ink';
 import type { RunState } from '../store.js';
-import { BINDINGS, type Binding } from '../keys.js';
+import { BINDINGS, statusKeys, VIEW_BINDINGS, type Binding, type StatusScreen as KeyScreen } from '../keys.js';
 import { pad } from '../format.js';
 import { useTheme } from '../hooks.js';
 
@@ -27,20 +27,12 @@ export function Header({ title, run, paused, width, word: given }: { title: stri
   );
 }
 
-export type StatusScreen = 'setup' | 'live' | 'compare' | 'top' | 'view' | 'view-compare';
+export type StatusScreen = KeyScreen | 'compare';
 
-/** `lead`: what goes before the keys (the player's position and speed). */
 export function StatusLine({ width, screen, lead }: { width: number; screen: StatusScreen; lead?: string }) {
-  const keys =
-    screen === 'setup'
-      ? 'Enter start ↑↓ workload ←→ strategy +/- conc [] dur c compare ? help q quit'
-      : screen === 'top'
-        ? 'p pause d dashboard ? help q quit'
-        : screen === 'view'
-          ? 'space pause ←→ seek +/- speed d dash ? help q quit'
-          : screen === 'view-compare'
-            ? 'd dash ? help q quit'
-            : 'x stop p pause Enter restart Esc setup c compare d dash ? help q quit';
+  // The compare view takes the live panels' keys; the player's screens read the player's table.
+  const view = screen === 'view' || screen === 'view-compare';
+  const keys = statusKeys(view ? VIEW_BINDINGS : BINDINGS, screen === 'compare' ? 'live' : screen);
   return (
     <Text inverse wrap="truncate">
       {pad(lead ? ` ${lead} │ ${keys}` : ` ${keys}`, width)}

@@ -1,9 +1,9 @@
 // Event records: decoded with the layout of struct us_event (bpf/tracer.h).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENT_SIZE, EventBatch } from '../tracers/layout.js';
-import { native } from '../tracers/native.js';
-import { ROOT } from './support.js';
+import { EVENT_SIZE, EventBatch } from '../../tracers/layout.js';
+import { native } from '../../tracers/native.js';
+import { ROOT } from '../support.js';
 
 describe('event record layout', () => {
   test('the TS record size is the C one', () => {

@@ -2,12 +2,12 @@
 // kernel's bucket bounds, the exposition's buckets are cumulative and end in
 // +Inf = count, OpenMetrics names counters as it must, and the OTLP export
 // carries the same buckets.
-import type { NativeSnapshot } from '../native/index.js';
-import { bucketOf, BUCKETS } from '../tracers/histogram.js';
-import { buildMetrics, LATENCY_BOUNDS_S } from '../tracers/metrics.js';
-import { otlpName, toResourceMetrics } from '../tracers/otlp.js';
-import { PrometheusExposition } from '../tracers/prometheus.js';
-import { emptySnapshot } from '../tracers/summary.js';
+import type { NativeSnapshot } from '../../native/index.js';
+import { bucketOf, BUCKETS } from '../../tracers/histogram.js';
+import { buildMetrics, LATENCY_BOUNDS_S } from '../../tracers/metrics.js';
+import { otlpName, toResourceMetrics } from '../../tracers/otlp.js';
+import { PrometheusExposition } from '../../tracers/prometheus.js';
+import { emptySnapshot } from '../../tracers/summary.js';
 
 function snapshotWith(latenciesNs: number[]): NativeSnapshot {
   const s = emptySnapshot(1);

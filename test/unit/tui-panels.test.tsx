@@ -2,12 +2,12 @@
 // it is given, strategies that cannot run are greyed with their reason, and
 // keys do what the help says.
 import { render } from 'ink-testing-library';
-import { App, type AppProps } from '../tui/app.js';
-import { StoreContext, ThemeContext } from '../tui/hooks.js';
-import { Store } from '../tui/store.js';
-import { makeTheme } from '../tui/theme.js';
-import type { Strategies, WorkloadItem } from '../tui/controller.js';
-import { fakeController, plain, summary, tick } from './tui-fixtures.js';
+import { App, type AppProps } from '../../tui/app.js';
+import { StoreContext, ThemeContext } from '../../tui/hooks.js';
+import { Store } from '../../tui/store.js';
+import { makeTheme } from '../../tui/theme.js';
+import type { Strategies, WorkloadItem } from '../../tui/controller.js';
+import { fakeController, plain, summary, tick } from '../tui-fixtures.js';
 
 const WORKLOADS: WorkloadItem[] = [
   { name: 'copy', description: 'copy a file' },

@@ -1,7 +1,7 @@
 // The dashboard's log feed: every new store entry once, in-place updates when
 // their text changes, and still new lines after the store's log is full.
-import { LogFeed } from '../tui/log-feed.js';
-import type { LogEntry } from '../tui/store.js';
+import { LogFeed } from '../../tui/log-feed.js';
+import type { LogEntry } from '../../tui/store.js';
 
 const entry = (t: number, text: string, key?: string): LogEntry => ({ t, level: 'info', text, ...(key ? { key } : {}) });
 

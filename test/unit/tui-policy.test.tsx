@@ -5,15 +5,15 @@
 // whole screen at 80x24. The real run is in tui-e2e.test.ts.
 import type { ReactElement } from 'react';
 import { render } from 'ink-testing-library';
-import { App, type AppProps } from '../tui/app.js';
-import { StoreContext, ThemeContext } from '../tui/hooks.js';
-import { policyNumbers, policyTable } from '../tui/policy-stats.js';
-import { POLICY_EVENTS_LOGGED, Store } from '../tui/store.js';
-import { makeTheme } from '../tui/theme.js';
-import type { Strategies, WorkloadItem } from '../tui/controller.js';
-import type { EngineProgress } from '../workloads/engine.js';
-import { fakeController, plain, summary, tick } from './tui-fixtures.js';
-import { renderSized } from './tui-sized.js';
+import { App, type AppProps } from '../../tui/app.js';
+import { StoreContext, ThemeContext } from '../../tui/hooks.js';
+import { policyNumbers, policyTable } from '../../tui/policy-stats.js';
+import { POLICY_EVENTS_LOGGED, Store } from '../../tui/store.js';
+import { makeTheme } from '../../tui/theme.js';
+import type { Strategies, WorkloadItem } from '../../tui/controller.js';
+import type { EngineProgress } from '../../workloads/engine.js';
+import { fakeController, plain, summary, tick } from '../tui-fixtures.js';
+import { renderSized } from '../tui-sized.js';
 
 const WORKLOADS: WorkloadItem[] = [
   { name: 'nop-chain', description: 'NOPs' },

@@ -3,10 +3,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { UserError } from '../tracers/errors.js';
-import { builtinDir, listWorkloads } from '../workloads/catalog.js';
-import { loadWorkloadFile, parseWorkload, withDefaults } from '../workloads/load.js';
-import type { FileTarget, StepSpec, TargetSpec, WorkloadSpec } from '../workloads/spec.js';
+import { UserError } from '../../tracers/errors.js';
+import { builtinDir, listWorkloads } from '../../workloads/catalog.js';
+import { loadWorkloadFile, parseWorkload, withDefaults } from '../../workloads/load.js';
+import type { FileTarget, StepSpec, TargetSpec, WorkloadSpec } from '../../workloads/spec.js';
 
 const FILE = 'bad.json';
 

@@ -1,5 +1,5 @@
 // The TS histogram must read buckets exactly as bpf/tracer.bpf.c fills them.
-import { BUCKETS, bucketOf, bucketRange, quantile, histUpperBound } from '../tracers/histogram.js';
+import { BUCKETS, bucketOf, bucketRange, quantile, histUpperBound } from '../../tracers/histogram.js';
 
 describe('latency histogram buckets', () => {
   test('every bucket range maps back to its own bucket, edges included', () => {

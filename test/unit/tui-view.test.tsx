@@ -4,17 +4,17 @@
 // on the clock; what is checked is the exact text on screen.
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
-import { loadTimeline } from '../recording/timeline.js';
-import { showRecordings } from '../tui/compare-recordings.js';
-import type { ViewController } from '../tui/controller.js';
-import { StoreContext, ThemeContext } from '../tui/hooks.js';
-import { Player } from '../tui/player.js';
-import { Store } from '../tui/store.js';
-import { makeTheme } from '../tui/theme.js';
-import { Viewer } from '../tui/viewer.js';
-import { scratchDir } from './support.js';
-import { plain, tick } from './tui-fixtures.js';
-import { manualScheduler, writeRunRecording } from './view-fixtures.js';
+import { loadTimeline } from '../../recording/timeline.js';
+import { showRecordings } from '../../tui/compare-recordings.js';
+import type { ViewController } from '../../tui/controller.js';
+import { StoreContext, ThemeContext } from '../../tui/hooks.js';
+import { Player } from '../../tui/player.js';
+import { Store } from '../../tui/store.js';
+import { makeTheme } from '../../tui/theme.js';
+import { Viewer } from '../../tui/viewer.js';
+import { scratchDir } from '../support.js';
+import { plain, tick } from '../tui-fixtures.js';
+import { manualScheduler, writeRunRecording } from '../view-fixtures.js';
 
 const dir = scratchDir();
 
