@@ -84,6 +84,7 @@ async function recordTrace(a: RecordArgs, out: OutputOptions): Promise<number> {
     baseHeader('trace', { target: targetJson, intervalMs: opts.intervalMs, durationS: opts.durationS, threads: opts.threads, inflightEntries: opts.inflightEntries, ringBytes: opts.ringBytes }, a.events),
     { fd: openRecordingOutput(a.output, out) },
   );
+  writer.onFailure(() => run.stop('stopped'));
   const progress = new Progress(writer);
   run.on('interval', (s: Summary, snap: NativeSnapshot) => {
     writer.interval({ ktimeNs: snap.ktimeNs, summary: s, snapshot: snapshotToJson(snap) });

@@ -113,6 +113,7 @@ export class EngineRecording {
     // The cumulative snapshot too, as for a trace: `view` draws the latency
     // histogram from it, and a cut file recovers an exact summary.
     run.on('interval', (s, snap) => writer.interval({ ktimeNs: snap.ktimeNs, summary: s, snapshot: snapshotToJson(snap) }));
+    writer.onFailure(() => run.stop());
     return new EngineRecording(writer, run, events);
   }
 

@@ -46,8 +46,17 @@ export class RecordingWriter {
   ) {
     this.maxQueued = options.maxQueuedBytes ?? 256 * 1024 * 1024;
     stream.on('error', (e) => {
+      const first = !this.error;
       this.error ??= e;
+      if (first) for (const f of this.onFailed) f(e);
     });
+  }
+
+  private readonly onFailed: ((e: Error) => void)[] = [];
+
+  /** Called once when a write fails (ENOSPC, EIO): nothing more can be kept, so the recorded run should stop now, not at its end. */
+  onFailure(f: (e: Error) => void): void {
+    this.onFailed.push(f);
   }
 
   /** Writes the file header and the header chunk to `options.fd`, or to `path` created (or truncated) here. */
