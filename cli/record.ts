@@ -97,10 +97,12 @@ async function recordTrace(a: RecordArgs, out: OutputOptions): Promise<number> {
   stopTraceOnSignal(run);
   await startRecorded(writer, a, () => run.start());
   const end = await ended;
-  writer.end({ ktimeNs: ktimeNow(), ...traceEnded(end), summary: end.summary });
+  // The summary keeps how the trace ended, so report and export give back the live line exactly.
+  const summary = { ...end.summary, ended: traceEnded(end) };
+  writer.end({ ktimeNs: ktimeNow(), ...traceEnded(end), summary });
   await writer.close();
   progress.done();
-  if (a.json) writeLine({ ...end.summary, ended: traceEnded(end) });
+  if (a.json) writeLine(summary);
   doneLine(writer, end.summary, a.json);
   return end.reason === 'command-exit' ? (end.exitCode ?? 0) : 0;
 }

@@ -4,6 +4,7 @@
 import type { NativeCounters, NativeOpStats, NativeOpsProgram, NativeSnapshot, NativeThread, ThreadKind } from '../native/index.js';
 import { histDiff, histUpperBound, quantile } from './histogram.js';
 import type { EngineSummary } from '../core/engine-summary.js';
+import type { TraceEnded } from './trace-end.js';
 
 export interface LatencySummary {
   count: number;
@@ -39,6 +40,8 @@ export interface ThreadSummary extends SwitchCounts {
 export interface Summary {
   type: 'summary' | 'interval';
   durationNs: number;
+  /** trace/record's final line: how the trace ended (tracers/trace-end.ts). */
+  ended?: TraceEnded;
   requests: Record<string, OpSummary>;
   failLinks: number;
   reqFailed: number;
