@@ -5,7 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '../tracers/summary.js';
+import { kernelGate } from './kernel-gate.js';
 import { finalSummary, loadedPolicyPrograms, runCli, waitFor } from './support.js';
+
+const gate = await kernelGate();
+// Every test here but the argument check runs --strategy bpf; the first also
+// asserts the map-backed path, which `auto` takes only on a kernel without bpf-ops.
+const bpfTest = gate.test({ strategy: 'bpf' });
 
 interface Engine {
   chains: number;
@@ -37,7 +43,7 @@ async function run(w: string, strategy: string, extra: string[] = []): Promise<{
 const builtins = ['nop-chain', 'short-read', 'header-body', 'copy', 'echo', 'echo-tcp', 'retry', 'open-read-close'];
 
 describe('bpf strategy', () => {
-  test.each(builtins)('%s: identical results to user; the steps are issued from BPF', async (w) => {
+  gate.test({ bpfPath: 'map' }).each(builtins)('%s: identical results to user; the steps are issued from BPF', async (w) => {
     const bpf = await run(w, 'bpf');
     const user = await run(w, 'user');
     expect(bpf.code).toBe(0);
@@ -62,7 +68,7 @@ describe('bpf strategy', () => {
       concurrency: 32,
     });
 
-  test.each([['short-read'], ['nop-chain'], ['copy-big']])(
+  bpfTest.each([['short-read'], ['nop-chain'], ['copy-big']])(
     '%s: io_uring_enter calls and voluntary switches of the run thread per step <= 0.05 (tracer)',
     async (w) => {
       const { s, e } = await run(w === 'copy-big' ? copyBig() : w, 'bpf');
@@ -77,7 +83,7 @@ describe('bpf strategy', () => {
     },
   );
 
-  test('stress: 1000 chains in flight with io-wq punted steps, no lost or duplicated step, repeated', async () => {
+  bpfTest('stress: 1000 chains in flight with io-wq punted steps, no lost or duplicated step, repeated', async () => {
     const w = workloadFile('async-stress', {
       description: '1000 chains of 4 NOPs forced through io-wq',
       steps: Array.from({ length: 4 }, () => ({ op: 'nop', async: true })),
@@ -95,7 +101,7 @@ describe('bpf strategy', () => {
     }
   });
 
-  test('SQ full: more chains in flight than SQ entries, steps parked and retried, none lost', async () => {
+  bpfTest('SQ full: more chains in flight than SQ entries, steps parked and retried, none lost', async () => {
     const w = workloadFile('sq-full', {
       description: '256 chains in flight on a 16-entry SQ',
       steps: [{ op: 'nop' }, { op: 'nop', async: true }, { op: 'nop' }, { op: 'nop', async: true }],
@@ -114,7 +120,7 @@ describe('bpf strategy', () => {
     expect(s.requests.NOP.completed).toBe(e.requests.NOP.completed);
   });
 
-  test.each(['short-read', 'header-body', 'copy', 'echo', 'open-read-close'])(
+  bpfTest.each(['short-read', 'header-body', 'copy', 'echo', 'open-read-close'])(
     '%s over 2 SQPOLL rings (--rings 2): identical results, every step issued from BPF',
     async (w) => {
       const one = await run(w, 'user');
@@ -127,7 +133,7 @@ describe('bpf strategy', () => {
     },
   );
 
-  test('2 rings: 1000 chains in flight through io-wq, and a 16-entry SQ per ring that parks, no step lost', async () => {
+  bpfTest('2 rings: 1000 chains in flight through io-wq, and a 16-entry SQ per ring that parks, no step lost', async () => {
     const stress = workloadFile('async-stress-2', {
       description: '1000 chains of 4 NOPs forced through io-wq',
       steps: Array.from({ length: 4 }, () => ({ op: 'nop', async: true })),
@@ -157,7 +163,7 @@ describe('bpf strategy', () => {
     expect([user.code, user.stderr]).toEqual([2, 'uringscope: --rings is for --strategy bpf (its rings)\n']);
   });
 
-  test('a runaway policy is stopped by the step budget, the ring torn down, the reason reported', async () => {
+  bpfTest('a runaway policy is stopped by the step budget, the ring torn down, the reason reported', async () => {
     const r = await run('nop-chain', 'bpf', ['--chains', '1000000', '--step-budget', '20000']);
     expect(r.code).toBe(1);
     expect(r.e.stopReason).toBe('budget');

@@ -6,7 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '../tracers/summary.js';
+import { kernelGate } from './kernel-gate.js';
 import { finalSummary, loadedPolicyPrograms, ROOT, runCli, waitFor } from './support.js';
+
+const gate = await kernelGate();
+const bpfTest = gate.test({ strategy: 'bpf' });
 
 interface PolicyObject {
   source: string;
@@ -63,7 +67,7 @@ const builtins: [string, string][] = [
 ];
 
 describe('C policies', () => {
-  test.each(builtins)('%s with policy %s: the declarative results under link; identical decisions under user and bpf', async (w, p) => {
+  bpfTest.each(builtins)('%s with policy %s: the declarative results under link; identical decisions under user and bpf', async (w, p) => {
     const link = await run(w, 'link');
     const user = await run(w, 'user', ['--policy', p]);
     const bpf = await run(w, 'bpf', ['--policy', p]);
@@ -86,7 +90,7 @@ describe('C policies', () => {
     for (const [op, c] of Object.entries(bpf.e.requests)) expect([op, bpf.s.requests[op]?.completed]).toEqual([op, c.completed]);
   });
 
-  test('short-read: the policy continues after a short read where a kernel link cancels', async () => {
+  bpfTest('short-read: the policy continues after a short read where a kernel link cancels', async () => {
     const link = await run('short-read', 'link');
     const bpf = await run('short-read', 'bpf', ['--policy', 'short-read']);
     expect(link.s.requests.READ.cancelled).toBeGreaterThan(0);
@@ -95,14 +99,14 @@ describe('C policies', () => {
     expect(bpf.e.policy!.stats).toEqual({ short_reads: 5000, eofs: 5000 });
   });
 
-  test('under bpf the run thread neither enters io_uring nor sleeps once per step (tracer)', async () => {
+  bpfTest('under bpf the run thread neither enters io_uring nor sleeps once per step (tracer)', async () => {
     const { s, e } = await run('short-read', 'bpf', ['--policy', 'short-read']);
     expect(e.steps).toBeGreaterThanOrEqual(10000);
     expect(s.enter.calls / e.steps).toBeLessThanOrEqual(0.05);
     expect(s.ctxSwitches.byThread.app.voluntary / e.steps).toBeLessThanOrEqual(0.05);
   });
 
-  test.each(['user', 'bpf'])('%s: links, drop (cancels what is in flight) and emit', async (strategy) => {
+  gate.testEach(['user', 'bpf'])('%s: links, drop (cancels what is in flight) and emit', async (strategy) => {
     const { s, e, code } = await run('nop-chain', strategy, ['--policy', testPolicy('drop-emit'), '--chains', '100', '--concurrency', '8']);
     expect(code).toBe(0);
     expect(e.chains).toBe(100);
@@ -122,7 +126,7 @@ describe('C policies', () => {
     const builtin = JSON.parse(readFileSync(join(ROOT, 'workloads', 'builtin', 'header-body.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(w, JSON.stringify({ ...builtin, name: 'header-body-fixed', ring: { registeredBuffers: true } }));
     const link = await run(w, 'link');
-    for (const strategy of ['user', 'bpf']) {
+    for (const strategy of gate.strategies(['user', 'bpf'])) {
       const r = await run(w, strategy, ['--policy', 'header-body']);
       expect([strategy, r.code]).toEqual([strategy, 0]);
       for (const k of ['chains', 'bytes', 'readChecksum'] as const) expect([strategy, k, r.e[k]]).toEqual([strategy, k, link.e[k]]);
@@ -132,7 +136,7 @@ describe('C policies', () => {
     }
   });
 
-  test('bpf: a policy emitting per chain at full speed loses no record and wakes userspace rarely', async () => {
+  bpfTest('bpf: a policy emitting per chain at full speed loses no record and wakes userspace rarely', async () => {
     const { e, code } = await run('nop-chain', 'bpf', ['--policy', testPolicy('drop-emit'), '--chains', '50000']);
     expect(code).toBe(0);
     expect(e.policy!.emits).toBe(50000);
@@ -140,7 +144,7 @@ describe('C policies', () => {
     expect((e.policy as unknown as { userspaceWakeupsPerStep: number }).userspaceWakeupsPerStep).toBeLessThanOrEqual(0.05);
   });
 
-  test('stress: 1000 chains in flight, linked pairs punted to io-wq, no lost or duplicated step, repeated', async () => {
+  bpfTest('stress: 1000 chains in flight, linked pairs punted to io-wq, no lost or duplicated step, repeated', async () => {
     for (let i = 0; i < 4; i++) {
       const rings = i % 2 ? ['--rings', '2'] : []; // and over two SQPOLL rings, completing on two CPUs
       const { s, e, code } = await run('nop-chain', 'bpf', ['--policy', testPolicy('async-links'), '--chains', '5000', '--concurrency', '1000', ...rings]);
@@ -154,7 +158,7 @@ describe('C policies', () => {
     }
   });
 
-  test.each(['user', 'bpf'])('%s: a policy that does not compile: the compiler\'s first error, one line', async (strategy) => {
+  gate.testEach(['user', 'bpf'])('%s: a policy that does not compile: the compiler\'s first error, one line', async (strategy) => {
     const r = await run('nop-chain', strategy, ['--policy', testPolicy('syntax-error')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^uringscope: policy syntax-error\.c does not compile: syntax-error\.c:6:\d+: error: use of undeclared identifier 'no_such_tag'\n$/);
@@ -164,7 +168,7 @@ describe('C policies', () => {
     ['out-of-bounds', /^uringscope: workload nop-chain: out-of-bounds\.c:11: the verifier of Linux \S+ refused policy out-of-bounds\.c: invalid access to map value.* \(at `c->var\[\(u32\)e->res & 0xfff\] = 1;`\)\n$/],
     ['endless-loop', /^uringscope: workload nop-chain: endless-loop\.c:13: the verifier of Linux \S+ refused policy endless-loop\.c: infinite loop detected.*\n$/],
   ])('%s: refused by the verifier under user and bpf, with the source line; nothing ran', async (p, message) => {
-    for (const strategy of ['user', 'bpf']) {
+    for (const strategy of gate.strategies(['user', 'bpf'])) {
       const r = await run('nop-chain', strategy, ['--policy', testPolicy(p)]);
       expect([strategy, r.code]).toEqual([strategy, 1]);
       expect(r.stderr).toMatch(message);
@@ -173,7 +177,7 @@ describe('C policies', () => {
     await waitFor(() => loadedPolicyPrograms().length === 0, 'no policy program left', 5000);
   });
 
-  test.each(['user', 'bpf'])('%s: a runaway policy is stopped by the step budget and says so', async (strategy) => {
+  gate.testEach(['user', 'bpf'])('%s: a runaway policy is stopped by the step budget and says so', async (strategy) => {
     const r = await run('nop-chain', strategy, ['--policy', testPolicy('runaway'), '--chains', '100', '--step-budget', '50000']);
     expect(r.code).toBe(1);
     expect(r.e.stopReason).toBe('budget');

@@ -5,9 +5,11 @@
 // stops a replay cleanly; `report` compares a recording with its replay.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { kernelGate } from './kernel-gate.js';
 import { collect, finalSummary, ndjson, runCli, scratchDir, startCli, waitFor } from './support.js';
 import { isBpfControl, linkGroups, profile } from './replay-support.js';
 
+const gate = await kernelGate();
 const dir = scratchDir();
 const scratch = scratchDir();
 
@@ -70,7 +72,7 @@ describe('replay keeps the link structure', () => {
     expect((await linkGroups(out)).every((g) => !g.includes(' > '))).toBe(true);
   });
 
-  test('short-read replayed under bpf: the same requests as under user, issued by the replay policy in the kernel', async () => {
+  gate.test({ strategy: 'bpf' })('short-read replayed under bpf: the same requests as under user, issued by the replay policy in the kernel', async () => {
     const rec = await record('short-read-for-bpf', ['--events', 'short-read', '--strategy', 'link', '--chains', '200']);
     const out = join(dir, 'short-read-replay-bpf.usrec');
     const r = await runCli(['replay', rec, '--strategy', 'bpf', '--json', '-o', out, '--events', '--scratch', scratch]);

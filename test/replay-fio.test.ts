@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { buildReplayStream } from '../recording/replay-stream.js';
 import { readReplayReq, REPLAY_REQ_SIZE } from '../recording/replay-table.js';
+import { kernelGate } from './kernel-gate.js';
 import { finalSummary, runCli, scratchDir } from './support.js';
 import { isBpfControl, profile, sha256 } from './replay-support.js';
 
+const gate = await kernelGate();
 const dir = scratchDir();
 const data = join(dir, 'fio-data');
 const scratch = scratchDir();
@@ -70,7 +72,7 @@ describe.each(shapes)('replay of fio %s', (name, extra) => {
     expect(readdirSync(scratch)).toEqual([]);
   });
 
-  test('under bpf: the replay policy issues the same requests per opcode from the kernel', async () => {
+  gate.test({ strategy: 'bpf' })('under bpf: the replay policy issues the same requests per opcode from the kernel', async () => {
     const out = join(dir, `${name.replace(/\W+/g, '_')}-bpf.usrec`);
     const r = await runCli(['replay', rec, '--strategy', 'bpf', '--json', '-o', out, '--events', '--scratch', scratch]);
     expect(r.code).toBe(0);

@@ -5,7 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { kernelGate } from './kernel-gate.js';
 import { collect, finalSummary, runCli, startCli, waitFor, type CliResult } from './support.js';
+
+const gate = await kernelGate();
 
 function oneLine(r: CliResult): string {
   const lines = r.stderr.trim().split('\n');
@@ -57,7 +60,7 @@ describe('run: targets that cannot be created', () => {
 });
 
 describe('run: Ctrl-C', () => {
-  test.each(['user', 'link', 'bpf'])('%s: in-flight requests are cancelled and reaped, scratch removed, summary printed', async (strategy) => {
+  gate.testEach(['user', 'link', 'bpf'])('%s: in-flight requests are cancelled and reaped, scratch removed, summary printed', async (strategy) => {
     const scratch = mkdtempSync(join(tmpdir(), 'uringscope-ctrlc-'));
     try {
       // echo chains block in recv until their send lands: there is always something in flight.

@@ -4,6 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { kernelGate } from './kernel-gate.js';
 import { LOAD, loadedTracerPrograms, ROOT, runCli, scratchDir, sleep, waitFor } from './support.js';
 import { CANCELLED, COMPLETIONS, OPS, count, killAll, tmux } from './tmux.js';
 
@@ -39,6 +40,9 @@ async function expectDetached(ids: number[]): Promise<void> {
   }, 'the programs of this uringscope to be gone', 5000);
 }
 
+const gate = await kernelGate();
+const bpfTest = gate.test({ strategy: 'bpf' });
+
 afterEach(killAll);
 
 test('without a terminal: one line pointing at trace / run --json, exit 2', async () => {
@@ -50,7 +54,7 @@ test('without a terminal: one line pointing at trace / run --json, exit 2', asyn
   }
 });
 
-test('short-read: cancellations under link, none under user or bpf; q exits 0 and detaches', async () => {
+bpfTest('short-read: cancellations under link, none under user or bpf; q exits 0 and detaches', async () => {
   const t = tmux(['--duration', '2']);
   await t.until((s) => s.includes('> short-read'), 'the setup screen');
   // Pick short-read with the keys: move away from it and back.
@@ -274,7 +278,7 @@ test('--dashboard, then q from the dashboard: the terminal is left clean', async
   expectCleanExit(readFileSync(raw, 'latin1'), readFileSync(err, 'latin1'));
 });
 
-test('--policy: a C policy under bpf; its counters live in the Policy panel, its us_emit records in the event log', async () => {
+bpfTest('--policy: a C policy under bpf; its counters live in the Policy panel, its us_emit records in the event log', async () => {
   // 2000 one-NOP chains: drop-emit.c emits once per chain, few enough for the
   // policy's ring buffer to hold them all until the engine reads it.
   const workload = join(scratchDir(), 'nop-emit.json');

@@ -8,13 +8,15 @@ import { Player } from '../tui/player.js';
 import { Store } from '../tui/store.js';
 import { makeTheme } from '../tui/theme.js';
 import { Viewer } from '../tui/viewer.js';
+import { kernelGate } from './kernel-gate.js';
 import { runCli, scratchDir } from './support.js';
 import { plain, tick } from './tui-fixtures.js';
 import { manualScheduler } from './view-fixtures.js';
 
+const gate = await kernelGate();
 const dir = scratchDir();
 
-test('a recording of a C-policy run plays with the policy named and its counters at the end', async () => {
+gate.test({ strategy: 'bpf' })('a recording of a C-policy run plays with the policy named and its counters at the end', async () => {
   const file = join(dir, 'policy.usrec');
   const r = await runCli(['record', '-o', file, 'short-read', '--strategy', 'bpf', '--policy', 'short-read', '--chains', '300']);
   expect(r.code).toBe(0);

@@ -6,6 +6,14 @@
 import { release } from 'node:os';
 import { native } from './native.js';
 
+/**
+ * doctor's bpf_ops detail on a kernel without bpf-ops: one constant, because
+ * the system tests' kernel gate (test/kernel-gate.ts) tells "absent" from
+ * "present but refused" (CVE-2026-72112) by it, and a reworded copy there
+ * would quietly stop matching.
+ */
+export const BPF_OPS_ABSENT = 'absent (upstream since Linux 7.1): the bpf strategy uses the map-backed SQPOLL path';
+
 export function hasIoUringBpfOps(): boolean {
   try {
     return native().btfHasType('io_uring_bpf_ops', 'struct');

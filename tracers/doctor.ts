@@ -8,7 +8,7 @@ import { native } from './native.js';
 import { canLoadTracingBpf, effectiveCaps, ensureTracefs, hasCap, CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, tracefsMounted, TRACEFS } from './system.js';
 import { TraceSession } from './tracer.js';
 import { leftoversCheck } from './doctor-leftovers.js';
-import { vulnerableBpfOps } from './bpf-ops.js';
+import { BPF_OPS_ABSENT, vulnerableBpfOps } from './bpf-ops.js';
 export { vulnerableBpfOps } from './bpf-ops.js';
 import type { Strategy } from '../core/strategy.js';
 
@@ -196,7 +196,7 @@ export async function runDoctor(opts: { loadTest?: boolean; fix?: boolean } = {}
     id: 'bpf_ops', name: 'io_uring bpf-ops (struct_ops loop_step)',
     status: bpfOps && !cve ? 'ok' : 'warn',
     detail: !bpfOps
-      ? 'absent (upstream since Linux 7.1): the bpf strategy uses the map-backed SQPOLL path'
+      ? BPF_OPS_ABSENT
       : cve
         ? `present, but ${release()} has CVE-2026-72112 (a use-after-free when an attached ops is registered again; 7.1.0-7.1.4): uringscope will not attach bpf-ops here; the bpf strategy uses the map-backed SQPOLL path`
         : 'present (struct io_uring_bpf_ops in BTF): --strategy bpf runs its policy in the ring\'s loop step (--bpf-path ops, the default here; --bpf-path map for the SQPOLL path)',

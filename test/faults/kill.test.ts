@@ -10,10 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { kernelGate } from '../kernel-gate.js';
 import { CLI, collect, runCli, sleep, startCli, waitFor } from '../support.js';
 import { enginesUsing, expectProgramsGone, killEnginesUsing, ProgramWatch, randomMs, REPEATS, runDirsIn } from './support.js';
 
 const run = promisify(execFile);
+const gate = await kernelGate();
+const bpfTest = gate.test({ strategy: 'bpf' });
 
 let scratch: string;
 beforeEach(() => {
@@ -66,17 +69,17 @@ async function killRepeatedly(args: (i: number) => string[]): Promise<void> {
   await expectSweptByNextRun();
 }
 
-describe.each(['link', 'user', 'bpf'])('SIGKILL of uringscope during run under %s', (strategy) => {
+gate.describeEach(['link', 'user', 'bpf'])('SIGKILL of uringscope during run under %s', (strategy) => {
   test(`${REPEATS} kills at random moments: engine gone, programs unloaded, run dirs swept`, async () => {
     await killRepeatedly(() => ['run', 'nop-chain', '--strategy', strategy, '--duration', '30']);
   });
 });
 
-test(`SIGKILL of uringscope during record (bpf), ${REPEATS} times: engine gone, programs unloaded, run dirs swept`, async () => {
+bpfTest(`SIGKILL of uringscope during record (bpf), ${REPEATS} times: engine gone, programs unloaded, run dirs swept`, async () => {
   await killRepeatedly((i) => ['record', '-o', join(scratch, `r${i}.usrec`), 'nop-chain', '--strategy', 'bpf', '--duration', '30']);
 });
 
-test(`SIGKILL of uringscope during replay (bpf, the replay policy), ${REPEATS} times: engine gone, programs unloaded, run dirs swept`, async () => {
+bpfTest(`SIGKILL of uringscope during replay (bpf, the replay policy), ${REPEATS} times: engine gone, programs unloaded, run dirs swept`, async () => {
   const rec = join(scratch, 'src.usrec');
   expect((await runCli(['record', '-o', rec, '--events', 'short-read', '--chains', '2000', '--scratch', scratch])).code).toBe(0);
   // --speed 0.0001 stretches the recorded start times 10,000x: the replay is still going when killed.
@@ -114,7 +117,7 @@ test('SIGKILL of the engine alone: one line saying so, exit 1, no stack, scratch
   expect(runDirsIn(scratch)).toEqual([]);
 });
 
-test('run ... | head -1: uringscope ends quietly like a SIGPIPE\'d tool, and the engine with it', async () => {
+bpfTest('run ... | head -1: uringscope ends quietly like a SIGPIPE\'d tool, and the engine with it', async () => {
   const err = join(scratch, 'stderr');
   const cmd = `"${process.execPath}" "${CLI}" run nop-chain --strategy bpf --duration 30 --json --interval 100 --scratch "${scratch}" 2>"${err}" | head -1; echo "\${PIPESTATUS[0]}"`;
   const t0 = Date.now();
@@ -129,7 +132,7 @@ test('run ... | head -1: uringscope ends quietly like a SIGPIPE\'d tool, and the
   expect(runDirsIn(scratch)).toEqual([]);
 });
 
-test('a second Ctrl-C while the engine is still stopping: exit 130, no engine left, scratch removed', async () => {
+bpfTest('a second Ctrl-C while the engine is still stopping: exit 130, no engine left, scratch removed', async () => {
   const { child, done, engine } = await runningCli('bpf');
   // An engine slow to stop: held with SIGSTOP, so the first Ctrl-C's SIGTERM waits.
   process.kill(engine, 'SIGSTOP');

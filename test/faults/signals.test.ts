@@ -10,8 +10,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { kernelGate } from '../kernel-gate.js';
 import { collect, runCli, sleep, startCli, waitFor } from '../support.js';
 import { enginesUsing, exitOf, heldProgramIds, expectProgramsGone, killEnginesUsing, lastJson, ProgramWatch, randomMs, REPEATS, runDirsIn } from './support.js';
+
+const gate = await kernelGate();
+const bpfTest = gate.test({ strategy: 'bpf' });
 
 let scratch: string;
 beforeEach(() => {
@@ -62,13 +66,13 @@ async function signalRepeatedly(args: (i: number) => string[], check?: (i: numbe
   }
 }
 
-describe.each(['link', 'user', 'bpf'])('SIGINT / SIGTERM of uringscope during run under %s', (strategy) => {
+gate.describeEach(['link', 'user', 'bpf'])('SIGINT / SIGTERM of uringscope during run under %s', (strategy) => {
   test(`${REPEATS} times at random moments: exit 0, stopped by the signal, nothing left`, async () => {
     await signalRepeatedly(() => ['run', 'nop-chain', '--strategy', strategy, '--duration', '30']);
   });
 });
 
-test(`SIGINT / SIGTERM during record (bpf), ${REPEATS} times: a complete recording that says it was stopped`, async () => {
+bpfTest(`SIGINT / SIGTERM during record (bpf), ${REPEATS} times: a complete recording that says it was stopped`, async () => {
   const file = (i: number) => join(scratch, `r${i}.usrec`);
   await signalRepeatedly(
     (i) => ['record', '-o', file(i), 'nop-chain', '--strategy', 'bpf', '--duration', '30'],
@@ -82,7 +86,7 @@ test(`SIGINT / SIGTERM during record (bpf), ${REPEATS} times: a complete recordi
   );
 });
 
-test(`SIGINT / SIGTERM during replay (bpf, the replay policy), ${REPEATS} times: exit 0, stopped by the signal, nothing left`, async () => {
+bpfTest(`SIGINT / SIGTERM during replay (bpf, the replay policy), ${REPEATS} times: exit 0, stopped by the signal, nothing left`, async () => {
   const rec = join(scratch, 'src.usrec');
   expect((await runCli(['record', '-o', rec, '--events', 'short-read', '--chains', '2000', '--scratch', scratch])).code).toBe(0);
   // --speed 0.0001 stretches the recorded start times 10,000x: the replay is still going when signalled.
