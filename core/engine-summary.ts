@@ -8,7 +8,13 @@ import type { Strategy } from './strategy.js';
 
 export type EngineStopReason = 'completed' | 'duration' | 'signal' | 'budget' | 'stalled';
 
-export interface EngineSummary {
+/**
+ * What the engine reports (native/engine/main.cc's JSON, workloads/engine.ts
+ * EngineResult) and the summary passes on as it is: written once, so the two
+ * shapes cannot drift apart. engineSummary() copies these by destructuring
+ * the engine-only fields away, not field by field.
+ */
+export interface EngineTotals {
   strategy: Strategy;
   chains: number;
   chainsFailed: number;
@@ -18,18 +24,21 @@ export interface EngineSummary {
   cancelled: number;
   retries: number;
   bytes: number;
-  /** Not in a replay: its reads share scratch buffers. */
-  readChecksum?: string;
   wallNs: number;
   cpuNs: number;
   processCpuNs: number;
   enterCalls: number;
   ctxSwitches: { voluntary: number; involuntary: number };
-  chainLatencyNs: { p50: number; p99: number; max: number };
   requests: Record<string, { submitted: number; completed: number }>;
+  stopReason: EngineStopReason;
+  /** Not in a replay: its reads share scratch buffers. */
+  readChecksum?: string;
   /** Not in a replay: scratch files stand in for the recorded ones. */
   files?: Record<string, { size: number; checksum: string }>;
-  stopReason: EngineStopReason;
+}
+
+export interface EngineSummary extends EngineTotals {
+  chainLatencyNs: { p50: number; p99: number; max: number };
   /** Strategy bpf or a C policy: the policy's numbers (workloads/engine.ts policySummary). */
   policy?: Record<string, unknown>;
   /** A replay: how the replayed requests compare with the recording's (workloads/replay-run.ts replayInfo). */

@@ -23,34 +23,16 @@ import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
 import { ABI } from '../core/abi.js';
 import type { Strategy } from '../core/strategy.js';
-import type { EngineStopReason, EngineSummary } from '../core/engine-summary.js';
+import type { EngineSummary, EngineTotals } from '../core/engine-summary.js';
 
-/** What the engine reports about itself (native/engine/main.cc). */
-export interface EngineResult {
+/** What the engine reports about itself (native/engine/main.cc): the totals the summary passes on, and its own detail. */
+export interface EngineResult extends Required<EngineTotals> {
   type: 'engine';
-  strategy: Strategy;
   /** Strategy bpf: which path ran. */
   bpfPath?: BpfPath;
-  chains: number;
-  chainsFailed: number;
-  chainsInterrupted: number;
-  steps: number;
-  resubmits: number;
-  cancelled: number;
-  retries: number;
-  bytes: number;
-  readChecksum: string;
-  wallNs: number;
-  cpuNs: number;
-  processCpuNs: number;
-  enterCalls: number;
-  ctxSwitches: { voluntary: number; involuntary: number };
-  stopReason: EngineStopReason;
   firstError: number;
-  requests: Record<string, { submitted: number; completed: number }>;
   chainLatencyMaxNs: number;
   chainLatencyHist: [number, number][];
-  files: Record<string, { size: number; checksum: string }>;
   /** Strategy bpf: the in-kernel policy's counters (bpf/policy.h). */
   policy?: Record<string, number>;
   /** A replay: records in its table, requests issued, and those whose result differs from the recorded one. */
@@ -108,31 +90,13 @@ export function enginePath(): string {
 export function engineSummary(e: EngineResult, policyName?: string): EngineSummary {
   const hist = new Float64Array(ABI.histBuckets);
   for (const [b, n] of e.chainLatencyHist) hist[b] = n;
+  // Everything but the engine's own detail passes through (EngineTotals);
+  // replay is the replay run's to fill in (replay-run.ts replayInfo).
+  const { type: _t, bpfPath: _p, firstError: _f, chainLatencyMaxNs: max, chainLatencyHist: _h, policy, replay: _r, ...totals } = e;
   return {
-    strategy: e.strategy,
-    chains: e.chains,
-    chainsFailed: e.chainsFailed,
-    chainsInterrupted: e.chainsInterrupted,
-    steps: e.steps,
-    resubmits: e.resubmits,
-    cancelled: e.cancelled,
-    retries: e.retries,
-    bytes: e.bytes,
-    readChecksum: e.readChecksum,
-    wallNs: e.wallNs,
-    cpuNs: e.cpuNs,
-    processCpuNs: e.processCpuNs,
-    enterCalls: e.enterCalls,
-    ctxSwitches: e.ctxSwitches,
-    chainLatencyNs: {
-      p50: quantile(hist, 0.5, e.chainLatencyMaxNs),
-      p99: quantile(hist, 0.99, e.chainLatencyMaxNs),
-      max: e.chainLatencyMaxNs,
-    },
-    requests: e.requests,
-    files: e.files,
-    stopReason: e.stopReason,
-    ...(e.policy ? { policy: policySummary(e, policyName) } : {}),
+    ...totals,
+    chainLatencyNs: { p50: quantile(hist, 0.5, max), p99: quantile(hist, 0.99, max), max },
+    ...(policy ? { policy: policySummary(e, policyName) } : {}),
   };
 }
 
