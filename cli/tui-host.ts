@@ -51,7 +51,11 @@ export function hostTui(store: Store, fed: Hosted, o: HostOptions): Promise<numb
       });
     };
   });
-  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.once(sig, () => fed.quit());
+  // `on`, not `once`: ink's signal-exit re-raises a signal that it finds no
+  // other listener for, and a `once` listener is already gone when it looks,
+  // so SIGTERM killed the session (status 143) mid-quit, its engine stop and
+  // the terminal's restore cut short. A repeat is harmless: quit runs once.
+  for (const sig of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(sig, () => fed.quit());
 
   const mountInk = (back = false) => {
     ink = render(

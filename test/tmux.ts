@@ -16,6 +16,8 @@ export interface TmuxOptions {
   /** Every byte written to the terminal is appended here (tmux pipe-pane). */
   raw?: string;
   cwd?: string;
+  /** Extra environment for uringscope (e.g. TMPDIR: where its run directories go). */
+  env?: Record<string, string>;
 }
 
 export class Tmux {
@@ -25,7 +27,8 @@ export class Tmux {
   constructor(args: string[], o: TmuxOptions = {}) {
     const err = o.stderr ? ` 2>${o.stderr}` : '';
     // The shell prints a marker once uringscope is gone: in raw output, what comes before it is uringscope's.
-    const cmd = `${o.cwd ? `cd ${o.cwd} && ` : ''}${process.execPath} ${CLI} ${args.join(' ')}${err}; echo $? > ${this.statusFile}; echo USCOPE-EXITED; sleep 600`;
+    const env = Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v} `).join('');
+    const cmd = `${o.cwd ? `cd ${o.cwd} && ` : ''}${env}${process.execPath} ${CLI} ${args.join(' ')}${err}; echo $? > ${this.statusFile}; echo USCOPE-EXITED; sleep 600`;
     // A server of its own (-L): sessions of other tests, or a server shutting down, cannot interfere.
     const size = ['-x', String(o.cols ?? 100), '-y', String(o.rows ?? 30)];
     if (o.raw) {
