@@ -4,23 +4,17 @@
 // ends with one line or a summary that says what happened, nothing left
 // running or loaded, and a recording readable up to its last whole chunk.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelGate } from '../kernel-gate.js';
 import { collect, LOAD, runCli, sleep, startCli, waitFor } from '../support.js';
-import { enginesUsing, exitOf, expectProgramsGone, heldProgramIds, killEnginesUsing, lastJson, ProgramWatch, randomMs, REPEATS, runDirsIn } from './support.js';
+import { enginesUsing, exitOf, expectProgramsGone, heldProgramIds, lastJson, ProgramWatch, randomMs, REPEATS, runDirsIn, useScratch } from './support.js';
 
 const gate = await kernelGate();
 
 let scratch: string;
-beforeEach(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'uringscope-ends-'));
-});
-afterEach(() => {
-  killEnginesUsing(scratch);
-  rmSync(scratch, { recursive: true, force: true });
-});
+useScratch('uringscope-ends-', (d) => (scratch = d));
 
 /** The uring_load processes under `parent` (the traced command, started behind a gate shell that execs it). */
 function loadsUnder(parent: number): number[] {

@@ -7,24 +7,16 @@
 // into the run. After each: exit 0, a summary whose engine.stopReason is
 // "signal" (record: a complete recording that says so), no engine, none of
 // the BPF programs it or uringscope held, no run directory.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelGate } from '../kernel-gate.js';
 import { collect, runCli, sleep, startCli, waitFor } from '../support.js';
-import { enginesUsing, exitOf, heldProgramIds, expectProgramsGone, killEnginesUsing, lastJson, ProgramWatch, randomMs, REPEATS, runDirsIn } from './support.js';
+import { enginesUsing, exitOf, expectProgramsGone, heldProgramIds, lastJson, ProgramWatch, randomMs, REPEATS, runDirsIn, useScratch } from './support.js';
 
 const gate = await kernelGate();
 const bpfTest = gate.test({ strategy: 'bpf' });
 
 let scratch: string;
-beforeEach(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'uringscope-signals-'));
-});
-afterEach(() => {
-  killEnginesUsing(scratch);
-  rmSync(scratch, { recursive: true, force: true });
-});
+useScratch('uringscope-signals-', (d) => (scratch = d));
 
 interface Ended {
   engine?: { stopReason?: string };

@@ -5,21 +5,14 @@
 // first of our programs shows in uringscope's fds, which lands inside the
 // load most of the time; repeated, so the window is hit.
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect, LOAD, sleep, startCli, waitFor } from '../support.js';
-import { enginesUsing, heldProgramIds, killEnginesUsing, REPEATS } from './support.js';
+import { enginesUsing, heldProgramIds, REPEATS, useScratch } from './support.js';
 
 
 let scratch: string;
-beforeEach(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'uringscope-startsig-'));
-});
-afterEach(() => {
-  killEnginesUsing(scratch);
-  rmSync(scratch, { recursive: true, force: true });
-});
+useScratch('uringscope-startsig-', (d) => (scratch = d));
 
 /** SIGINT as soon as `child` holds a BPF program: inside or just after the tracer's load. */
 async function interruptWhileLoading(child: ChildProcess): Promise<void> {

@@ -4,7 +4,9 @@
 // private --scratch directory a test gives its runs, or to the pids and
 // program ids seen in it.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { processExists } from '../../tracers/targets.js';
 import { sleep, waitFor } from '../support.js';
 
@@ -128,4 +130,19 @@ export function exitOf(child: import('node:child_process').ChildProcess): Promis
 /** The last NDJSON line of a --json run: its summary. */
 export function lastJson<T = Record<string, unknown>>(stdout: string): T {
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+}
+
+/**
+ * A private scratch directory for each test of the file (`prefix` + random,
+ * in the OS temp dir), handed to `set` before each test; after it, engines
+ * still using it are killed (so one failure does not cascade) and it is
+ * removed. Everything the fault tests look for is scoped to it.
+ */
+export function useScratch(prefix: string, set: (dir: string) => void): void {
+  let dir = '';
+  beforeEach(() => set((dir = mkdtempSync(join(tmpdir(), prefix)))));
+  afterEach(() => {
+    killEnginesUsing(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
 }
