@@ -153,13 +153,23 @@ test('SIGKILL of uringscope and its engine at once: the run directory is left, a
   await expectSweptByNextRun();
 });
 
-test('SIGKILL of the engine alone: one line saying so, exit 1, no stack, scratch removed', async () => {
-  const { done, engine } = await runningCli('user');
-  process.kill(engine, 'SIGKILL');
-  const r = await done;
-  expect(r.code).toBe(1);
-  expect(r.stderr).toBe('uringscope: workload nop-chain: the engine was killed by SIGKILL before it reported\n');
-  expect(runDirsIn(scratch)).toEqual([]);
+test(`SIGKILL of the engine alone, ${REPEATS} times at random moments, strategies in turn: one line saying so, exit 1, no stack, programs unloaded, scratch removed`, async () => {
+  const strategies = gate.strategies(['link', 'user', 'bpf']);
+  for (let i = 0; i < REPEATS; i++) {
+    const strategy = strategies[i % strategies.length];
+    const { child, done, engine } = await runningCli(strategy);
+    const watch = new ProgramWatch(child.pid!, scratch);
+    const at = randomMs(0, 2000);
+    await sleep(at);
+    process.kill(engine, 'SIGKILL');
+    const r = await done;
+    await watch.stop();
+    expect({ strategy, at, code: r.code, stderr: r.stderr }).toEqual({
+      strategy, at, code: 1, stderr: 'uringscope: workload nop-chain: the engine was killed by SIGKILL before it reported\n',
+    });
+    await expectProgramsGone(watch.ids);
+    expect(runDirsIn(scratch)).toEqual([]);
+  }
 });
 
 bpfTest('run ... | head -1: uringscope ends quietly like a SIGPIPE\'d tool, and the engine with it', async () => {
