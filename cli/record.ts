@@ -15,7 +15,7 @@ import { RecordingWriter } from '../recording/writer.js';
 import { checkOutput, openRecordingOutput, type OutputOptions } from '../recording/output-file.js';
 import { writeLine } from './output.js';
 import { checkRunArgs, defaultStepBudget, engineRunOptions, runOptions, type RunArgs } from './run-args.js';
-import { checkTraceArgs, targetOf, traceOptions, type TraceArgs } from './trace-args.js';
+import { checkTraceArgs, traceOptions, traceRunOptions, type TraceArgs } from './trace-args.js';
 import { stopRunOnSignal, stopTraceOnSignal } from './signals.js';
 import { runOutcome } from '../workloads/outcome.js';
 import { baseHeader, doneLine, EngineRecording, ktimeNow, Progress, startRecorded } from './recorded.js';
@@ -67,16 +67,8 @@ export async function runRecord(a: RecordArgs): Promise<number> {
 }
 
 async function recordTrace(a: RecordArgs, out: OutputOptions): Promise<number> {
-  const target = targetOf(a);
-  const opts = {
-    target,
-    intervalMs: a.interval,
-    durationS: a.duration,
-    events: a.events,
-    threads: a.threads,
-    inflightEntries: a['inflight-entries'],
-    ringBytes: Math.round(a['ring-mb'] * 1024 * 1024),
-  };
+  const opts = traceRunOptions(a);
+  const target = opts.target;
   const run = new TraceRun(opts);
   const { stdout: _s, ...targetJson } = target as typeof target & { stdout?: string };
   const writer = await RecordingWriter.create(

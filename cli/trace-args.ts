@@ -2,7 +2,7 @@
 // and the target they name. Not a command (see cli/run-args.ts).
 import type { Argv } from 'yargs';
 import { UserError } from '../tracers/errors.js';
-import type { TargetSpec } from '../tracers/trace-run.js';
+import type { TargetSpec, TraceRunOptions } from '../tracers/trace-run.js';
 import { checkDuration, checkInflightEntries, checkInterval, checkRingMb } from './flag-bounds.js';
 
 export interface TraceArgs {
@@ -50,4 +50,17 @@ export function targetOf(a: TraceArgs): TargetSpec {
   const cmd = (a['--'] ?? []).map(String);
   if (!cmd.length) throw new UserError('no command given after --', 2);
   return { kind: 'command', cmd: cmd[0], args: cmd.slice(1), stdout: a.json ? 'stderr' : 'inherit' };
+}
+
+/** What `trace` and `record` hand the tracer: the target and the options above, in its units. */
+export function traceRunOptions(a: TraceArgs): TraceRunOptions {
+  return {
+    target: targetOf(a),
+    intervalMs: a.interval,
+    durationS: a.duration,
+    events: a.events,
+    threads: a.threads,
+    inflightEntries: a['inflight-entries'],
+    ringBytes: Math.round(a['ring-mb'] * 1024 * 1024),
+  };
 }

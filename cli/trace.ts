@@ -9,7 +9,7 @@ import { endedNote, traceEnded } from '../tracers/trace-end.js';
 import { renderSummary } from './summary-table.js';
 import { writeLine } from './output.js';
 import { stopTraceOnSignal } from './signals.js';
-import { checkTraceArgs, targetOf, traceOptions, type TraceArgs } from './trace-args.js';
+import { checkTraceArgs, traceOptions, traceRunOptions, type TraceArgs } from './trace-args.js';
 
 
 export function traceBuilder(y: Argv): Argv<TraceArgs> {
@@ -46,15 +46,7 @@ function eventJson(e: RequestEvent, names: readonly string[]): Record<string, un
 
 /** Runs the tracer until it ends; resolves to the process exit code. */
 export async function runTrace(a: TraceArgs): Promise<number> {
-  const run = new TraceRun({
-    target: targetOf(a),
-    intervalMs: a.interval,
-    durationS: a.duration,
-    events: a.events,
-    threads: a.threads,
-    inflightEntries: a['inflight-entries'],
-    ringBytes: Math.round(a['ring-mb'] * 1024 * 1024),
-  });
+  const run = new TraceRun(traceRunOptions(a));
   const names = native().opNames();
   let elapsedNs = 0;
 
