@@ -144,6 +144,19 @@ class BpfRun {
   void watch(std::atomic<bool> &stop, const std::atomic<bool> &ended, std::atomic<bool> &giveUp, uint64_t t0, uint64_t kicks);
   void collect();
 
+  // What both paths' loops look at each turn (the map path's run loop, the
+  // ops path's watcher): a stop asked, progress made, the next progress line.
+  struct Watch {
+    explicit Watch(uint64_t t0, uint32_t progressMs) : t0(t0), stalledSince(t0), nextProgress(t0 + uint64_t(progressMs) * 1000000ull) {}
+    uint64_t t0, lastIssued = 0, stalledSince, nextProgress;
+    bool stopping = false;
+  };
+  enum class Stall { kNo, kParked, kGiveUp };
+  uint64_t kickCount() const;
+  void checkStop(Watch &w, const std::atomic<bool> &stop, uint64_t now);
+  Stall checkStall(Watch &w, uint64_t now);
+  void reportProgress(Watch &w, uint64_t now);
+
   // The runtime's globals in the loaded object (shared memory with the programs).
   struct Shared {
     uint64_t *ringCtx, *bufsUaddr, *pathsUaddr, *totalChains, *stepBudget;
@@ -515,18 +528,69 @@ void BpfRun::wakeIfAsleep(bool force) {
   wakeAsked_ = false;
 }
 
+uint64_t BpfRun::kickCount() const {
+  return plan_.durationNs ? plan_.concurrency : std::min<uint64_t>(plan_.concurrency, plan_.chains);
+}
+
+// A signal cancels what is in flight; the duration lets the chains in flight
+// finish (under ops, their completions still run the loop step).
+void BpfRun::checkStop(Watch &w, const std::atomic<bool> &stop, uint64_t now) {
+  if (w.stopping) return;
+  if (stop.load()) {
+    w.stopping = true;
+    st_->stopReason = "signal";
+    __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
+    postCancel();
+  } else if (plan_.durationNs && now - w.t0 >= plan_.durationNs) {
+    w.stopping = true;
+    st_->stopReason = "duration";
+    __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
+  }
+}
+
+// Progress is steps issued, or chains ending (a policy's chains can fail
+// before issuing anything). Without it for 100 ms, parked steps need a
+// completion to run from (kParked: the caller posts one); for 10 s, what is in
+// flight is cancelled; if even that does not drain the slots in 10 s more,
+// the run gives up rather than hang (kGiveUp).
+BpfRun::Stall BpfRun::checkStall(Watch &w, uint64_t now) {
+  uint64_t issued = __atomic_load_n(&sh_.counters[US_PC_ISSUED], __ATOMIC_RELAXED) +
+                    __atomic_load_n(&sh_.counters[US_PC_CHAINS], __ATOMIC_RELAXED) +
+                    __atomic_load_n(&sh_.counters[US_PC_CHAINS_FAILED], __ATOMIC_RELAXED);
+  if (issued != w.lastIssued) {
+    w.lastIssued = issued;
+    w.stalledSince = now;
+    return Stall::kNo;
+  }
+  if (*sh_.parked && now - w.stalledSince > 100000000ull) return Stall::kParked;
+  if (now - w.stalledSince > 10000000000ull) {
+    if (st_->stopReason == "stalled") return Stall::kGiveUp;
+    st_->stopReason = "stalled";
+    __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
+    postCancel();
+    w.stalledSince = now;
+  }
+  return Stall::kNo;
+}
+
+void BpfRun::reportProgress(Watch &w, uint64_t now) {
+  if (!sink_ || !plan_.progressMs || now < w.nextProgress) return;
+  collect();
+  sink_->progress(*st_);
+  w.nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
+}
+
 void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
   if (ops_) return runOps(stop, sink);
   sink_ = sink;
   RunClock clock;
   uint64_t t0 = clock.startNs();
-  uint64_t kicks = plan_.durationNs ? plan_.concurrency : std::min<uint64_t>(plan_.concurrency, plan_.chains);
+  uint64_t kicks = kickCount();
   if (sh_.runStartNs) *sh_.runStartNs = t0;  // the same clock as bpf_ktime_get_ns()
   postNops(US_TAG_KICK, uint32_t(kicks), 0);
   wakeIfAsleep(false);
 
-  uint64_t lastIssued = 0, stalledSince = t0, nextProgress = t0 + uint64_t(plan_.progressMs) * 1000000ull;
-  bool stopping = false;
+  Watch w(t0, plan_.progressMs);
   for (;;) {
     ring_buffer__poll(rb_, 100);
     // Records written without a wake-up (a policy's emits) are read here, at most 100 ms late.
@@ -534,44 +598,17 @@ void BpfRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
     uint64_t now = clockNs(CLOCK_MONOTONIC);
     wakeIfAsleep(false);
     // More slots than SQ entries: kick the rest as room frees up.
-    if (kicks_ < kicks && !stopping) postNops(US_TAG_KICK, uint32_t(kicks - kicks_), kicks_);
+    if (kicks_ < kicks && !w.stopping) postNops(US_TAG_KICK, uint32_t(kicks - kicks_), kicks_);
     bool kicked = kicks_ == kicks && __atomic_load_n(&sh_.userCompleted[0], __ATOMIC_ACQUIRE) >= kicks_;
     if (kicked && __atomic_load_n(sh_.active, __ATOMIC_ACQUIRE) == 0) break;
-    if (!stopping && stop.load()) {
-      stopping = true;
-      st_->stopReason = "signal";
-      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
-      postCancel();
-    }
-    if (!stopping && plan_.durationNs && now - t0 >= plan_.durationNs) {
-      stopping = true;
-      st_->stopReason = "duration";
-      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);  // chains in flight finish
-    }
-    // Progress: steps issued, or chains ending (a policy's chains can fail before issuing anything).
-    uint64_t issued = __atomic_load_n(&sh_.counters[US_PC_ISSUED], __ATOMIC_RELAXED) +
-                      __atomic_load_n(&sh_.counters[US_PC_CHAINS], __ATOMIC_RELAXED) +
-                      __atomic_load_n(&sh_.counters[US_PC_CHAINS_FAILED], __ATOMIC_RELAXED);
-    if (issued != lastIssued) {
-      lastIssued = issued;
-      stalledSince = now;
-    } else if (*sh_.parked && now - stalledSince > 100000000ull) {
+    checkStop(w, stop, now);
+    Stall stall = checkStall(w, now);
+    if (stall == Stall::kGiveUp) break;
+    if (stall == Stall::kParked) {
       for (uint32_t r = 0; r < nrings_; r++) postNops(US_TAG_UNPARK, 1, r);  // a completion on each ring to run parked steps from
       wakeIfAsleep(true);
-    } else if (now - stalledSince > 10000000000ull) {
-      // Nothing moved for 10 s: cancel what is in flight; if even that does
-      // not drain the slots, give up rather than hang.
-      if (st_->stopReason == "stalled") break;
-      st_->stopReason = "stalled";
-      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
-      postCancel();
-      stalledSince = now;
     }
-    if (sink && plan_.progressMs && now >= nextProgress) {
-      collect();
-      sink->progress(*st_);
-      nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
-    }
+    reportProgress(w, now);
   }
   ring_buffer__consume(rb_);  // the last emits
   if (sh_.counters[US_PC_BUDGET_STOP]) st_->stopReason = "budget";
@@ -588,7 +625,7 @@ void BpfRun::runOps(std::atomic<bool> &stop, ProgressSink *sink) {
   sink_ = sink;
   RunClock clock;
   uint64_t t0 = clock.startNs();
-  uint64_t kicks = plan_.durationNs ? plan_.concurrency : std::min<uint64_t>(plan_.concurrency, plan_.chains);
+  uint64_t kicks = kickCount();
   if (sh_.runStartNs) *sh_.runStartNs = t0;
   *sh_.kickTotal = kicks;
   postNops(US_TAG_KICK, uint32_t(kicks), 0);  // each ring's first loop step submits its kicks; the watcher posts any that did not fit
@@ -672,8 +709,7 @@ void BpfRun::enterLoop(uint32_t r, const std::atomic<bool> &giveUp) {
 // progress, the kicks that did not fit, the stop (signal, duration, stall).
 void BpfRun::watch(std::atomic<bool> &stop, const std::atomic<bool> &ended, std::atomic<bool> &giveUp, uint64_t t0,
                    uint64_t kicks) {
-  uint64_t lastIssued = 0, stalledSince = t0, nextProgress = t0 + uint64_t(plan_.progressMs) * 1000000ull;
-  bool stopping = false;
+  Watch w(t0, plan_.progressMs);
   while (!ended.load()) {
     ring_buffer__poll(rb_, 100);
     ring_buffer__consume(rb_);
@@ -692,41 +728,15 @@ void BpfRun::watch(std::atomic<bool> &stop, const std::atomic<bool> &ended, std:
     }
     // The ring whose loop step saw the run end has stopped; the others sleep until poked.
     if (nrings_ > 1 && opsRunOver()) wake();
-    if (kicks_ < kicks && !stopping && postNops(US_TAG_KICK, uint32_t(kicks - kicks_), kicks_)) wake();
-    if (!stopping && stop.load()) {
-      stopping = true;
-      st_->stopReason = "signal";
-      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
-      postCancel();
+    if (kicks_ < kicks && !w.stopping && postNops(US_TAG_KICK, uint32_t(kicks - kicks_), kicks_)) wake();
+    checkStop(w, stop, now);
+    Stall stall = checkStall(w, now);
+    if (stall == Stall::kGiveUp) {
+      giveUp.store(true);
+      continue;
     }
-    if (!stopping && plan_.durationNs && now - t0 >= plan_.durationNs) {
-      stopping = true;
-      st_->stopReason = "duration";
-      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);  // chains in flight finish; their completions run the loop
-    }
-    uint64_t issued = __atomic_load_n(&sh_.counters[US_PC_ISSUED], __ATOMIC_RELAXED) +
-                      __atomic_load_n(&sh_.counters[US_PC_CHAINS], __ATOMIC_RELAXED) +
-                      __atomic_load_n(&sh_.counters[US_PC_CHAINS_FAILED], __ATOMIC_RELAXED);
-    if (issued != lastIssued) {
-      lastIssued = issued;
-      stalledSince = now;
-    } else if (*sh_.parked && now - stalledSince > 100000000ull) {
-      if (postNops(US_TAG_UNPARK, 1, 0)) wake();  // a completion to run parked steps from
-    } else if (now - stalledSince > 10000000000ull) {
-      if (st_->stopReason == "stalled") {
-        giveUp.store(true);
-        continue;
-      }
-      st_->stopReason = "stalled";
-      __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
-      postCancel();
-      stalledSince = now;
-    }
-    if (sink_ && plan_.progressMs && now >= nextProgress) {
-      collect();
-      sink_->progress(*st_);
-      nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
-    }
+    if (stall == Stall::kParked && postNops(US_TAG_UNPARK, 1, 0)) wake();  // a completion to run parked steps from
+    reportProgress(w, now);
   }
 }
 
