@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '../tracers/summary.js';
+import { MAX_CONCURRENCY } from '../workloads/schema.js';
 import { kernelGate } from './kernel-gate.js';
 import { finalSummary, loadedPolicyPrograms, runCli, waitFor } from './support.js';
 
@@ -36,7 +37,7 @@ function workloadFile(name: string, spec: object): string {
 
 async function run(w: string, strategy: string, extra: string[] = []): Promise<{ s: Summary; e: Engine; code: number | null; stderr: string }> {
   const r = await runCli(['run', w, '--strategy', strategy, '--json', ...extra]);
-  const s = finalSummary(r.stdout);
+  const s = finalSummary(r.stdout, r.stderr);
   return { s, e: s.engine as unknown as Engine, code: r.code, stderr: r.stderr };
 }
 
@@ -132,6 +133,20 @@ describe('bpf strategy', () => {
       for (const [op, c] of Object.entries(two.e.requests)) expect([op, two.s.requests[op]?.completed]).toEqual([op, c.completed]);
     },
   );
+
+  // The unpark scan is a bpf_loop over the slots: its count, the concurrency, is a constant to
+  // the verifier, which walks the callback up to that many times unless its iterations
+  // converge. They did not once (6.18.44: 100 slots hit the 1M-instruction limit, 1000 the
+  // jump-sequence limit), so every size the schema allows is loaded here.
+  bpfTest.each([
+    ['the interpreter', []],
+    ['a C policy', ['--policy', 'nop-chain']],
+  ])('%s verifies and runs at 1, 100, 1000 and the largest concurrency', async (_what, extra) => {
+    for (const c of [1, 100, 1000, MAX_CONCURRENCY]) {
+      const r = await run('nop-chain', 'bpf', [...extra, '--chains', String(c), '--concurrency', String(c)]);
+      expect([c, r.code, r.stderr, r.e.chains]).toEqual([c, 0, '', c]);
+    }
+  });
 
   bpfTest('2 rings: 1000 chains in flight through io-wq, and a 16-entry SQ per ring that parks, no step lost', async () => {
     const stress = workloadFile('async-stress-2', {

@@ -50,7 +50,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function run(workload: string, strategy: string, extra: string[] = []): Promise<Run> {
   const r = await runCli(['run', workload, '--strategy', strategy, '--json', ...extra]);
   if (r.code !== 0 && !r.stdout.includes('"summary"')) return { s: {} as Summary, e: {} as Engine, ...r };
-  const s = finalSummary(r.stdout);
+  const s = finalSummary(r.stdout, r.stderr);
   return { s, e: s.engine as unknown as Engine, ...r };
 }
 
@@ -147,8 +147,8 @@ describe('C policies', () => {
   bpfTest('stress: 1000 chains in flight, linked pairs punted to io-wq, no lost or duplicated step, repeated', async () => {
     for (let i = 0; i < 4; i++) {
       const rings = i % 2 ? ['--rings', '2'] : []; // and over two SQPOLL rings, completing on two CPUs
-      const { s, e, code } = await run('nop-chain', 'bpf', ['--policy', testPolicy('async-links'), '--chains', '5000', '--concurrency', '1000', ...rings]);
-      expect(code).toBe(0);
+      const { s, e, code, stderr } = await run('nop-chain', 'bpf', ['--policy', testPolicy('async-links'), '--chains', '5000', '--concurrency', '1000', ...rings]);
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
       expect(e.chains).toBe(5000);
       expect(e.steps).toBe(30000);
       expect(e.policy!.stepsFromBpf).toBe(30000);

@@ -40,9 +40,12 @@ export function ndjson(out: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-export function finalSummary(out: string): Summary {
+/** The one summary line of `out`; a failure shows the end of stdout and, when given, of stderr (why the run had none). */
+export function finalSummary(out: string, stderr = ''): Summary {
   const lines = ndjson(out).filter((l) => l.type === 'summary');
-  if (lines.length !== 1) throw new Error(`expected one summary line, got ${lines.length}:\n${out.slice(-2000)}`);
+  if (lines.length !== 1) {
+    throw new Error(`expected one summary line, got ${lines.length}:\n${out.slice(-2000)}${stderr ? `\nstderr: ${stderr.slice(-2000)}` : ''}`);
+  }
   return lines[0] as unknown as Summary;
 }
 

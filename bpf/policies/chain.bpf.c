@@ -115,6 +115,8 @@ static long unpark_one(u64 i, void *p)
 	u8 *mem;
 	u32 t;
 
+	if (unpark_spent(u))
+		return 1;
 	/* Another ring's slot is that ring's to unpark: its completions may run on another CPU now. */
 	if (!s || !sbuf || !s->parked || s->ring != u->ring)
 		return 0;

@@ -341,6 +341,8 @@ static long unpark_one(u64 i, void *p)
 	u8 *sbuf = bpf_map_lookup_elem(&bufs, &slot);
 	u8 *mem;
 
+	if (unpark_spent(u))
+		return 1;
 	/* Another ring's slot is that ring's to unpark: its completions may run on another CPU now. */
 	if (!s || !sbuf || !s->parked || s->ring != u->ring)
 		return 0;

@@ -471,6 +471,20 @@ struct unpark_ctx {
 	u32 budget;   /* slots unparked per completion at most */
 };
 
+/*
+ * A scan callback starts with this: `budget` must stop at 0, not only be
+ * tested after a decrement. bpf_loop's count here (concurrency) is a
+ * constant, so the verifier walks the callback up to that many times unless
+ * an iteration starts from a state it has seen; a budget that stops at 0
+ * gives at most 9 distinct starts, one that kept counting down (0, then
+ * 0xffffffff, ...) made every iteration new: on 6.18.44, 100 slots ran into
+ * the 1M-instruction limit and 1000 into the jump-sequence limit.
+ */
+static __always_inline bool unpark_spent(const struct unpark_ctx *u)
+{
+	return u->budget == 0;
+}
+
 static __always_inline void unpark_scan(const struct ring_cqe *ev, long (*scan)(u64, void *))
 {
 	struct unpark_ctx u = { .ring = ev->ring, .now = ev->now, .budget = 8 };
