@@ -1,15 +1,24 @@
 // Independent cross-check: bpftrace, attached to the same tracepoints at the
 // same time, must count what uringscope counts.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ensureTracefs } from '../tracers/system.js';
 import { collect, finalSummary, LOAD, runCli, sleep, waitFor } from './support.js';
 
+// The load generator runs under a name of its own (a symlink: comm is the
+// name it was executed by), so that no other uring_load on the machine counts.
+const COMM = `uxck${process.pid % 100000}`;
 const SCRIPT = `
-tracepoint:io_uring:io_uring_complete /comm == "uring_load"/ { @complete = count(); if (args->res == -125) { @cancelled = count(); } }
-tracepoint:io_uring:io_uring_submit_req /comm == "uring_load"/ { @submit = count(); }
-tracepoint:io_uring:io_uring_fail_link /comm == "uring_load"/ { @fail_link = count(); }
-tracepoint:syscalls:sys_enter_io_uring_enter /comm == "uring_load"/ { @enter = count(); }
+tracepoint:io_uring:io_uring_complete /comm == "${COMM}"/ { @complete = count(); if (args->res == -125) { @cancelled = count(); } }
+tracepoint:io_uring:io_uring_submit_req /comm == "${COMM}"/ { @submit = count(); }
+tracepoint:io_uring:io_uring_fail_link /comm == "${COMM}"/ { @fail_link = count(); }
+tracepoint:syscalls:sys_enter_io_uring_enter /comm == "${COMM}"/ { @enter = count(); }
 `;
+const dir = mkdtempSync(join(tmpdir(), 'uringscope-xcheck-'));
+const bin = join(dir, COMM);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function parseMaps(out: string): Record<string, number> {
   const m: Record<string, number> = {};
@@ -18,6 +27,7 @@ function parseMaps(out: string): Record<string, number> {
 }
 
 beforeAll(() => {
+  symlinkSync(LOAD, bin);
   ensureTracefs(); // bpftrace attaches through tracefs; uringscope does not need it
 });
 
@@ -29,7 +39,7 @@ test('uringscope and bpftrace agree on submits, completions, cancellations, fail
   await waitFor(() => /Attaching \d+ probes/.test(out), 'bpftrace to attach', 60000);
   await sleep(300);
 
-  const r = await runCli(['trace', '--json', '--', LOAD, 'chains', '3000']);
+  const r = await runCli(['trace', '--json', '--', bin, 'chains', '3000']);
   expect(r.code).toBe(0);
   bt.kill('SIGINT');
   const maps = parseMaps((await btDone).stdout);

@@ -1,21 +1,11 @@
 // No program or link of ours may outlive `trace`: normal end, Ctrl-C
 // (SIGINT), SIGTERM, and even SIGKILL (nothing is pinned, so the kernel
 // drops everything with the process's file descriptors).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { collect, expectNoTracer, finalSummary, lastTracerProgramId, LOAD, runCli, startCli, waitFor, waitForTracer } from './support.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { processExists } from '../tracers/targets.js';
+import { childrenOf, collect, describeProcess, expectNoTracer, finalSummary, lastTracerProgramId, LOAD, runCli, startCli, waitFor, waitForTracer } from './support.js';
 
 let loop: ChildProcess;
-
-/** `uring_load loop` processes other than the one this file keeps running. */
-function otherLoops(): number[] {
-  let out = '';
-  try {
-    out = execFileSync('pgrep', ['-f', `${LOAD} loop`], { encoding: 'utf8' });
-  } catch {
-    return []; // pgrep exits 1 when nothing matches
-  }
-  return out.split('\n').filter(Boolean).map(Number).filter((p) => p !== loop.pid);
-}
 
 beforeAll(async () => {
   loop = spawn(LOAD, ['loop'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -54,11 +44,17 @@ describe('detach', () => {
     const t = startCli(['trace', '--json', '--', LOAD, 'loop']);
     const done = collect(t);
     await waitForTracer(before);
+    // The command (its gate, then itself in the same pid) is uringscope's one child.
+    let cmd = 0;
+    await waitFor(() => (cmd = childrenOf(t.pid!)[0] ?? 0) > 0, 'the traced command to start');
     t.kill('SIGINT');
     const r = await done;
     expect(r.code).toBe(0);
-    // The traced command is gone too (only the beforeAll loop is left).
-    await waitFor(() => otherLoops().length === 0, 'the traced command to exit', 5000);
+    await waitFor(() => !processExists(cmd), 'the traced command to exit', 5000).catch((e: Error) => {
+      const left = describeProcess(cmd);
+      process.kill(cmd, 'SIGKILL'); // not left for the next test (crosscheck counts every uring_load)
+      throw new Error(`${e.message}: ${left}`);
+    });
     await expectNoTracer();
   });
 

@@ -1,7 +1,7 @@
 // Shared helpers for the tests: run the built CLI, parse NDJSON, find our BPF
 // programs in the kernel, the C load generator.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Summary } from '../tracers/summary.js';
@@ -107,6 +107,28 @@ export async function expectNoTracer(): Promise<void> {
 
 export function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), 'uringscope-test-'));
+}
+
+/** The direct children of `pid` (all its threads'), from /proc. */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((t) =>
+      readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  } catch {
+    return []; // gone
+  }
+}
+
+/** `pid` as a failure message should name it: parent, state and command line, or that it is gone. */
+export function describeProcess(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return `pid ${pid} (parent ${ppid}, state ${state}): ${cmd || '(no command line)'}`;
+  } catch {
+    return `pid ${pid} (gone)`;
+  }
 }
 
 export function sleep(ms: number): Promise<void> {
