@@ -44,7 +44,7 @@ export function checkTraceArgs(a: Partial<TraceArgs>): true {
   return true;
 }
 
-export function targetOf(a: TraceArgs): TargetSpec {
+function targetOf(a: TraceArgs): TargetSpec {
   if (a.pid?.length) return { kind: 'pids', pids: a.pid };
   if (a.comm) return { kind: 'comm', comm: a.comm };
   const cmd = (a['--'] ?? []).map(String);

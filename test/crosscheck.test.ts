@@ -1,24 +1,22 @@
 // Independent cross-check: bpftrace, attached to the same tracepoints at the
 // same time, must count what uringscope counts.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureTracefs } from '../tracers/system.js';
-import { collect, finalSummary, LOAD, runCli, sleep, waitFor } from './support.js';
+import { collect, finalSummary, namedLoad, runCli, sleep, waitFor } from './support.js';
 
-// The load generator runs under a name of its own (a symlink: comm is the
-// name it was executed by), so that no other uring_load on the machine counts.
-const COMM = `uxck${process.pid % 100000}`;
+// The load generator runs under a name of its own: no other uring_load on the machine counts.
+const dir = mkdtempSync(join(tmpdir(), 'uringscope-xcheck-'));
+const { bin, comm: COMM } = namedLoad('uxck', dir);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SCRIPT = `
 tracepoint:io_uring:io_uring_complete /comm == "${COMM}"/ { @complete = count(); if (args->res == -125) { @cancelled = count(); } }
 tracepoint:io_uring:io_uring_submit_req /comm == "${COMM}"/ { @submit = count(); }
 tracepoint:io_uring:io_uring_fail_link /comm == "${COMM}"/ { @fail_link = count(); }
 tracepoint:syscalls:sys_enter_io_uring_enter /comm == "${COMM}"/ { @enter = count(); }
 `;
-const dir = mkdtempSync(join(tmpdir(), 'uringscope-xcheck-'));
-const bin = join(dir, COMM);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function parseMaps(out: string): Record<string, number> {
   const m: Record<string, number> = {};
@@ -27,7 +25,6 @@ function parseMaps(out: string): Record<string, number> {
 }
 
 beforeAll(() => {
-  symlinkSync(LOAD, bin);
   ensureTracefs(); // bpftrace attaches through tracefs; uringscope does not need it
 });
 

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { bucketOf } from '../tracers/histogram.js';
-import { finalSummary, LOAD, runCli, scratchDir, sleep, waitFor, type CliResult } from './support.js';
+import { finalSummary, LOAD, namedLoad, runCli, scratchDir, sleep, waitFor, type CliResult } from './support.js';
 import { freePort, httpGet, OtlpReceiver, Prometheus, sampleValue, startServe, type ServeProcess } from './serve-support.js';
 
 const dir = scratchDir();
@@ -267,9 +267,7 @@ describe('serve, scraped by a real Prometheus', () => {
 describe('serve --max-targets', () => {
   test('processes beyond it get no series and are counted in uringscope_targets_dropped_total', async () => {
     // A name of its own, so no other process on the machine competes for the one slot.
-    const comm = `usld${process.pid % 100000}`;
-    const bin = join(dir, comm);
-    symlinkSync(LOAD, bin);
+    const { bin, comm } = namedLoad('usld', dir);
     const port = await freePort();
     const s = await startServe(['--comm', comm, '--max-targets', '1', '--listen', `127.0.0.1:${port}`]);
     const loops: ChildProcess[] = [];

@@ -1,7 +1,7 @@
 // Shared helpers for the tests: run the built CLI, parse NDJSON, find our BPF
 // programs in the kernel, the C load generator.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Summary } from '../tracers/summary.js';
@@ -107,6 +107,19 @@ export async function expectNoTracer(): Promise<void> {
 
 export function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), 'uringscope-test-'));
+}
+
+/**
+ * LOAD under a name of its own (a symlink in `dir`: a process's comm is the name
+ * it was executed by), for a test that finds or counts its load by name and
+ * must not count another uring_load on the machine. `prefix` + 5 digits stays
+ * within comm's 15 characters.
+ */
+export function namedLoad(prefix: string, dir: string): { bin: string; comm: string } {
+  const comm = `${prefix}${process.pid % 100000}`;
+  const bin = join(dir, comm);
+  symlinkSync(LOAD, bin);
+  return { bin, comm };
 }
 
 /** The direct children of `pid` (all its threads'), from /proc. */

@@ -2,10 +2,10 @@
 // read back with capture-pane. Real BPF, real rings. Screens are saved under
 // test/artifacts/ for a person to read.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelGate } from './kernel-gate.js';
-import { LOAD, loadedTracerPrograms, ROOT, runCli, scratchDir, sleep, waitFor } from './support.js';
+import { LOAD, loadedTracerPrograms, namedLoad, ROOT, runCli, scratchDir, sleep, waitFor } from './support.js';
 import { CANCELLED, COMPLETIONS, OPS, count, killAll, tmux } from './tmux.js';
 
 /** BPF program ids a process holds (program and link fds both name theirs in fdinfo). */
@@ -204,10 +204,7 @@ test('resizing the terminal mid-run re-lays the panels out: 120x40 → 80x24 →
 
 test('top --comm: the rate of a process found by its name, and its threads', async () => {
   // A name of our own, so another test's uring_load on this machine is not picked up.
-  const comm = `usc-${Math.random().toString(36).slice(2, 8)}`;
-  const bin = join(scratchDir(), comm);
-  copyFileSync(LOAD, bin);
-  chmodSync(bin, 0o755);
+  const { bin, comm } = namedLoad('usc-', scratchDir());
   const load = spawn(bin, ['loop'], { stdio: 'ignore' });
   try {
     await sleep(200);
