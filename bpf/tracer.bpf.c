@@ -20,6 +20,8 @@
 #include "hist.h"
 
 #define ECANCELED 125
+#define E2BIG 7 /* a full map refuses an update */
+#define PF_EXITING 0x00000004
 #define IORING_CQE_F_MORE (1U << 1)
 #define PF_IO_WORKER 0x00000010
 
@@ -69,9 +71,14 @@ bool rings_spilled = false;
 /* The stat slot of the process that adopted ring_slots[i] (per-target mode). */
 u32 ring_stat[US_RING_SLOTS] = {};
 
-/* Spilled rings; the value is the ring's stat slot. */
+/*
+ * Spilled rings; the value is the ring's stat slot. Nothing tells BPF when a
+ * ring is freed (io_ring_ctx_free has no tracepoint), so the map is an LRU:
+ * once it is full the rings of exited processes, idle since, go first. A
+ * live ring that was evicted is adopted again by its next submit.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, u64);
 	__type(value, u32);
@@ -128,9 +135,20 @@ struct {
 	__type(value, struct us_counters);
 } counters SEC(".maps");
 
+#define US_THREADS_MAX 8192
+/*
+ * Exited threads keep their own entries (a finished command's --threads list
+ * names them all) until the table holds US_THREADS_KEEP entries; from then
+ * on each thread that exits is folded into its kind's retired entry, so the
+ * table never fills with the dead. thread_entries counts the entries: BPF
+ * adds and retires, the loader subtracts what it deletes.
+ */
+#define US_THREADS_KEEP (US_THREADS_MAX / 2)
+u32 thread_entries = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
+	__uint(max_entries, US_THREADS_MAX);
 	__type(key, u32);
 	__type(value, struct us_thread);
 } threads SEC(".maps");
@@ -178,6 +196,20 @@ static __always_inline void add_target(u32 tgid)
 			return;
 	if (bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY) == 0)
 		targets_spilled = true;
+	else if (bpf_map_update_elem(&dropped_tgids, &tgid, &one, BPF_NOEXIST) == 0)
+		count(US_C_TARGETS_MISSED, 1); /* once per process */
+}
+
+static __always_inline void remove_target(u32 tgid)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < US_TARGET_SLOTS; i++)
+		if (target_slots[i] == tgid)
+			__sync_val_compare_and_swap(&target_slots[i], tgid, 0);
+	if (targets_spilled)
+		bpf_map_delete_elem(&targets, &tgid);
 }
 
 static __always_inline u32 current_tgid(void)
@@ -680,16 +712,46 @@ static __always_inline struct us_thread *thread_entry(struct task_struct *t, u32
 {
 	struct us_thread *th = bpf_map_lookup_elem(&threads, &tid);
 	struct us_thread init = {};
+	long err;
 
 	if (th) {
 		if (th->kind != US_KIND_APP && !iou_named(th->comm))
 			classify(th, t);
 		return th;
 	}
+	/* Retired already (on_process_exit): its last switches go to its kind's retired entry. */
+	if ((t->flags & PF_EXITING) && thread_entries >= US_THREADS_KEEP)
+		return NULL;
 	init.tgid = tgid;
 	classify(&init, t);
-	bpf_map_update_elem(&threads, &tid, &init, BPF_NOEXIST);
+	err = bpf_map_update_elem(&threads, &tid, &init, BPF_NOEXIST);
+	if (err == 0)
+		__sync_fetch_and_add(&thread_entries, 1);
+	else if (err == -E2BIG)
+		count(US_C_THREADS_MISSED, 1);
 	return bpf_map_lookup_elem(&threads, &tid);
+}
+
+/* The retired entry of exited threads of one kind (bpf/tracer.h), made on first use. */
+static __always_inline struct us_thread *retired_entry(u32 kind, u32 tgid)
+{
+	u32 owner = PER_TARGET ? tgid : 0;
+	u32 key = US_RETIRED_TID | (kind & 3) << 22 | (owner & 0x3fffff);
+	struct us_thread *th = bpf_map_lookup_elem(&threads, &key);
+	struct us_thread init = {};
+	long err;
+
+	if (th)
+		return th;
+	init.tgid = owner;
+	init.kind = kind;
+	__builtin_memcpy(init.comm, "(exited)", 9);
+	err = bpf_map_update_elem(&threads, &key, &init, BPF_NOEXIST);
+	if (err == 0)
+		__sync_fetch_and_add(&thread_entries, 1);
+	else if (err == -E2BIG)
+		count(US_C_THREADS_MISSED, 1);
+	return bpf_map_lookup_elem(&threads, &key);
 }
 
 SEC("tp_btf/sched_switch")
@@ -703,6 +765,16 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	if (is_target_tgid(tgid)) {
 		now = bpf_ktime_get_ns();
 		th = thread_entry(prev, prev->pid, tgid);
+		if (!th && (prev->flags & PF_EXITING)) {
+			/* Its final switch out, after on_process_exit retired it. */
+			struct us_thread k = {};
+
+			classify(&k, prev);
+			th = retired_entry(k.kind, tgid);
+			if (th)
+				__sync_fetch_and_add(&th->voluntary, 1);
+			th = NULL;
+		}
 		if (th) {
 			/* Same rule as the kernel's nvcsw/nivcsw accounting. */
 			if (!preempt && prev_state)
@@ -737,6 +809,44 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 	/* New threads share the tgid; new processes (fio jobs) are followed. */
 	if (follow_forks && ptgid != ctgid && is_target_tgid(ptgid))
 		add_target(ctgid);
+	return 0;
+}
+
+/*
+ * A thread exits: once the threads table holds US_THREADS_KEEP entries, its
+ * counts move to its kind's retired entry and its own entry goes, so the
+ * table has room however many threads come and go. When it was the process's last thread (do_exit drops signal->live
+ * before this tracepoint, on every kernel since 2.6), the process stops being
+ * a target, so a target table never fills up with the dead. Per-target mode
+ * (serve) leaves the process to the loader, which forgets it once reported.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_process_exit, struct task_struct *p)
+{
+	u32 tgid = p->tgid, tid = p->pid;
+	struct us_thread *th, *r;
+	u64 now;
+
+	if (!is_target_tgid(tgid))
+		return 0;
+	th = thread_entries >= US_THREADS_KEEP ? bpf_map_lookup_elem(&threads, &tid) : NULL;
+	if (th) {
+		r = retired_entry(th->kind, tgid);
+		if (r) {
+			now = bpf_ktime_get_ns();
+			__sync_fetch_and_add(&r->voluntary, th->voluntary);
+			__sync_fetch_and_add(&r->involuntary, th->involuntary);
+			__sync_fetch_and_add(&r->offcpu_ns, th->offcpu_ns);
+			__sync_fetch_and_add(&r->oncpu_ns, th->oncpu_ns + (th->last_in_ns ? now - th->last_in_ns : 0));
+			__sync_fetch_and_add(&r->enter_calls, th->enter_calls);
+			__sync_fetch_and_add(&r->enter_ns, th->enter_ns);
+			__sync_fetch_and_add(&r->enter_to_submit, th->enter_to_submit);
+		}
+		if (bpf_map_delete_elem(&threads, &tid) == 0)
+			__sync_fetch_and_sub(&thread_entries, 1);
+	}
+	if (!PER_TARGET && p->signal->live.counter == 0)
+		remove_target(tgid);
 	return 0;
 }
 

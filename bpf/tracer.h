@@ -63,6 +63,8 @@ typedef __u64 u64;
 	X(AUX_CQES, auxCqes)             /* completions without a request */                    \
 	X(RINGS, rings)                  /* rings (ctx) adopted as targets */                   \
 	X(TARGETS_DROPPED, targetsDropped) /* per-target mode: processes left without a slot */ \
+	X(TARGETS_MISSED, targetsMissed) /* processes not traced: the targets table was full */ \
+	X(THREADS_MISSED, threadsMissed) /* thread events not counted: the threads table was full */ \
 	X(OPS_LOOPS, opsLoops)           /* io_run_loop: an io_uring_enter run by bpf-ops (7.1+) */ \
 	X(OPS_STOPS, opsStops)           /* ... that ended with IOU_LOOP_STOP (returned 0) */   \
 	X(OPS_ERRORS, opsErrors)         /* ... that ended with an error (not -EINTR) */        \
@@ -91,7 +93,15 @@ enum us_thread_kind {
 	US_KIND_COUNT
 };
 
-/* Per-thread statistics of target threads, keyed by tid. */
+/*
+ * Per-thread statistics of target threads, keyed by tid. A thread that exits
+ * is folded into a "retired" entry so that the table holds live threads only
+ * (a traced shell or build forks without end) and no sum goes down: its key
+ * is US_RETIRED_TID | kind << 22 | tgid (tgid 0 when per-target mode is
+ * off). Real tids are below PID_MAX_LIMIT (2^22), so the keys never meet.
+ */
+#define US_RETIRED_TID 0x80000000u
+
 struct us_thread {
 	u32 tgid;
 	u32 kind;

@@ -79,7 +79,7 @@ function emptyEnd(a: { events?: boolean }): Summary {
       app: { voluntary: 0, involuntary: 0, offCpuNs: 0, onCpuNs: 0 },
       sqpoll: { voluntary: 0, involuntary: 0, offCpuNs: 0, onCpuNs: 0 },
       iowq: { voluntary: 0, involuntary: 0, offCpuNs: 0, onCpuNs: 0 } } },
-    drops: 0, untracked: { completions: 0, neverCompleted: 0, evicted: 0 }, ...(a.events ? { events: { received: 0, written: 0 } } : {}) };
+    drops: 0, untracked: { completions: 0, neverCompleted: 0, evicted: 0, processes: 0, threadEvents: 0 }, ...(a.events ? { events: { received: 0, written: 0 } } : {}) };
 }
 
 /** Starts a run; if it cannot start, the file still ends with an end chunk saying why. */

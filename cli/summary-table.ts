@@ -63,6 +63,8 @@ export function renderSummary(s: Summary, title: string): string {
   if (s.untracked.completions) extra.push(`completions of earlier submits ${fmtCount(s.untracked.completions)}`);
   if (s.untracked.neverCompleted) extra.push(`never completed ${fmtCount(s.untracked.neverCompleted)}`);
   if (s.untracked.evicted) extra.push(`untimed (slot taken) ${fmtCount(s.untracked.evicted)}`);
+  if (s.untracked.processes) extra.push(`PROCESSES NOT TRACED (targets table full) ${fmtCount(s.untracked.processes)}`);
+  if (s.untracked.threadEvents) extra.push(`thread events not counted (threads table full) ${fmtCount(s.untracked.threadEvents)}`);
   lines.push(`  ${extra.join('  ')}`);
   // Figures this kernel cannot give: the counts above show 0 for them.
   if (s.absent) lines.push(`  not measured on this kernel: ${Object.keys(s.absent).join(', ')} (uringscope doctor says why)`);

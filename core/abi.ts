@@ -15,6 +15,8 @@ export const ABI = {
   histSubBits: 2,
   /** US_STAT_SLOTS_MAX (bpf/tracer.h): the shared slot + 255 targets. */
   statSlotsMax: 256,
+  /** US_RETIRED_TID (bpf/tracer.h): thread-table keys from here on hold exited threads' sums. */
+  retiredTid: 0x80000000,
   /** US_MAX_FDS (bpf/chain.h): the BPF runtime's fd table. */
   maxFds: 16,
   /** enum us_op (US_OPS in bpf/chain.h), keyed by the workload's step op. */

@@ -89,6 +89,7 @@ Napi::Object abiObject(Napi::Env env) {
   abi.Set("histBuckets", double(US_HIST_BUCKETS));
   abi.Set("histSubBits", double(US_HIST_SUB_BITS));
   abi.Set("statSlotsMax", double(US_STAT_SLOTS_MAX));
+  abi.Set("retiredTid", double(US_RETIRED_TID));
   abi.Set("maxFds", double(US_MAX_FDS));
 
   Napi::Object op = Napi::Object::New(env);

@@ -47,6 +47,10 @@ export interface NativeCounters {
   rings: number;
   /** Per-target mode: processes that found every stat slot taken (counted once each). */
   targetsDropped: number;
+  /** Processes that should have been traced but found the targets table full (counted once each). */
+  targetsMissed: number;
+  /** Context switches and syscalls of target threads not counted: the threads table was full. */
+  threadsMissed: number;
   /** Upstream io_uring bpf-ops (7.1+): io_uring_enter calls run by a ring's loop_step (io_run_loop). */
   opsLoops: number;
   /** ... of which ended with IOU_LOOP_STOP / with an error. */
@@ -176,6 +180,7 @@ export interface NativeAbi {
   histBuckets: number;
   histSubBits: number;
   statSlotsMax: number;
+  retiredTid: number;
   maxFds: number;
   /** enum us_op by workload op name (US_OPS in bpf/chain.h). */
   op: Readonly<Record<string, number>>;

@@ -53,6 +53,7 @@ const std::vector<Known> &known() {
        [](const Args &a) { return a.size() >= 4; }, "sched_switch(preempt, prev, next, prev_state)"},
       {"on_fork", "fork", {"followForks"}, any, ""},
       {"on_exec", "exec", {"commTargets"}, any, ""},
+      {"on_process_exit", "process_exit", {"exitedProcesses"}, any, ""},
       {"on_sys_enter", "sys_enter", {"enter"}, any, ""},
       {"on_sys_exit", "sys_exit", {"enter"}, any, ""},
       // Upstream io_uring bpf-ops (7.1+): kernel functions, not tracepoints.

@@ -384,6 +384,8 @@ std::string TracerSession::forgetTarget(uint32_t tgid) {
     key = next;
     prev = &key;
   }
-  for (auto tid : tids) bpf_map_delete_elem(thFd, &tid);
+  uint32_t deleted = 0;
+  for (auto tid : tids) deleted += bpf_map_delete_elem(thFd, &tid) == 0;
+  __atomic_fetch_sub(&skel_->bss->thread_entries, deleted, __ATOMIC_SEQ_CST);
   return "";
 }

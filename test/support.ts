@@ -53,7 +53,7 @@ export function finalSummary(out: string, stderr = ''): Summary {
 export const TRACER_PROGS = [
   'on_create', 'on_submit_req', 'on_submit_sqe', 'on_complete', 'on_complete_args', 'on_fail_link', 'on_req_failed', 'on_cqe_overflow',
   'on_queue_async_work', 'on_poll_arm', 'on_task_add', 'on_task_work_run', 'on_local_work_run',
-  'on_sched_switch', 'on_fork', 'on_exec', 'on_sys_enter', 'on_sys_exit',
+  'on_sched_switch', 'on_fork', 'on_exec', 'on_process_exit', 'on_sys_enter', 'on_sys_exit',
 ];
 
 /** Hooks with one program per kernel shape (native/tracer_hooks.cc): one of each group loads. */

@@ -20,7 +20,7 @@ describe('trace -- uring_load chains', () => {
     expect(s.enter.calls).toBeGreaterThanOrEqual(N);
     expect(s.enter.toSubmit).toBe(3 * N);
     expect(s.drops).toBe(0);
-    expect(s.untracked).toEqual({ completions: 0, neverCompleted: 0, evicted: 0 });
+    expect(s.untracked).toEqual({ completions: 0, neverCompleted: 0, evicted: 0, processes: 0, threadEvents: 0 });
   });
 
   test('full reads: nothing cancelled, no broken link', async () => {

@@ -2,6 +2,7 @@
 // contract in shared/design.md. Snapshots are cumulative since attach; an
 // interval is the difference of two.
 import type { NativeCounters, NativeOpStats, NativeOpsProgram, NativeSnapshot, NativeThread, ThreadKind } from '../native/index.js';
+import { ABI } from '../core/abi.js';
 import { histDiff, histUpperBound, quantile } from './histogram.js';
 import type { EngineSummary } from '../core/engine-summary.js';
 import type { TraceEnded } from './trace-end.js';
@@ -55,8 +56,13 @@ export interface Summary {
   /** Event records lost (kernel ring buffer full, or JS not draining). */
   drops: number;
   events?: { received: number; written: number };
-  /** Requests the tracer saw only in part: completions before attach, never-completed submits. */
-  untracked: { completions: number; neverCompleted: number; evicted: number };
+  /**
+   * Requests the tracer saw only in part: completions before attach, never-completed submits.
+   * `processes`: processes left untraced because the targets table was full; `threadEvents`:
+   * switches and syscalls not counted because the threads table was full (absent in
+   * recordings made before they were counted).
+   */
+  untracked: { completions: number; neverCompleted: number; evicted: number; processes?: number; threadEvents?: number };
   /** A workload run: the engine's numbers (core/engine-summary.ts). */
   engine?: EngineSummary;
   /**
@@ -138,7 +144,7 @@ const ZERO_COUNTERS: NativeCounters = {
   failLink: 0, reqFailed: 0, cqOverflows: 0, asyncPunts: 0, pollArms: 0, taskAdds: 0,
   taskWorkRuns: 0, localWorkRuns: 0, enterCalls: 0, enterToSubmit: 0, enterNs: 0,
   eventDrops: 0, eventsWritten: 0, staleRequests: 0, untracked: 0, evicted: 0,
-  auxCqes: 0, rings: 0, targetsDropped: 0, opsLoops: 0, opsStops: 0, opsErrors: 0, opsSqes: 0,
+  auxCqes: 0, rings: 0, targetsDropped: 0, targetsMissed: 0, threadsMissed: 0, opsLoops: 0, opsStops: 0, opsErrors: 0, opsSqes: 0,
 };
 
 /** An all-zero snapshot at `ktimeNs`: the baseline of a fresh tracer. */
@@ -261,10 +267,14 @@ export function summarize(s: NativeSnapshot, opts: SummarizeOptions): Summary {
     enter: { calls: c.enterCalls, toSubmit: c.enterToSubmit, timeNs: c.enterNs },
     ctxSwitches: { ...total, byThread },
     drops: c.eventDrops + s.userDrops,
-    untracked: { completions: c.untracked, neverCompleted: c.staleRequests, evicted: c.evicted },
+    untracked: {
+      completions: c.untracked, neverCompleted: c.staleRequests, evicted: c.evicted,
+      processes: c.targetsMissed, threadEvents: c.threadsMissed,
+    },
   };
   if (opts.threads) {
     out.threads = s.threads
+      .filter((t) => t.tid < ABI.retiredTid) // exited threads: in the sums above, not listed
       .map((t) => ({
         tid: t.tid, tgid: t.tgid, kind: t.kind, comm: t.comm,
         voluntary: t.voluntary, involuntary: t.involuntary, offCpuNs: t.offcpuNs, onCpuNs: t.oncpuNs,
