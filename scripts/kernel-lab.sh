@@ -3,6 +3,7 @@
 # machine's filesystem and runs a command there.
 #
 #   scripts/kernel-lab.sh list                      # the lab's kernels and the packages they resolve to
+#   scripts/kernel-lab.sh archives                  # the archive URIs read from the apt sources
 #   scripts/kernel-lab.sh fetch [KERNEL...]          # download + unpack (cached)
 #   scripts/kernel-lab.sh run KERNEL [--out DIR] [--timeout S] -- CMD ARGS...
 #
@@ -26,12 +27,39 @@ set -euo pipefail
 
 LAB_CACHE=${URINGSCOPE_LAB_CACHE:-/var/cache/uringscope-lab}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
-MIRROR=http://deb.debian.org
+
+# The archive URIs come from this machine's own apt configuration (deb822
+# /etc/apt/sources.list.d/*.sources and one-line sources.list entries), so the
+# lab works behind a local mirror or proxy: the URI of a suite ending in
+# -security serves debian-security, any other Debian suite's the main archive.
+# URINGSCOPE_LAB_ARCHIVE / URINGSCOPE_LAB_SECURITY override them;
+# URINGSCOPE_LAB_APT_ETC reads another apt directory (tests).
+apt_uris() {
+  local etc=${URINGSCOPE_LAB_APT_ETC:-/etc/apt}
+  { for f in "$etc"/sources.list.d/*.sources; do
+      [ -r "$f" ] || continue
+      awk 'BEGIN { IGNORECASE = 1 }
+           /^[[:space:]]*$/ { if (u != "" && s != "") for (i in S) print S[i], u; u = ""; s = ""; delete S; next }
+           /^URIs:/ { u = $2 }
+           /^Suites:/ { s = 1; for (i = 2; i <= NF; i++) S[i] = $i }
+           /^Enabled:[[:space:]]*no/ { u = "" }
+           END { if (u != "" && s != "") for (i in S) print S[i], u }' "$f"
+    done
+    cat "$etc"/sources.list "$etc"/sources.list.d/*.list 2>/dev/null |
+      sed -n 's/^[[:space:]]*deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\)[[:space:]]\+\([^[:space:]]\+\).*/\3 \2/p'
+  } | awk '$1 ~ /^(bookworm|trixie|forky|sid|unstable|stable|testing|oldstable)/'
+}
+archive_uri() {
+  local want=$1 uri
+  uri=$(apt_uris | awk -v w="$want" '(w == "security") == ($1 ~ /-security$/) { print $2; exit }')
+  [ -n "$uri" ] || die "no Debian ${want} archive in this machine's apt sources (/etc/apt/sources.list.d/*.sources, /etc/apt/sources.list): add one, or set URINGSCOPE_LAB_$( [ "$want" = security ] && echo SECURITY || echo ARCHIVE )"
+  echo "${uri%/}"
+}
 
 say() { printf 'kernel-lab: %s\n' "$*" >&2; }
 die() { say "$*"; exit 125; }
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }
 
 # The suites each lab kernel comes from (the newest linux-image-amd64 there).
 suites_of() {
@@ -72,13 +100,15 @@ apt_private() {
 }
 
 update_lists() {
-  local k=$1 d=$LAB_CACHE/apt/$1 s
+  local k=$1 d=$LAB_CACHE/apt/$1 s main sec
+  main=${URINGSCOPE_LAB_ARCHIVE:-$(archive_uri main)} || exit 125
+  sec=${URINGSCOPE_LAB_SECURITY:-$(archive_uri security)} || exit 125
   mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
   : > "$d/sources.list.new"
   for s in $(suites_of "$k"); do
     case "$s" in
-      *-security) echo "deb [signed-by=$KEYRING] $MIRROR/debian-security $s main" ;;
-      *)          echo "deb [signed-by=$KEYRING] $MIRROR/debian $s main" ;;
+      *-security) echo "deb [signed-by=$KEYRING] $sec $s main" ;;
+      *)          echo "deb [signed-by=$KEYRING] $main $s main" ;;
     esac >> "$d/sources.list.new"
   done
   mv "$d/sources.list.new" "$d/sources.list"
@@ -250,6 +280,10 @@ case "${1:-}" in
     shift; [ $# -gt 0 ] || set -- 6.1 6.12 sid
     for k in "$@"; do d=$(fetch "$k"); printf '%-5s %s\n' "$k" "$(cat "$d/version")"; done ;;
   run) shift; [ $# -gt 0 ] || die "run needs a kernel"; run "$@" ;;
+  archives)
+    a=${URINGSCOPE_LAB_ARCHIVE:-$(archive_uri main)} || exit 125
+    sec=${URINGSCOPE_LAB_SECURITY:-$(archive_uri security)} || exit 125
+    printf 'archive  %s\nsecurity %s\n' "$a" "$sec" ;;
   -h|--help|help|"") usage ;;
-  *) die "unknown command '$1' (list, fetch or run; --help)" ;;
+  *) die "unknown command '$1' (list, fetch, run or archives; --help)" ;;
 esac
