@@ -200,6 +200,16 @@ describe('C policies', () => {
     expect(r.stderr).toBe('uringscope: 40000 chains of copy-small-buffer failed (first error EOVERFLOW)\n');
   });
 
+  bpfTest('a policy whose chains issue nothing: all of them under user; under bpf one line, "stalled after N of 1000", exit 1', async () => {
+    const user = await run('nop-chain', 'user', ['--policy', testPolicy('issues-nothing'), '--chains', '1000']);
+    expect([user.code, user.e.chains, user.e.stopReason]).toEqual([0, 1000, 'completed']);
+    const bpf = await run('nop-chain', 'bpf', ['--policy', testPolicy('issues-nothing'), '--chains', '1000']);
+    expect(bpf.code).toBe(1);
+    expect(bpf.e.stopReason).toBe('stalled');
+    expect(bpf.stderr).toBe(`uringscope: the BPF policy stalled after ${bpf.e.chains} of 1000 chains: nothing completed for 10 s, so the run was stopped (does a chain end without issuing a request, or wait on one that never completes?)\n`);
+    expect(bpf.e.chains).toBeLessThan(1000);
+  });
+
   test('a missing policy file, an unknown built-in and --policy under link are refused in one line', async () => {
     const missing = await runCli(['run', 'nop-chain', '-s', 'user', '--policy', '/nonexistent/p.c']);
     expect([missing.code, missing.stderr]).toEqual([2, 'uringscope: policy file /nonexistent/p.c not found\n']);

@@ -9,7 +9,7 @@ import type { EngineResult } from './engine.js';
 export interface RunOutcome {
   /** A few words for a status line: "finished: 100 chains", "duration reached". */
   note: string;
-  /** 0 when the run did what was asked, 1 when it stopped on a budget or chains failed. */
+  /** 0 when the run did what was asked, 1 when it stopped on a budget or a stall, or chains failed. */
   exitCode: 0 | 1;
   /** Why the exit code is 1, one line for stderr (without the "uringscope: " prefix). */
   message?: string;
@@ -21,6 +21,8 @@ export interface RunContext {
   strategy: Strategy;
   /** The step budget the run had (shown when it was spent). */
   stepBudget: number;
+  /** The chains asked for (absent for a run of fixed duration). */
+  chains?: number;
 }
 
 /** `e` is undefined when the engine gave no result (it failed to start or died). */
@@ -34,6 +36,15 @@ export function runOutcome(e: EngineResult | undefined, ctx: RunContext): RunOut
       message: `the ${who}policy reached its step budget (${ctx.stepBudget} steps) and was stopped: raise --step-budget if that is expected`,
     };
   }
+  if (e.stopReason === 'stalled') {
+    const who = ctx.strategy === 'bpf' ? 'BPF ' : '';
+    const of = ctx.chains ? ` of ${ctx.chains}` : '';
+    const failed = e.chainsFailed > 0 ? `; ${e.chainsFailed} failed (first error ${errnoName(e.firstError)})` : '';
+    return {
+      note, exitCode: 1,
+      message: `the ${who}policy stalled after ${e.chains}${of} chains: nothing completed for 10 s, so the run was stopped${failed} (does a chain end without issuing a request, or wait on one that never completes?)`,
+    };
+  }
   if (e.chainsFailed > 0) {
     return { note, exitCode: 1, message: `${e.chainsFailed} chains of ${ctx.name} failed (first error ${errnoName(e.firstError)})` };
   }
@@ -45,7 +56,7 @@ function endNote(e: EngineResult): string {
     case 'completed': return `finished: ${e.chains} chains`;
     case 'duration': return 'duration reached';
     case 'budget': return 'stopped: the policy spent its step budget';
-    case 'stalled': return 'stopped: no progress for 10 s';
+    case 'stalled': return `STALLED after ${e.chains} chains: no progress for 10 s`;
     default: return 'stopped';
   }
 }

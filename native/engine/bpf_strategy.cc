@@ -551,8 +551,9 @@ void BpfRun::checkStop(Watch &w, const std::atomic<bool> &stop, uint64_t now) {
 // Progress is steps issued, or chains ending (a policy's chains can fail
 // before issuing anything). Without it for 100 ms, parked steps need a
 // completion to run from (kParked: the caller posts one); for 10 s, what is in
-// flight is cancelled; if even that does not drain the slots in 10 s more,
-// the run gives up rather than hang (kGiveUp).
+// flight is cancelled; if even that does not drain the slots in 2 s more (a
+// slot whose chain issued nothing has nothing to cancel), the run gives up
+// rather than hang (kGiveUp). The 10 s are what the docs promise.
 BpfRun::Stall BpfRun::checkStall(Watch &w, uint64_t now) {
   uint64_t issued = __atomic_load_n(&sh_.counters[US_PC_ISSUED], __ATOMIC_RELAXED) +
                     __atomic_load_n(&sh_.counters[US_PC_CHAINS], __ATOMIC_RELAXED) +
@@ -563,8 +564,8 @@ BpfRun::Stall BpfRun::checkStall(Watch &w, uint64_t now) {
     return Stall::kNo;
   }
   if (*sh_.parked && now - w.stalledSince > 100000000ull) return Stall::kParked;
+  if (st_->stopReason == "stalled") return now - w.stalledSince > 2000000000ull ? Stall::kGiveUp : Stall::kNo;
   if (now - w.stalledSince > 10000000000ull) {
-    if (st_->stopReason == "stalled") return Stall::kGiveUp;
     st_->stopReason = "stalled";
     __atomic_store_n(sh_.stop, 1u, __ATOMIC_RELEASE);
     postCancel();

@@ -24,6 +24,15 @@ describe('runOutcome', () => {
     expect(o).toEqual({ note: 'finished: 100 chains', exitCode: 1, message: '3 chains of short-read failed (first error ENOENT)' });
   });
 
+  test('a stall exits 1, says after how many of the chains asked for, and names a first error', () => {
+    const o = runOutcome(result({ stopReason: 'stalled', chains: 64 }), { ...ctx, chains: 1000 });
+    expect(o.exitCode).toBe(1);
+    expect(o.note).toBe('STALLED after 64 chains: no progress for 10 s');
+    expect(o.message).toMatch(/^the BPF policy stalled after 64 of 1000 chains: nothing completed for 10 s, so the run was stopped \(/);
+    const failed = runOutcome(result({ stopReason: 'stalled', chains: 5, chainsFailed: 5, firstError: -75 }), { ...ctx, strategy: 'user' });
+    expect(failed.message).toMatch(/^the policy stalled after 5 chains: .*; 5 failed \(first error EOVERFLOW\)/);
+  });
+
   test('no engine result is a failure', () => {
     expect(runOutcome(undefined, ctx)).toEqual({ note: 'failed', exitCode: 1 });
   });
