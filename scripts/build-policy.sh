@@ -24,5 +24,7 @@ ops=(-DUS_OPS_LOOP)
 if grep -qs 'struct io_uring_bpf_ops {' "$root/build/vmlinux.h"; then ops+=(-DUS_VMLINUX_HAS_BPF_OPS); fi
 "$clang" "${common[@]}" -target bpf -mcpu=v3 -D__TARGET_ARCH_"$arch" -I"$root/build" "${ops[@]}" \
   -c "$root/bpf/runtime/policy.bpf.c" -o "$out/policy.ops.bpf.o"
-"$clang" "${common[@]}" -fPIC -shared -fvisibility=hidden \
+# x / 0: C leaves it undefined, BPF makes it 0; the check names the line
+# (native/policy/runtime.c) instead of a bare SIGFPE.
+"$clang" "${common[@]}" -fPIC -shared -fvisibility=hidden -fsanitize=integer-divide-by-zero \
   "$root/native/policy/runtime.c" -o "$out/policy.so"

@@ -210,6 +210,12 @@ describe('C policies', () => {
     expect(bpf.e.chains).toBeLessThan(1000);
   });
 
+  test('user: a policy dividing by zero is stopped with one line naming its source line, not a bare SIGFPE', async () => {
+    const r = await run('nop-chain', 'user', ['--policy', testPolicy('divide-by-zero'), '--chains', '10']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('uringscope: workload nop-chain: divide-by-zero.c:9:18: the policy divides by zero (C leaves x / 0 undefined, BPF makes it 0): test the divisor first\n');
+  });
+
   test('a missing policy file, an unknown built-in and --policy under link are refused in one line', async () => {
     const missing = await runCli(['run', 'nop-chain', '-s', 'user', '--policy', '/nonexistent/p.c']);
     expect([missing.code, missing.stderr]).toEqual([2, 'uringscope: policy file /nonexistent/p.c not found\n']);

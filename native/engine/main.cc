@@ -19,6 +19,7 @@
 
 #include "bpf_strategy.h"
 #include "engine.h"
+#include "error_line.h"
 #include "lifeline.h"
 #include "policy_user.h"
 #include "targets.h"
@@ -84,11 +85,6 @@ struct StdoutProgress : ProgressSink {
     fflush(stdout);
   }
 };
-
-void printError(const std::string &msg) {
-  printf("{\"type\":\"error\",\"message\":%s}\n", jsonString(msg).c_str());
-  fflush(stdout);
-}
 
 void printResult(const EnginePlan &plan, const EngineStats &s, const OpenTargets &t) {
   const char *strategy = plan.strategy == Strategy::Link ? "link" : plan.strategy == Strategy::User ? "user" : "bpf";
@@ -156,6 +152,11 @@ std::string prepareReplay(EnginePlan *plan) {
 }
 
 }  // namespace
+
+void printError(const std::string &msg) {
+  printf("{\"type\":\"error\",\"message\":%s}\n", jsonString(msg).c_str());
+  fflush(stdout);
+}
 
 // Exits through here once main() has armed the lifeline: an orphaned
 // engine also removes its run directory, which its dead parent cannot.

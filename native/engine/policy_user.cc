@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <liburing.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "bpf_strategy.h"
+#include "error_line.h"
 #include "engine_ring.h"
 #include "policy_names.h"
 #include "run_clock.h"
@@ -32,6 +34,18 @@ extern "C" {
 }
 
 namespace {
+
+// The policy did what C leaves undefined (native/policy/runtime.c's checks):
+// say which line, then exit; uringscope removes the run directory as after
+// any engine error. Nothing else can continue: the next instruction traps.
+void onPolicyFatal(const char *file, uint32_t line, uint32_t column, const char *what) {
+  const char *base = strrchr(file, '/');
+  std::string src = base ? base + 1 : file;
+  printError(src + ":" + std::to_string(line) + ":" + std::to_string(column) + ": the policy " + what +
+             " (C leaves x / 0 undefined, BPF makes it 0): test the divisor first");
+  _exit(1);
+}
+
 
 
 // The shared object's entry points (native/policy/runtime.c).
@@ -62,6 +76,8 @@ struct NativePolicy {
     if (!ok) return "policy " + name + ": its native build lacks the runtime (build it with scripts/build-policy.sh)";
     if (ctxSize() != sizeof(us_ctx)) return "policy " + name + " was built against another bpf/uringscope.h: rebuild it";
     if (auto *names = static_cast<const char *>(dlsym(handle, "us_stat_names"))) statNames = splitStatNames(names);
+    using OnFatal = void (*)(void (*)(const char *, uint32_t, uint32_t, const char *));
+    if (auto onFatal = reinterpret_cast<OnFatal>(dlsym(handle, "us_native_on_fatal"))) onFatal(onPolicyFatal);
     return "";
   }
 

@@ -111,3 +111,34 @@ US_EXPORT const uint64_t *us_native_stats(void)
 {
 	return g_stats;
 }
+
+/*
+ * Division by zero. C leaves x / 0 undefined (x86 traps with SIGFPE) where
+ * BPF defines x / 0 = 0 and x % 0 = x, so one policy cannot mean the same
+ * under both strategies. scripts/build-policy.sh compiles this runtime with
+ * -fsanitize=integer-divide-by-zero, whose check calls the handler below
+ * (clang's UBSan ABI: the data starts with the source position) just before
+ * the division; the engine's fatal hook then reports that line and exits
+ * instead of dying of a signal nobody explains. Without a hook it returns,
+ * and the division traps as before.
+ */
+struct us_ubsan_loc {
+	const char *file;
+	uint32_t line;
+	uint32_t column;
+};
+
+static void (*g_fatal)(const char *file, uint32_t line, uint32_t column, const char *what);
+
+US_EXPORT void us_native_on_fatal(void (*fatal)(const char *, uint32_t, uint32_t, const char *))
+{
+	g_fatal = fatal;
+}
+
+void __ubsan_handle_divrem_overflow(struct us_ubsan_loc *loc, void *lhs, void *rhs)
+{
+	(void)lhs;
+	(void)rhs;
+	if (g_fatal)
+		g_fatal(loc->file, loc->line, loc->column, "divides by zero");
+}
