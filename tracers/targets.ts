@@ -47,7 +47,7 @@ export function commOf(pid: number): string | undefined {
   }
 }
 
-/** The kernel keeps 15 characters of a task's name. */
+/** The kernel keeps 15 bytes of a task's name (TASK_COMM_LEN 16, with its NUL). */
 export const COMM_MAX = 15;
 
 export function pidsWithComm(comm: string, exclude = process.pid): number[] {
