@@ -7,7 +7,7 @@ import type { Argv } from 'yargs';
 import { UserError } from '../tracers/errors.js';
 import { buildMetrics } from '../tracers/metrics.js';
 import { formatListen, MetricsServer, parseListen } from '../tracers/metrics-server.js';
-import { checkOtlpUrl } from '../tracers/otlp-url.js';
+import { checkOtlpUrl, redactUrl } from '../tracers/otlp-url.js';
 import { PrometheusExposition } from '../tracers/prometheus.js';
 import { checkServeTarget, MAX_TARGETS_LIMIT, ServedTargets, type ServeTargetSpec } from '../tracers/served-targets.js';
 import { checkComm, checkInterval, checkMaxTargets, checkPids, OTLP_INTERVAL_MS } from './flag-bounds.js';
@@ -93,7 +93,7 @@ export async function runServe(a: ServeArgs): Promise<number> {
     : undefined;
   pusher?.start();
 
-  log(`serving ${describe(spec)} on http://${formatListen(server.address)}/metrics${otlpUrl ? ` and pushing to ${otlpUrl} every ${a.interval} ms` : ''}; SIGTERM or Ctrl-C stops`);
+  log(`serving ${describe(spec)} on http://${formatListen(server.address)}/metrics${otlpUrl ? ` and pushing to ${redactUrl(otlpUrl)} every ${a.interval} ms` : ''}; SIGTERM or Ctrl-C stops`);
   const sig = await new Promise<NodeJS.Signals>((resolve) => stopServeOnSignal(resolve));
   await pusher?.stop();
   await server.close();

@@ -1,12 +1,14 @@
 // The flag bounds (cli/flag-bounds.ts) as pure functions: every flag that
 // becomes a timer stays within Node's 2^31-1 ms, every rate within a sane
 // refresh, and each refusal is one UserError line, exit 2, naming the flag
-// and the value given.
+// and the value given. With the other pure checks of what a flag names: the
+// --otlp URL shown without its credentials.
 import {
   checkComm, checkConcurrency, checkDuration, checkFps, checkInterval, checkMaxTargets, checkPids, checkReplaySpeed,
   checkRings, checkViewSpeed, FPS, INTERVAL_MS, MAX_DURATION_S, MAX_PID, OTLP_INTERVAL_MS, SPEED,
 } from '../../cli/flag-bounds.js';
 import { UserError } from '../../tracers/errors.js';
+import { checkOtlpUrl, redactUrl } from '../../tracers/otlp-url.js';
 
 /** Node fires a longer setTimeout/setInterval after 1 ms (TimeoutOverflowWarning). */
 const TIMER_MAX_MS = 2 ** 31 - 1;
@@ -99,5 +101,26 @@ describe('--comm', () => {
 
   test('given twice: one name', () => {
     expect(refusal(() => checkComm(['a', 'b']))).toBe('--comm takes one process name (got 2: "a", "b")');
+  });
+});
+
+describe('--otlp credentials are never shown', () => {
+  test('user:password@ shows the user, *** for the password; a lone user name (a token) is hidden', () => {
+    expect(redactUrl(checkOtlpUrl('http://user:s3cret@127.0.0.1:4318'))).toBe('http://user:***@127.0.0.1:4318/v1/metrics');
+    expect(redactUrl(checkOtlpUrl('https://t0ken@collector/v1/metrics'))).toBe('https://***@collector/v1/metrics');
+    expect(redactUrl(checkOtlpUrl('http://127.0.0.1:4318'))).toBe('http://127.0.0.1:4318/v1/metrics');
+  });
+
+  test('the URL pushed to keeps them (the exporter sends them as Basic auth)', () => {
+    const u = checkOtlpUrl('http://user:s3cret@127.0.0.1:4318');
+    expect([u.username, u.password]).toEqual(['user', 's3cret']);
+  });
+
+  test('nor in the errors about a URL that does not parse or is not http', () => {
+    for (const raw of ['http://user:s3cret@host:99999/x', 'ftp://user:s3cret@host/x', 'http://user:s3@cret@host:1x/']) {
+      const msg = refusal(() => checkOtlpUrl(raw));
+      expect(msg).not.toMatch(/s3|cret/);
+      expect(msg).toMatch(/user:\*\*\*@host/);
+    }
   });
 });
