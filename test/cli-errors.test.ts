@@ -71,6 +71,12 @@ describe('trace: clear errors', () => {
     }
   });
 
+  test('an empty command after -- says so (was "not executable: /usr/local/bin/", a PATH directory)', async () => {
+    const r = await runCli(['trace', '--', '']);
+    expect(r.code).toBe(2);
+    expectOneLine(r, /^uringscope: the command after -- is empty \(got ""\): give the program to run, e\.g\. -- \.\/app ARGS$/);
+  });
+
   test('an unprivileged user is told what to do', async () => {
     const p = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all',
       process.execPath, CLI, 'trace', '--', 'true'], { stdio: ['ignore', 'pipe', 'pipe'] });

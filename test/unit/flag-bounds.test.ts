@@ -2,13 +2,14 @@
 // becomes a timer stays within Node's 2^31-1 ms, every rate within a sane
 // refresh, and each refusal is one UserError line, exit 2, naming the flag
 // and the value given. With the other pure checks of what a flag names: the
-// --otlp URL shown without its credentials.
+// --otlp URL shown without its credentials, an empty command after --.
 import {
   checkComm, checkConcurrency, checkDuration, checkFps, checkInterval, checkMaxTargets, checkPids, checkReplaySpeed,
   checkRings, checkViewSpeed, FPS, INTERVAL_MS, MAX_DURATION_S, MAX_PID, OTLP_INTERVAL_MS, SPEED,
 } from '../../cli/flag-bounds.js';
 import { UserError } from '../../tracers/errors.js';
 import { checkOtlpUrl, redactUrl } from '../../tracers/otlp-url.js';
+import { checkCommand } from '../../tracers/targets.js';
 
 /** Node fires a longer setTimeout/setInterval after 1 ms (TimeoutOverflowWarning). */
 const TIMER_MAX_MS = 2 ** 31 - 1;
@@ -101,6 +102,13 @@ describe('--comm', () => {
 
   test('given twice: one name', () => {
     expect(refusal(() => checkComm(['a', 'b']))).toBe('--comm takes one process name (got 2: "a", "b")');
+  });
+});
+
+describe('trace -- CMD', () => {
+  test('an empty command says so (was "not executable: /usr/local/bin/", a PATH directory)', () => {
+    expect(refusal(() => checkCommand(''))).toBe('the command after -- is empty (got ""): give the program to run, e.g. -- ./app ARGS');
+    expect(refusal(() => checkCommand('  '))).toMatch(/^the command after -- is empty \(got " {2}"\)/);
   });
 });
 
