@@ -164,6 +164,10 @@ describe('targets, JSON and policies that are not what they claim', () => {
     const f = workload('zero.json', { ...builtin('short-read'), name: 'zero', targets: { in: { kind: 'path', path: '/dev/zero' } } });
     await expectRefused(['run', f, '-n', '2'], 2, /^uringscope: .*zero\.json: \/targets\/in\/path: cannot read \/dev\/zero: a character device: a path target must be a regular file/, 8000);
   });
+  test('a workload number past the largest double (1e400, read as Infinity) says so, not "(got null)"', async () => {
+    const f = workload('inf.json', JSON.stringify({ ...builtin('short-read'), name: 'inf' }).replace('"offset":0', '"offset":1e400'));
+    await expectRefused(['run', f], 2, /^uringscope: .*inf\.json: \/steps\/0\/offset: number out of range: past ±1\.7976931348623157e\+308, the largest a JSON number can be, so it reads as Infinity$/);
+  });
   test('JSON nested 5000 levels deep (a stack overflow in the validator)', async () => {
     const f = workload('deep.json', `{"name": ${'['.repeat(5000)}${']'.repeat(5000)}}`);
     await expectRefused(['run', f], 2, /^uringscope: .*deep\.json: \/name\/0\/0.*: nested deeper than 64 levels/);
