@@ -68,7 +68,8 @@ class Viewing implements ViewController, Hosted {
 export async function runView(a: ViewArgs): Promise<number> {
   const timelines: Timeline[] = [await loadTimeline(a.file)];
   if (a.file2) timelines.push(await loadTimeline(a.file2));
-  requireTty();
+  // Without a screen, `report` prints the same recording(s) as text.
+  requireTty(`\`uringscope report ${[a.file, a.file2].filter(Boolean).join(' ')}\``);
 
   let player: Player | undefined;
   // The log's clock is the recording's: a line says when in the recording it happened.
