@@ -164,6 +164,14 @@ describe('targets, JSON and policies that are not what they claim', () => {
     const f = workload('zero.json', { ...builtin('short-read'), name: 'zero', targets: { in: { kind: 'path', path: '/dev/zero' } } });
     await expectRefused(['run', f, '-n', '2'], 2, /^uringscope: .*zero\.json: \/targets\/in\/path: cannot read \/dev\/zero: a character device: a path target must be a regular file/, 8000);
   });
+  test('two recordings concatenated: the second file header is named, not read as a "type 1163023189" chunk', async () => {
+    const rec = await recording();
+    const one = readFileSync(rec);
+    const both = join(base, 'both.usrec');
+    writeFileSync(both, Buffer.concat([one, one]));
+    const n = one.length;
+    await expectRefused(['report', both], 3, new RegExp(`^uringscope: .*both\\.usrec: incomplete recording, corrupt at byte ${n}: a second recording's file header \\("USREC"\\) starts here: two recordings concatenated\\? The first one ends at byte ${n} \\(\`head -c ${n}\` keeps it\\)`));
+  });
   test('a workload number past the largest double (1e400, read as Infinity) says so, not "(got null)"', async () => {
     const f = workload('inf.json', JSON.stringify({ ...builtin('short-read'), name: 'inf' }).replace('"offset":0', '"offset":1e400'));
     await expectRefused(['run', f], 2, /^uringscope: .*inf\.json: \/steps\/0\/offset: number out of range: past ±1\.7976931348623157e\+308, the largest a JSON number can be, so it reads as Infinity$/);
