@@ -16,7 +16,7 @@ import { engineLines } from './engine-lines.js';
 import { BPF_PATH_OPTIONS } from './run-args.js';
 import type { BpfPathChoice } from '../workloads/bpf-path.js';
 import { stopRunOnSignal } from './signals.js';
-import { checkInterval } from './flag-bounds.js';
+import { checkInterval, checkReplaySpeed } from './flag-bounds.js';
 import { renderSummary } from './summary-table.js';
 import { fmtCount, fmtNs } from '../core/units.js';
 import { ABI } from '../core/abi.js';
@@ -57,7 +57,7 @@ export function replayBuilder(y: Argv): Argv<ReplayArgs> {
     .example('$0 replay app.usrec --strategy user', 'the recorded stream, driven one request at a time')
     .example('$0 replay app.usrec -o again.usrec && $0 report app.usrec again.usrec', 'recording and replay side by side')
     .check((a) => {
-      if (!(typeof a.speed === 'number' && Number.isFinite(a.speed) && a.speed >= 0)) throw new UserError('--speed must be a number >= 0 (0 = as fast as possible)', 2);
+      checkReplaySpeed(a.speed as number | undefined);
       if (a.events && !a.output) throw new UserError('--events records the replay\'s requests into -o FILE: give -o too', 2);
       checkInterval(a.interval as number | undefined);
       return true;

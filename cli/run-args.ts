@@ -5,10 +5,9 @@ import type { Argv, Options } from 'yargs';
 import { STRATEGIES, type Strategy } from '../core/strategy.js';
 import { UserError } from '../tracers/errors.js';
 import type { RunOptions } from '../workloads/engine.js';
-import { MAX_CONCURRENCY } from '../workloads/schema.js';
 import type { WorkloadSpec } from '../workloads/spec.js';
 import type { BpfPathChoice } from '../workloads/bpf-path.js';
-import { checkChains, checkDuration, checkInterval, checkStepBudget } from './flag-bounds.js';
+import { checkChains, checkConcurrency, checkDuration, checkInterval, checkRings, checkStepBudget } from './flag-bounds.js';
 
 export interface RunArgs {
   workload: string;
@@ -61,11 +60,9 @@ export function checkRunArgs(a: Partial<RunArgs>): true {
   checkDuration(a.duration, false);
   checkInterval(a.interval);
   checkStepBudget(a['step-budget']);
-  if (a.rings !== undefined && !(Number.isInteger(a.rings) && a.rings >= 1 && a.rings <= 4)) throw new UserError('--rings must be an integer from 1 to 4', 2);
+  checkRings(a.rings);
   if (a.rings !== undefined && a.rings > 1 && a.strategy !== undefined && a.strategy !== 'bpf') throw new UserError('--rings is for --strategy bpf (its rings)', 2);
-  if (a.concurrency !== undefined && !(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= MAX_CONCURRENCY)) {
-    throw new UserError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`, 2);
-  }
+  checkConcurrency(a.concurrency);
   return true;
 }
 

@@ -7,9 +7,10 @@ import type { Argv } from 'yargs';
 import { UserError } from '../tracers/errors.js';
 import { buildMetrics } from '../tracers/metrics.js';
 import { formatListen, MetricsServer, parseListen } from '../tracers/metrics-server.js';
-import { checkOtlpUrl } from '../tracers/otlp-url.js';
+import { checkOtlpUrl, redactUrl } from '../tracers/otlp-url.js';
 import { PrometheusExposition } from '../tracers/prometheus.js';
 import { checkServeTarget, MAX_TARGETS_LIMIT, ServedTargets, type ServeTargetSpec } from '../tracers/served-targets.js';
+import { checkComm, checkInterval, checkMaxTargets, checkPids, OTLP_INTERVAL_MS } from './flag-bounds.js';
 import { emptySnapshot } from '../tracers/summary.js';
 import { stopServeOnSignal } from './signals.js';
 
@@ -26,14 +27,12 @@ export interface ServeArgs {
 export const DEFAULT_LISTEN = '127.0.0.1:9464';
 
 function checkServeArgs(a: Partial<ServeArgs>): true {
-  const n = (a.pid?.length ? 1 : 0) + (a.comm ? 1 : 0) + (a.all ? 1 : 0);
+  checkComm(a.comm); // an empty one says so, not "give exactly one target"
+  const n = (a.pid?.length ? 1 : 0) + (a.comm !== undefined ? 1 : 0) + (a.all ? 1 : 0);
   if (n !== 1) throw new UserError('give exactly one target: --pid N (repeatable), --comm NAME or --all', 2);
-  if (a.pid?.some((p) => !Number.isInteger(p) || p <= 0)) throw new UserError('--pid takes positive integer process ids', 2);
-  const m = a['max-targets'];
-  if (m === undefined || !Number.isInteger(m) || m < 1 || m > MAX_TARGETS_LIMIT) {
-    throw new UserError(`--max-targets must be an integer from 1 to ${MAX_TARGETS_LIMIT}`, 2);
-  }
-  if (!((a.interval ?? 0) >= 100)) throw new UserError('--interval must be at least 100 milliseconds', 2);
+  checkPids(a.pid);
+  checkMaxTargets(a['max-targets']);
+  checkInterval(a.interval, OTLP_INTERVAL_MS);
   parseListen(a.listen ?? DEFAULT_LISTEN);
   if (a.otlp !== undefined) checkOtlpUrl(a.otlp);
   return true;
@@ -94,7 +93,7 @@ export async function runServe(a: ServeArgs): Promise<number> {
     : undefined;
   pusher?.start();
 
-  log(`serving ${describe(spec)} on http://${formatListen(server.address)}/metrics${otlpUrl ? ` and pushing to ${otlpUrl} every ${a.interval} ms` : ''}; SIGTERM or Ctrl-C stops`);
+  log(`serving ${describe(spec)} on http://${formatListen(server.address)}/metrics${otlpUrl ? ` and pushing to ${redactUrl(otlpUrl)} every ${a.interval} ms` : ''}; SIGTERM or Ctrl-C stops`);
   const sig = await new Promise<NodeJS.Signals>((resolve) => stopServeOnSignal(resolve));
   await pusher?.stop();
   await server.close();

@@ -3,7 +3,7 @@
 import type { Argv } from 'yargs';
 import { UserError } from '../tracers/errors.js';
 import type { TargetSpec, TraceRunOptions } from '../tracers/trace-run.js';
-import { checkDuration, checkInflightEntries, checkInterval, checkRingMb } from './flag-bounds.js';
+import { checkComm, checkDuration, checkInflightEntries, checkInterval, checkPids, checkRingMb } from './flag-bounds.js';
 
 export interface TraceArgs {
   pid?: number[];
@@ -34,13 +34,14 @@ export function traceOptions(y: Argv): Argv {
 
 /** The argument checks of `trace` (shared with `record`). */
 export function checkTraceArgs(a: Partial<TraceArgs>): true {
-  const n = (a.pid?.length ? 1 : 0) + (a.comm ? 1 : 0) + ((a['--'] as unknown[] | undefined)?.length ? 1 : 0);
+  checkComm(a.comm); // an empty one says so, not "give exactly one target"
+  const n = (a.pid?.length ? 1 : 0) + (a.comm !== undefined ? 1 : 0) + ((a['--'] as unknown[] | undefined)?.length ? 1 : 0);
   if (n !== 1) throw new UserError('give exactly one target: --pid N, --comm NAME or -- CMD ARGS...', 2);
   checkInterval(a.interval);
   checkDuration(a.duration, true);
   checkInflightEntries(a['inflight-entries']);
   checkRingMb(a['ring-mb']);
-  if (a.pid?.some((p) => !Number.isInteger(p) || p <= 0)) throw new UserError('--pid takes positive integer process ids', 2);
+  checkPids(a.pid);
   return true;
 }
 

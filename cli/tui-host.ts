@@ -11,11 +11,13 @@ import { makeTheme } from '../tui/theme.js';
 import { terminalGuard } from '../tui/terminal.js';
 import { UserError } from '../tracers/errors.js';
 
-export const NOT_A_TTY = 'the TUI needs a terminal; use `uringscope trace ...` or `uringscope run WORKLOAD --json`';
+/** What the session and `top` suggest instead: the headless commands that show the same numbers. */
+export const HEADLESS = '`uringscope trace ...` or `uringscope run WORKLOAD --json`';
 
-export function requireTty(): void {
+/** `instead`: the command that shows the same without a screen (`view` suggests `report`). */
+export function requireTty(instead = HEADLESS): void {
   // Keys need a terminal on stdin too (raw mode); one line on stderr, exit 2.
-  if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UserError(NOT_A_TTY, 2);
+  if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UserError(`the TUI needs a terminal; use ${instead}`, 2);
 }
 
 /** What feeds the store; the host calls it back for quit and the dashboard. */

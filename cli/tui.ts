@@ -18,8 +18,7 @@ import { policyLabel } from '../tui/policy-stats.js';
 import { Store } from '../tui/store.js';
 import { defaultStepBudget } from './run-args.js';
 import { hostTui, requireTty, type Hosted } from './tui-host.js';
-import { checkDuration } from './flag-bounds.js';
-import { MAX_CONCURRENCY } from '../workloads/schema.js';
+import { checkComm, checkConcurrency, checkDuration, checkFps, checkPids } from './flag-bounds.js';
 import { STRATEGIES } from '../core/strategy.js';
 import { runOutcome } from '../workloads/outcome.js';
 
@@ -52,10 +51,8 @@ export function tuiBuilder(y: Argv): Argv<TuiArgs> {
     .option('fps', { type: 'number', default: 4, describe: 'screen refreshes (tracer snapshots) per second' })
     .option('dashboard', { type: 'boolean', default: false, describe: 'open the full-screen dashboard' })
     .check((a) => {
-      if (!(a.fps > 0 && a.fps <= 30)) throw new UserError('--fps must be a number from 0 (excluded) to 30', 2);
-      if (!(Number.isInteger(a.concurrency) && a.concurrency > 0 && a.concurrency <= MAX_CONCURRENCY)) {
-        throw new UserError(`--concurrency must be an integer from 1 to ${MAX_CONCURRENCY}`, 2);
-      }
+      checkFps(a.fps);
+      checkConcurrency(a.concurrency);
       checkDuration(a.duration, true); // 0 = the workload's chain count
       return true;
     }) as unknown as Argv<TuiArgs>;
@@ -69,9 +66,10 @@ export function topBuilder(y: Argv): Argv<TopArgs> {
     .option('fps', { type: 'number', default: 4, describe: 'screen refreshes (tracer snapshots) per second' })
     .option('dashboard', { type: 'boolean', default: false, describe: 'open the full-screen dashboard' })
     .check((a) => {
-      if ((a.pid?.length ? 1 : 0) + (a.comm ? 1 : 0) !== 1) throw new UserError('give one target: --pid N (repeatable) or --comm NAME', 2);
-      if (a.pid?.some((p) => !Number.isInteger(p) || p <= 0)) throw new UserError('--pid takes positive integer process ids', 2);
-      if (!(a.fps > 0 && a.fps <= 30)) throw new UserError('--fps must be a number from 0 (excluded) to 30', 2);
+      checkComm(a.comm); // an empty one says so, not "give one target"
+      if ((a.pid?.length ? 1 : 0) + (a.comm !== undefined ? 1 : 0) !== 1) throw new UserError('give one target: --pid N (repeatable) or --comm NAME', 2);
+      checkPids(a.pid);
+      checkFps(a.fps);
       return true;
     }) as unknown as Argv<TopArgs>;
 }

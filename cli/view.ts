@@ -15,6 +15,7 @@ import { Player, SPEEDS } from '../tui/player.js';
 import { Store } from '../tui/store.js';
 import { Viewer } from '../tui/viewer.js';
 import { hostTui, requireTty, type Hosted } from './tui-host.js';
+import { checkViewSpeed } from './flag-bounds.js';
 
 export interface ViewArgs {
   file: string;
@@ -39,7 +40,7 @@ export function viewBuilder(y: Argv): Argv<ViewArgs> {
     .example('$0 view run.usrec', 'play a recording')
     .example('$0 view link.usrec bpf.usrec', 'two recordings side by side')
     .check((a) => {
-      if (!SPEEDS.includes(a.speed as number)) throw new UserError(`--speed must be one of ${SPEEDS.join(', ')}`, 2);
+      checkViewSpeed(a.speed as number | undefined);
       return true;
     }) as unknown as Argv<ViewArgs>;
 }
@@ -67,7 +68,8 @@ class Viewing implements ViewController, Hosted {
 export async function runView(a: ViewArgs): Promise<number> {
   const timelines: Timeline[] = [await loadTimeline(a.file)];
   if (a.file2) timelines.push(await loadTimeline(a.file2));
-  requireTty();
+  // Without a screen, `report` prints the same recording(s) as text.
+  requireTty(`\`uringscope report ${[a.file, a.file2].filter(Boolean).join(' ')}\``);
 
   let player: Player | undefined;
   // The log's clock is the recording's: a line says when in the recording it happened.

@@ -149,6 +149,10 @@ export class RecordingReader {
     const hv = await this.ensure(off, CHUNK_HEADER_SIZE);
     if (hv < CHUNK_HEADER_SIZE) return this.damaged('truncated', off, `the file ends ${hv} bytes into a chunk header`);
     const base = off - this.winStart;
+    // A file header where a chunk should start: `cat a.usrec b.usrec` (read as a chunk, its magic is "type 1163023189").
+    if (this.win.subarray(base, base + MAGIC.length).equals(MAGIC)) {
+      return this.damaged('corrupt', off, `a second recording's file header ("USREC") starts here: two recordings concatenated? The first one ends at byte ${off} (\`head -c ${off}\` keeps it)`);
+    }
     const type = this.win.readUInt32LE(base);
     const length = this.win.readUInt32LE(base + 4);
     if (length > MAX_CHUNK_PAYLOAD) return this.damaged('corrupt', off, `chunk length ${length} is impossible (at most ${MAX_CHUNK_PAYLOAD})`);

@@ -173,7 +173,7 @@ describe('bpf strategy', () => {
 
   test('--rings is checked: 1 to 4, and only for bpf', async () => {
     const bad = await runCli(['run', 'nop-chain', '-s', 'bpf', '--rings', '9']);
-    expect([bad.code, bad.stderr]).toEqual([2, 'uringscope: --rings must be an integer from 1 to 4\n']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'uringscope: --rings must be an integer from 1 to 4 (got 9)\n']);
     const user = await runCli(['run', 'nop-chain', '-s', 'user', '--rings', '2']);
     expect([user.code, user.stderr]).toEqual([2, 'uringscope: --rings is for --strategy bpf (its rings)\n']);
   });

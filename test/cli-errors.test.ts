@@ -51,10 +51,30 @@ describe('trace: clear errors', () => {
     expectOneLine(r, /^uringscope: command not found: \/no\/such\/binary/);
   });
 
-  test('a --comm longer than the kernel keeps', async () => {
+  test('a --comm longer than the kernel keeps: in bytes, and it would never match', async () => {
     const r = await runCli(['trace', '--comm', 'a-very-long-process-name']);
     expect(r.code).toBe(2);
-    expectOneLine(r, /longer than the 15 characters/);
+    expectOneLine(r, /^uringscope: --comm "a-very-long-process-name" is 24 bytes, longer than the 15 the kernel keeps of a process name, so it would never match: use "a-very-long-pro"$/);
+    // 9 characters but 18 bytes: the kernel keeps 15 of them
+    for (const cmd of ['trace', 'serve', 'top']) {
+      const u = await runCli([cmd, '--comm', 'ééééééééé']);
+      expect(u.code).toBe(2);
+      expectOneLine(u, /^uringscope: --comm "ééééééééé" is 18 bytes, .* so it would never match: use "ééééééé"$/);
+    }
+  });
+
+  test('an empty --comm says so, for trace, serve and top (was "give exactly one target")', async () => {
+    for (const cmd of ['trace', 'serve', 'top']) {
+      const r = await runCli([cmd, '--comm', '']);
+      expect(r.code).toBe(2);
+      expectOneLine(r, /^uringscope: --comm is empty: give the process name, as `ps -o comm=` shows it$/);
+    }
+  });
+
+  test('an empty command after -- says so (was "not executable: /usr/local/bin/", a PATH directory)', async () => {
+    const r = await runCli(['trace', '--', '']);
+    expect(r.code).toBe(2);
+    expectOneLine(r, /^uringscope: the command after -- is empty \(got ""\): give the program to run, e\.g\. -- \.\/app ARGS$/);
   });
 
   test('an unprivileged user is told what to do', async () => {

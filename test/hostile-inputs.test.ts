@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, collect, startCli, type CliResult } from './support.js';
+import { freePort } from './serve-support.js';
 import { parseWorkload } from '../workloads/load.js';
 import { UserError } from '../tracers/errors.js';
 
@@ -44,6 +45,16 @@ async function expectRefused(args: string[], code: number, re: RegExp, ms?: numb
   expect({ args, timedOut: r.timedOut, code: r.code, lines }).toEqual({ args, timedOut: false, code, lines: [expect.stringMatching(re)] });
   expect(r.stderr).not.toMatch(/Error:|\n\s+at |internal error/);
   expect(runDirs().filter((d) => !before.has(d))).toEqual([]);
+}
+
+let recorded: string | undefined;
+/** A short recording with --events (short-read, 20 chains), made once. */
+async function recording(): Promise<string> {
+  if (recorded) return recorded;
+  const f = join(base, 'short.usrec');
+  const r = await runCapped(['record', '-o', f, '--events', 'short-read', '--chains', '20']);
+  expect(r.code).toBe(0);
+  return (recorded = f);
 }
 
 function builtin(name: string): Record<string, unknown> {
@@ -85,6 +96,25 @@ describe('flags past what the code holds: one line naming the flag, exit 2', () 
   test('--duration 1e308, for run and trace', async () => {
     await expectRefused(['run', 'nop-chain', '--duration', '1e308'], 2, /^uringscope: --duration must be a number of seconds above 0 to 2000000/);
     await expectRefused(['trace', '--duration', '1e308', '--', 'true'], 2, /^uringscope: --duration must be a number of seconds from 0 to 2000000/);
+  });
+  test('serve --interval 2147483648 / 1e12 (Node fires a longer timer after 1 ms: thousands of OTLP pushes a second)', async () => {
+    for (const v of ['2147483648', '1e12']) {
+      await expectRefused(['serve', '--all', '--listen', `127.0.0.1:${await freePort()}`, '--otlp', 'http://127.0.0.1:9', '--interval', v], 2, /^uringscope: --interval must be a number of milliseconds from 100 to 3600000 \(got (2147483648|1000000000000)\)$/, 5000);
+    }
+  });
+  test('--fps 0.000000001 for top and the session (a redraw every 1 ms once Node clamps the timer)', async () => {
+    const fps = /^uringscope: --fps must be a number of refreshes per second from 0\.1 to 30 \(got 1e-9\)$/;
+    await expectRefused(['top', '--pid', String(process.pid), '--fps', '0.000000001'], 2, fps);
+    await expectRefused(['--fps', '0.000000001'], 2, fps);
+  });
+  test('--pid past PID_MAX_LIMIT (4294967297 wraps to pid 1 in the tracer\'s u32)', async () => {
+    await expectRefused(['trace', '--pid', '4294967297'], 2, /^uringscope: --pid takes positive integer process ids up to 4194303 \(got 4294967297\)$/);
+  });
+  test('replay --speed 1e-300 (was an internal error, exit 70) and 1e-10 (chain starts spread over 88 million s)', async () => {
+    const rec = await recording();
+    for (const v of ['1e-300', '1e-10']) {
+      await expectRefused(['replay', rec, '--speed', v], 2, new RegExp(`^uringscope: --speed must be 0 \\(every chain at once\\) or a factor from 0\\.001 to 1000000 \\(got ${v}\\)$`));
+    }
   });
 });
 
@@ -133,6 +163,18 @@ describe('targets, JSON and policies that are not what they claim', () => {
   test('a path target that is a character device (/dev/zero spun forever)', async () => {
     const f = workload('zero.json', { ...builtin('short-read'), name: 'zero', targets: { in: { kind: 'path', path: '/dev/zero' } } });
     await expectRefused(['run', f, '-n', '2'], 2, /^uringscope: .*zero\.json: \/targets\/in\/path: cannot read \/dev\/zero: a character device: a path target must be a regular file/, 8000);
+  });
+  test('two recordings concatenated: the second file header is named, not read as a "type 1163023189" chunk', async () => {
+    const rec = await recording();
+    const one = readFileSync(rec);
+    const both = join(base, 'both.usrec');
+    writeFileSync(both, Buffer.concat([one, one]));
+    const n = one.length;
+    await expectRefused(['report', both], 3, new RegExp(`^uringscope: .*both\\.usrec: incomplete recording, corrupt at byte ${n}: a second recording's file header \\("USREC"\\) starts here: two recordings concatenated\\? The first one ends at byte ${n} \\(\`head -c ${n}\` keeps it\\)`));
+  });
+  test('a workload number past the largest double (1e400, read as Infinity) says so, not "(got null)"', async () => {
+    const f = workload('inf.json', JSON.stringify({ ...builtin('short-read'), name: 'inf' }).replace('"offset":0', '"offset":1e400'));
+    await expectRefused(['run', f], 2, /^uringscope: .*inf\.json: \/steps\/0\/offset: number out of range: past ±1\.7976931348623157e\+308, the largest a JSON number can be, so it reads as Infinity$/);
   });
   test('JSON nested 5000 levels deep (a stack overflow in the validator)', async () => {
     const f = workload('deep.json', `{"name": ${'['.repeat(5000)}${']'.repeat(5000)}}`);

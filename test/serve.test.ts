@@ -331,6 +331,23 @@ describe('serve: bad input is one line and exit 2', () => {
 });
 
 describe('serve --otlp', () => {
+  test('credentials in the --otlp URL are never printed: not when it starts, not in a retry line', async () => {
+    const secret = 's3cr3t-pw';
+    const otlpPort = await freePort(); // nothing listens: every push fails and is logged
+    const port = await freePort();
+    const s = await startServe(['--all', '--listen', `127.0.0.1:${port}`, '--otlp', `http://pushuser:${secret}@127.0.0.1:${otlpPort}/v1/metrics`, '--interval', '100']);
+    try {
+      await waitFor(() => (s.stderr().match(/retrying in/g) ?? []).length >= 2, 'two logged retries', 15000);
+    } finally {
+      await stopServe(s);
+    }
+    const r = await s.done;
+    const url = `http://pushuser:\\*\\*\\*@127\\.0\\.0\\.1:${otlpPort}/v1/metrics`;
+    expect(r.stderr).toMatch(new RegExp(`and pushing to ${url} every 100 ms`));
+    expect(r.stderr).toMatch(new RegExp(`OTLP push to ${url} failed \\(.*ECONNREFUSED.*\\); retrying in`));
+    expect(r.stderr + r.stdout).not.toContain(secret);
+  });
+
   test('an endpoint that is down is retried and logged while /metrics keeps serving; pushes arrive once it is up', async () => {
     const otlpPort = await freePort();
     const port = await freePort();

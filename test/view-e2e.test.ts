@@ -119,8 +119,10 @@ test('files that are not recordings, no terminal, --help: one line each, the rig
     [['view', empty], 65, /^uringscope: .*empty\.usrec: empty file \(0 bytes\), not a uringscope recording\n$/],
     [['view', join(dir, 'link.usrec'), garbage], 65, /^uringscope: .*garbage\.usrec: not a uringscope recording/],
     [['view', join(dir, 'missing.usrec')], 66, /^uringscope: cannot open .*missing\.usrec: no such file\n$/],
-    [['view', join(dir, 'link.usrec')], 2, /^uringscope: the TUI needs a terminal; use `uringscope trace \.\.\.` or `uringscope run WORKLOAD --json`\n$/],
-    [['view', join(dir, 'link.usrec'), '--speed', '3'], 2, /^uringscope: --speed must be one of 0.25, 0.5, 1, 2, 4, 8, 16\n$/],
+    // without a terminal, the text summary of the same recording(s), not `trace` or `run --json`
+    [['view', join(dir, 'link.usrec')], 2, new RegExp(`^uringscope: the TUI needs a terminal; use \`uringscope report ${dir}/link\\.usrec\`\n$`)],
+    [['view', join(dir, 'link.usrec'), join(dir, 'user.usrec')], 2, new RegExp(`^uringscope: the TUI needs a terminal; use \`uringscope report ${dir}/link\\.usrec ${dir}/user\\.usrec\`\n$`)],
+    [['view', join(dir, 'link.usrec'), '--speed', '3'], 2, /^uringscope: --speed must be one of 0.25, 0.5, 1, 2, 4, 8, 16 \(got 3\)\n$/],
   ];
   for (const [args, code, re] of cases) {
     const r = await runCli(args);

@@ -17,6 +17,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import type { MetricFamily } from './metrics.js';
+import { redactUrl } from './otlp-url.js';
 
 /** Longest wait between attempts while the endpoint is down. */
 export const MAX_BACKOFF_MS = 30_000;
@@ -91,8 +92,11 @@ export class OtlpPusher {
   private failures = 0;
   private stopped = false;
   private readonly startMs = Date.now();
+  /** The URL as the log shows it: without its credentials. */
+  private readonly shown: string;
 
   constructor(private readonly o: OtlpPushOptions) {
+    this.shown = redactUrl(o.url);
     this.exporter = new OTLPMetricExporter({ url: o.url.toString(), timeoutMillis: Math.max(1000, Math.min(10_000, o.intervalMs)) });
   }
 
@@ -110,14 +114,14 @@ export class OtlpPusher {
     return new Promise((resolve) => {
       this.exporter.export(rm, (r) => {
         if (r.code === 0) {
-          if (this.failures) this.o.log(`OTLP push to ${this.o.url} works again after ${this.failures} failed attempt(s)`);
+          if (this.failures) this.o.log(`OTLP push to ${this.shown} works again after ${this.failures} failed attempt(s)`);
           this.failures = 0;
           this.schedule(this.o.intervalMs);
         } else {
           this.failures++;
           const delay = Math.min(MAX_BACKOFF_MS, this.o.intervalMs * 2 ** Math.min(this.failures, 16));
           const why = (r.error?.message ?? 'failed').replace(/\s*\n\s*/g, ' ');
-          this.o.log(`OTLP push to ${this.o.url} failed (${why}); retrying in ${(delay / 1000).toFixed(1)}s`);
+          this.o.log(`OTLP push to ${this.shown} failed (${why}); retrying in ${(delay / 1000).toFixed(1)}s`);
           this.schedule(delay);
         }
         resolve();

@@ -47,7 +47,7 @@ export function commOf(pid: number): string | undefined {
   }
 }
 
-/** The kernel keeps 15 characters of a task's name. */
+/** The kernel keeps 15 bytes of a task's name (TASK_COMM_LEN 16, with its NUL). */
 export const COMM_MAX = 15;
 
 export function pidsWithComm(comm: string, exclude = process.pid): number[] {
@@ -126,6 +126,8 @@ function executable(path: string): boolean {
  * shell's codes) — before, `-- /etc/passwd` traced an empty run of the gate.
  */
 export function checkCommand(cmd: string): void {
+  // An empty word would be looked up as a PATH directory ("/usr/bin/"), not as a command.
+  if (cmd.trim() === '') throw new UserError(`the command after -- is empty (got ${JSON.stringify(cmd)}): give the program to run, e.g. -- ./app ARGS`, 2);
   if (cmd.includes('/')) {
     if (!existsSync(cmd)) throw new UserError(`command not found: ${cmd}`, 127);
     if (!executable(cmd)) throw new UserError(`not executable: ${cmd} (${statSync(cmd).isDirectory() ? 'a directory' : 'no execute permission or not a regular file'})`, 126);

@@ -53,8 +53,9 @@ export function checkTarget(t: TargetSpec): void {
     if (t.pids.length === 0) throw new UserError('no pid given', 2);
     t.pids.forEach(checkPid);
   } else if (t.kind === 'comm') {
-    if (!t.comm) throw new UserError('--comm needs a process name', 2);
-    if (t.comm.length > COMM_MAX) {
+    if (!t.comm) throw new UserError('--comm is empty: give the process name, as `ps -o comm=` shows it', 2);
+    // The kernel keeps COMM_MAX bytes (cli/flag-bounds.ts checks the flag itself first).
+    if (Buffer.byteLength(t.comm) > COMM_MAX) {
       throw new UserError(`--comm "${t.comm}" is longer than the ${COMM_MAX} characters the kernel keeps: use "${t.comm.slice(0, COMM_MAX)}"`, 2);
     }
   } else {

@@ -14,6 +14,7 @@ export function formatProblem(source: string, p: Problem): string {
 /** A value as it appears in a message: JSON, cut short. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value); // JSON.stringify gives "null"
   const s = JSON.stringify(value);
   return s.length > 40 ? s.slice(0, 37) + '...' : s;
 }

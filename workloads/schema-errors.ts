@@ -34,6 +34,13 @@ function describe(e: AjvError): Problem {
   const got = ` (got ${show(e.data)})`;
   const expected = (e.parentSchema as { expected?: string } | undefined)?.expected;
   if (e.propertyName !== undefined) return { path: at, message: `name ${show(e.propertyName)} must be ${expected}` };
+  // JSON.parse reads a number past the largest double (1e400) as Infinity: the
+  // schema's complaint ("must be an integer") would not say why. (Where a
+  // string or a word is wanted, "must be a string (got Infinity)" says enough.)
+  const wantsNumber = e.keyword === 'type' ? /integer|number/.test(String(p.type)) : ['maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum', 'multipleOf'].includes(e.keyword);
+  if (typeof e.data === 'number' && !Number.isFinite(e.data) && wantsNumber) {
+    return { path: at, message: `number out of range: past ±${Number.MAX_VALUE}, the largest a JSON number can be, so it reads as ${e.data}` };
+  }
   switch (e.keyword) {
     case 'required':
       return { path: at, message: `missing required property "${p.missingProperty}"` };

@@ -111,6 +111,15 @@ describe('bad workload files: one line naming the file, the place and what was e
     expect(errorOf(doc([read()], { targets: { in: { kind: 'file', size: -5 } } }))).toBe(`${FILE}: /targets/in/size: must be >= 0 (got -5)`);
   });
 
+  test('a number past the largest double (1e400, read as Infinity): out of range, not "(got null)"', () => {
+    const range = 'number out of range: past ±1.7976931348623157e+308, the largest a JSON number can be, so it reads as';
+    expect(errorOf(doc([read()]).replace('"size": 100', '"size": -1e400'))).toBe(`${FILE}: /targets/in/size: ${range} -Infinity`);
+    expect(errorOf(doc([read()]).replace('"len": 4', '"len": 1e400'))).toBe(`${FILE}: /steps/0/len: ${range} Infinity`);
+    expect(errorOf(doc([read()], { chains: 1 }).replace('"chains": 1', '"chains": 1e999'))).toBe(`${FILE}: /chains: ${range} Infinity`);
+    // where a word is wanted, the type says enough
+    expect(errorOf(doc([read()]).replace('"name": "bad"', '"name": 1e400'))).toBe(`${FILE}: /name: must be a string (got Infinity)`);
+  });
+
   test('an unknown property, at any depth', () => {
     expect(errorOf(doc([{ op: 'read', target: 'in', lenght: 4 }]))).toBe(`${FILE}: /steps/0: unknown property "lenght"`);
     expect(errorOf(doc([read()], { chain: 5 }))).toBe(`${FILE}: unknown property "chain"`);
