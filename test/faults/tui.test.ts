@@ -9,6 +9,7 @@
 // next session's start, which the next round's start checks (the last
 // round's by one more start). TMPDIR is a private directory, so the run
 // directories and engines of other uringscopes on this machine do not count.
+import { readFileSync } from 'node:fs';
 import { kernelGate } from '../kernel-gate.js';
 import { sleep, waitFor } from '../support.js';
 import { killAll, tmux, type Tmux } from '../tmux.js';
@@ -21,6 +22,15 @@ const gate = await kernelGate();
 let scratch: string;
 useScratch('uringscope-tui-faults-', (d) => (scratch = d));
 afterEach(killAll);
+
+/** The process exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 /** A session on its setup screen, with TMPDIR = scratch; its start has swept what an earlier kill left. */
 async function session(strategy: string): Promise<Tmux> {
@@ -46,6 +56,11 @@ async function killOnce(ending: Ending, strategy: string, delayMs: number): Prom
     // A signal it catches: the session quits as on q, leaving the alternate screen, exit 0.
     expect({ ...what, status: await t.exitStatus(15000) }).toEqual({ ...what, status: 0 });
     await t.until((s) => s.includes('USCOPE-EXITED'), 'the shell prompt back on the normal screen');
+  }
+  if (ending === 'terminal closed') {
+    // SIGHUP makes it quit as on q: the run directory goes once the engine has
+    // reported and the tracer has detached, just before uringscope exits.
+    await waitFor(() => !alive(pid), `uringscope to exit after its terminal closed (${JSON.stringify(what)})`, 15000);
   }
   await waitFor(() => enginesUsing(scratch).length === 0, `the engine to be gone (${JSON.stringify(what)})`, 3000);
   await watch.stop();
