@@ -27,7 +27,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../tracers/errors.js';
-import { fileKind } from './file-kind.js';
+import { fileKind } from '../core/file-kind.js';
 
 /** sysexits' EX_CANTCREAT: the output file cannot be created. */
 export const EXIT_CANTCREAT = 73;

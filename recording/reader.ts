@@ -9,7 +9,7 @@
 // one-line message names the byte offset.
 import { open, type FileHandle } from 'node:fs/promises';
 import { UserError } from '../tracers/errors.js';
-import { fileKind } from './file-kind.js';
+import { fileKind } from '../core/file-kind.js';
 import {
   CHUNK_HEADER_SIZE, CHUNK_OVERHEAD, ChunkType, chunkTypeName, crc32, FILE_HEADER_SIZE, FORMAT_VERSION, MAGIC,
   MAX_CHUNK_PAYLOAD, type RecordingHeader,
