@@ -26,11 +26,10 @@ import {
   unlinkSync, type Stats, type WriteStream,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_CANTCREAT, UserError } from '../tracers/errors.js';
 import { fileKind } from '../core/file-kind.js';
 
-/** sysexits' EX_CANTCREAT: the output file cannot be created. */
-export const EXIT_CANTCREAT = 73;
+export { EXIT_CANTCREAT } from '../tracers/errors.js';
 /** sysexits' EX_IOERR: writing the output failed (ENOSPC, EIO). */
 export const EXIT_IOERR = 74;
 
