@@ -12,7 +12,7 @@ import { resolveWorkload } from '../workloads/catalog.js';
 import { EngineRun, type RunEnd } from '../workloads/engine.js';
 import { snapshotToJson } from '../recording/format.js';
 import { RecordingWriter } from '../recording/writer.js';
-import { checkOutput, openRecordingOutput, type OutputOptions } from '../recording/output-file.js';
+import { checkOutput, RecordingOutput, type OutputOptions } from '../recording/output-file.js';
 import { writeLine } from './output.js';
 import { checkRunArgs, defaultStepBudget, engineRunOptions, runOptions, type RunArgs } from './run-args.js';
 import { checkTraceArgs, traceOptions, traceRunOptions, type TraceArgs } from './trace-args.js';
@@ -71,10 +71,11 @@ async function recordTrace(a: RecordArgs, out: OutputOptions): Promise<number> {
   const target = opts.target;
   const run = new TraceRun(opts);
   const { stdout: _s, ...targetJson } = target as typeof target & { stdout?: string };
+  const file = RecordingOutput.open(a.output, out);
   const writer = await RecordingWriter.create(
     a.output,
     baseHeader('trace', { target: targetJson, intervalMs: opts.intervalMs, durationS: opts.durationS, threads: opts.threads, inflightEntries: opts.inflightEntries, ringBytes: opts.ringBytes }, a.events),
-    { fd: openRecordingOutput(a.output, out) },
+    { fd: file.fd },
   );
   writer.onFailure(() => run.stop('stopped'));
   const progress = new Progress(writer);
@@ -87,7 +88,7 @@ async function recordTrace(a: RecordArgs, out: OutputOptions): Promise<number> {
 
   const ended = new Promise<TraceEnd>((resolve) => run.once('end', resolve));
   stopTraceOnSignal(run);
-  await startRecorded(writer, a, () => run.start());
+  await startRecorded(writer, file, a, () => run.start());
   const end = await ended;
   // The summary keeps how the trace ended, so report and export give back the live line exactly.
   const summary = { ...end.summary, ended: traceEnded(end) };

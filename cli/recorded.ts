@@ -1,13 +1,13 @@
 // What the recording commands share (`record`, and `replay -o`): the file
 // header, progress and closing lines on stderr, starting a run so that a
-// failed start still ends the file, and EngineRecording. Not a command:
+// failed start leaves no recording, and EngineRecording. Not a command:
 // command files import this, never each other (test/unit/layering.test.ts).
 import { cpus, release, version as osVersion, arch } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmtCount } from '../core/units.js';
 import { EVENT_LAYOUT, FORMAT_VERSION, snapshotToJson, type RecordingHeader } from '../recording/format.js';
-import { openRecordingOutput, type OutputOptions } from '../recording/output-file.js';
+import { RecordingOutput, type OutputOptions } from '../recording/output-file.js';
 import { RecordingWriter } from '../recording/writer.js';
 import { native, packageRoot } from '../tracers/native.js';
 import type { Summary } from '../tracers/summary.js';
@@ -82,15 +82,22 @@ function emptyEnd(a: { events?: boolean }): Summary {
     drops: 0, untracked: { completions: 0, neverCompleted: 0, evicted: 0, processes: 0, threadEvents: 0 }, ...(a.events ? { events: { received: 0, written: 0 } } : {}) };
 }
 
-/** Starts a run; if it cannot start, the file still ends with an end chunk saying why. */
-export async function startRecorded(writer: RecordingWriter, a: { events?: boolean }, start: () => Promise<void>): Promise<void> {
+/**
+ * Starts a run, then gives the recording its name. If the run cannot start
+ * (no such pid or command, a policy that does not compile) there is no
+ * recording: the temp file is removed, and nothing blocks the retry. (A
+ * FIFO or a device written through still gets an end chunk saying why.)
+ */
+export async function startRecorded(writer: RecordingWriter, output: RecordingOutput, a: { events?: boolean }, start: () => Promise<void>): Promise<void> {
   try {
     await start();
   } catch (e) {
     writer.end({ ktimeNs: ktimeNow(), reason: 'error', summary: emptyEnd(a), error: (e as Error).message });
     await writer.close().catch(() => undefined);
+    output.discard();
     throw e;
   }
+  output.place();
 }
 
 /**
@@ -101,6 +108,7 @@ export async function startRecorded(writer: RecordingWriter, a: { events?: boole
 export class EngineRecording {
   private constructor(
     readonly writer: RecordingWriter,
+    private readonly file: RecordingOutput,
     private readonly run: EngineProcess,
     private readonly events: boolean,
   ) {}
@@ -108,18 +116,19 @@ export class EngineRecording {
   static async create(
     run: EngineProcess, output: string, out: OutputOptions, mode: 'run' | 'replay', config: Record<string, unknown>, events: boolean,
   ): Promise<EngineRecording> {
-    const writer = await RecordingWriter.create(output, baseHeader(mode, config, events), { fd: openRecordingOutput(output, out) });
+    const file = RecordingOutput.open(output, out);
+    const writer = await RecordingWriter.create(output, baseHeader(mode, config, events), { fd: file.fd });
     if (events) run.on('events', (b) => writer.events(b.buffer));
     // The cumulative snapshot too, as for a trace: `view` draws the latency
     // histogram from it, and a cut file recovers an exact summary.
     run.on('interval', (s, snap) => writer.interval({ ktimeNs: snap.ktimeNs, summary: s, snapshot: snapshotToJson(snap) }));
     writer.onFailure(() => run.stop());
-    return new EngineRecording(writer, run, events);
+    return new EngineRecording(writer, file, run, events);
   }
 
   /** Starts the run; if it cannot start, the file still ends with an end chunk saying why. */
   start(): Promise<void> {
-    return startRecorded(this.writer, { events: this.events }, () => this.run.start());
+    return startRecorded(this.writer, this.file, { events: this.events }, () => this.run.start());
   }
 
   async finish(end: RunEnd): Promise<void> {

@@ -3,11 +3,11 @@
 // scratch files, traced; printed like `run` and, with -o, recorded like it
 // so `report FILE OUT` compares the two.
 import { statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import type { Argv } from 'yargs';
 import { buildReplayStream, type ReplayStream } from '../recording/replay-stream.js';
 import { UserError } from '../tracers/errors.js';
 import type { EngineProgress, RunEnd } from '../workloads/engine.js';
+import { existingTmpdir } from '../workloads/temp-dir.js';
 import { ReplayRun, replayPolicyPath } from '../workloads/replay-run.js';
 import { writeLine } from './output.js';
 import { checkOutput } from '../recording/output-file.js';
@@ -107,7 +107,7 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
   const out = { force: a.force, inputs: [a.file] };
   if (a.output) checkOutput(a.output, out); // refused before the recording is read
   const stream = await buildReplayStream(a.file, a.speed);
-  checkScratchSpace(stream, a.scratch ?? tmpdir());
+  checkScratchSpace(stream, a.scratch ?? existingTmpdir('the run directory'));
   if (a.strategy === 'bpf' && stream.targets.length > MAX_BPF_FILES) {
     throw new UserError(`replay under bpf handles at most ${MAX_BPF_FILES} recorded files and this recording has ${stream.targets.length}: use --strategy user or link`);
   }

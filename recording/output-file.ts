@@ -9,14 +9,18 @@
 //   into place only once complete and synced. A refused input, a failed write
 //   (ENOSPC, EIO) or a signal leaves the target as it was, and the temp file
 //   is removed.
-// - `openRecordingOutput` (record, replay -o): a recording is append-only and
+// - `RecordingOutput` (record, replay -o): a recording is append-only and
 //   must be readable after kill -9 up to its last whole chunk, at the name
 //   the user gave: a temp file renamed at the end would leave nothing there.
-//   So it is written in place, but created only after the checks, and
-//   exclusively (O_EXCL: a file that appeared since the check is refused, not
-//   clobbered). With --force the new file is created under a temp name and
-//   renamed over the old one before its first byte: the old file is replaced
-//   at once, never truncated (other hard links to it keep their content).
+//   So it takes its name as soon as the run has started (its header is
+//   already written), and a run that cannot start (no such pid or command,
+//   a policy that does not compile) leaves no recording there, nor a file
+//   that blocks the retry: until then it is a temp file `.NAME.XXXXXX.tmp`
+//   next to its name, removed if the start fails. A new name is taken with
+//   link(2), so a file that appeared since the check is refused, not
+//   clobbered; with --force the old file is replaced by a rename, never
+//   truncated (other hard links to it keep their content), and stays as it
+//   was if the start fails.
 //
 // Character devices and FIFOs (/dev/null, a pipe) are written straight
 // through: nothing is replaced there, so they need no --force.
@@ -26,11 +30,10 @@ import {
   unlinkSync, type Stats, type WriteStream,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UserError } from '../tracers/errors.js';
-import { fileKind } from './file-kind.js';
+import { EXIT_CANTCREAT, UserError } from '../tracers/errors.js';
+import { fileKind } from '../core/file-kind.js';
 
-/** sysexits' EX_CANTCREAT: the output file cannot be created. */
-export const EXIT_CANTCREAT = 73;
+export { EXIT_CANTCREAT } from '../tracers/errors.js';
 /** sysexits' EX_IOERR: writing the output failed (ENOSPC, EIO). */
 export const EXIT_IOERR = 74;
 
@@ -115,24 +118,79 @@ function openTemp(t: OutputTarget): { tmp: string; fd: number } {
   }
 }
 
-/** The fd of a recording to append to, created per the checks (see the top of this file). */
-export function openRecordingOutput(path: string, o: OutputOptions): number {
-  const t = checkOutput(path, o);
+/**
+ * Gives `tmp` the target's name: a new file is linked in (EEXIST if one
+ * appeared since the check), a replaced one renamed over. Throws the fs error.
+ */
+function moveIntoPlace(t: OutputTarget, tmp: string): void {
+  if (t.kind === 'replace') return renameSync(tmp, t.real);
   try {
-    if (t.kind === 'stream') return openSync(t.path, 'w');
-    if (t.kind === 'new') return openSync(t.path, 'wx', 0o666);
-    const { tmp, fd } = openTemp(t);
-    try {
-      renameSync(tmp, t.real);
-    } catch (e) {
-      closeSync(fd);
-      unlinkSync(tmp);
-      throw e;
-    }
-    return fd;
+    linkSync(tmp, t.real);
   } catch (e) {
-    if (code(e) === 'EEXIST') refuseExisting(path); // it appeared after the check
-    throw cannotWrite(t, e, 'the recording ');
+    if (code(e) === 'EEXIST') throw e;
+    renameSync(tmp, t.real); // a filesystem without hard links
+    return;
+  }
+  try {
+    unlinkSync(tmp);
+  } catch {
+    /* the name is what counts */
+  }
+}
+
+/** A recording to append to, at a temp name until its run has started (see the top of this file). */
+export class RecordingOutput {
+  private constructor(
+    private readonly target: OutputTarget,
+    /** The fd to write the recording to. */
+    readonly fd: number,
+    private tmp?: string,
+  ) {
+    if (tmp) process.once('exit', this.removeTemp);
+  }
+
+  static open(path: string, o: OutputOptions): RecordingOutput {
+    const t = checkOutput(path, o);
+    try {
+      if (t.kind === 'stream') return new RecordingOutput(t, openSync(t.path, 'w'));
+      const { tmp, fd } = openTemp(t);
+      return new RecordingOutput(t, fd, tmp);
+    } catch (e) {
+      throw cannotWrite(t, e, 'the recording ');
+    }
+  }
+
+  // Not on signals: record stops its run on SIGINT/SIGTERM and still ends the
+  // file, and a start the signal interrupts ends in discard().
+  private readonly removeTemp = (): void => {
+    if (!this.tmp) return;
+    try {
+      unlinkSync(this.tmp);
+    } catch {
+      /* already gone */
+    }
+    this.tmp = undefined;
+  };
+
+  /** The run has started: the recording takes its name (from now on a kill leaves it readable there). */
+  place(): void {
+    const tmp = this.tmp;
+    if (!tmp) return;
+    try {
+      moveIntoPlace(this.target, tmp);
+    } catch (e) {
+      this.discard();
+      if (code(e) === 'EEXIST') refuseExisting(this.target.path); // it appeared after the check
+      throw cannotWrite(this.target, e, 'the recording ');
+    }
+    this.tmp = undefined;
+    process.off('exit', this.removeTemp);
+  }
+
+  /** The run did not start: nothing is left at the name, and a replaced file stays as it was. */
+  discard(): void {
+    this.removeTemp();
+    process.off('exit', this.removeTemp);
   }
 }
 
@@ -238,17 +296,10 @@ export class AtomicOutput {
 
   /** A new file is linked in (fails if one appeared since the check); a replaced one renamed over. */
   private place(tmp: string): void {
-    const t = this.target;
     try {
-      if (t.kind === 'replace') return renameSync(tmp, t.real);
-      try {
-        linkSync(tmp, t.real);
-      } catch (e) {
-        if (code(e) === 'EEXIST') refuseExisting(t.path);
-        renameSync(tmp, t.real); // a filesystem without hard links
-      }
+      moveIntoPlace(this.target, tmp);
     } catch (e) {
-      if (e instanceof UserError) throw e;
+      if (code(e) === 'EEXIST') refuseExisting(this.target.path);
       throw this.writeFailed(e);
     }
   }

@@ -7,9 +7,11 @@
 // many bytes were lost. A file that is not a recording at all (empty, wrong
 // magic, newer version, no complete header, not a regular file) is refused with a UserError whose
 // one-line message names the byte offset.
-import { open, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { READ_NONBLOCK } from '../core/regular-file.js';
 import { UserError } from '../tracers/errors.js';
-import { fileKind } from './file-kind.js';
+import { fileKind } from '../core/file-kind.js';
 import {
   CHUNK_HEADER_SIZE, CHUNK_OVERHEAD, ChunkType, chunkTypeName, crc32, FILE_HEADER_SIZE, FORMAT_VERSION, MAGIC,
   MAX_CHUNK_PAYLOAD, type RecordingHeader,
@@ -39,6 +41,26 @@ export interface Damage {
   message: string;
 }
 
+function notRecording(path: string, st: Stats): UserError {
+  return new UserError(`${path} is ${fileKind(st)}, not a uringscope recording`, EXIT_BAD_RECORDING);
+}
+
+/**
+ * A recording is read at offsets (its chunks, then again for the end), so
+ * standard input cannot be one. yargs hands "-" over as "", so the command
+ * line says which was given.
+ */
+function refuseStdin(path: string): void {
+  if (path !== '' && path !== '-') return;
+  const dash = path === '-' || process.argv.includes('-');
+  throw new UserError(
+    dash
+      ? 'reading a recording from standard input ("-") is not supported: give the recording\'s file name'
+      : 'the recording\'s file name is empty (""): give the recording\'s file name',
+    2,
+  );
+}
+
 export class RecordingReader {
   header!: RecordingHeader;
   /** Set once iteration stopped early. */
@@ -57,18 +79,31 @@ export class RecordingReader {
   ) {}
 
   static async open(path: string): Promise<RecordingReader> {
+    refuseStdin(path);
+    const cannot = (e: unknown) => {
+      const err = e as NodeJS.ErrnoException;
+      return new UserError(`cannot open ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`, err.code === 'ENOENT' ? 66 : 1);
+    };
+    // Only a regular file has a size and offsets to read chunks at: /dev/zero
+    // or a pipe is not "empty", it is not a recording. Refused before open:
+    // open(2) of a FIFO waits for a writer (fifo(7)); O_NONBLOCK and the
+    // fstat below cover one swapped in meanwhile.
+    let st: Stats;
+    try {
+      st = await stat(path);
+    } catch (e) {
+      throw cannot(e);
+    }
+    if (!st.isFile()) throw notRecording(path, st);
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
+      fh = await open(path, READ_NONBLOCK);
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      throw new UserError(`cannot open ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`, err.code === 'ENOENT' ? 66 : 1);
+      throw cannot(e);
     }
     try {
       const st = await fh.stat();
-      // Only a regular file has a size and offsets to read chunks at: /dev/zero
-      // or a pipe is not "empty", it is not a recording.
-      if (!st.isFile()) throw new UserError(`${path} is ${fileKind(st)}, not a uringscope recording`, EXIT_BAD_RECORDING);
+      if (!st.isFile()) throw notRecording(path, st);
       const r = new RecordingReader(path, fh, st.size);
       await r.readHeader();
       return r;

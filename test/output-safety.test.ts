@@ -228,6 +228,23 @@ describe('hostile inputs are refused in one line', () => {
     expect(oneLine(r, 65)).toBe('uringscope: /dev/zero is a character device, not a uringscope recording');
   });
 
+  // open(2) of a FIFO with no writer waits for one (fifo(7)): refused before any open.
+  test('report, export, replay, view of a FIFO no one writes: refused as a FIFO, exit 65', async () => {
+    const fifo = join(dir, 'f.usrec');
+    execFileSync('mkfifo', [fifo]);
+    for (const args of [['report', fifo], ['export', fifo, '--format', 'csv'], ['replay', fifo], ['view', fifo]]) {
+      const r = await runCli(args);
+      expect([args, oneLine(r, 65)]).toEqual([args, `uringscope: ${fifo} is a FIFO, not a uringscope recording`]);
+    }
+  });
+
+  test('report -: reading a recording from standard input is not supported, saying what was given, exit 2', async () => {
+    for (const args of [['report', '-'], ['export', '-', '--format', 'json']]) {
+      const r = await runCli(args);
+      expect([args, oneLine(r, 2)]).toEqual([args, 'uringscope: reading a recording from standard input ("-") is not supported: give the recording\'s file name']);
+    }
+  });
+
   test('a header chunk with formatVersion 99 and a valid CRC: refused as a newer format, exit 65', async () => {
     const { rec } = recording('r16.usrec');
     const bytes = readFileSync(rec);

@@ -2,7 +2,7 @@
 // `--json` summary of the same run (trace target and workload run), and a
 // recorder killed with SIGKILL leaves a file that reads up to its last chunk.
 import { join } from 'node:path';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { finalSummary, LOAD, ndjson, runCli, scratchDir, sleep, startCli, collect, waitFor } from './support.js';
 
 const dir = scratchDir();
@@ -65,6 +65,35 @@ describe('record -> report round trip', () => {
     r = await runCli(['record', '--', LOAD, 'chains', '1']);
     expect(r.code).toBe(2);
     expect(existsSync(f)).toBe(false);
+  });
+
+  // The recording takes its name only once the run has started: before that
+  // it is a temp file next to it, removed when the start fails.
+  test('a run that cannot start leaves no file (nothing to report, no retry refused); --force keeps the old one', async () => {
+    const d = join(dir, 'nostart');
+    mkdirSync(d);
+    const bad = join(d, 'bad.c');
+    writeFileSync(bad, 'int x = ;\n');
+    const cases: [string, string[], number, RegExp][] = [
+      ['f4.usrec', ['--pid', '99999999'], 1, /no process with pid 99999999/],
+      ['f5.usrec', ['--', '/nonexistent/cmd'], 127, /command not found: \/nonexistent\/cmd/],
+      ['f6.usrec', ['nop-chain', '--strategy', 'user', '--policy', bad], 1, /policy bad\.c does not compile: bad\.c:1:\d+: error: /],
+    ];
+    for (const [name, args, code, re] of cases) {
+      const r = await runCli(['record', '-o', join(d, name), ...args]);
+      expect([name, r.code, r.stderr]).toEqual([name, code, expect.stringMatching(new RegExp(`^uringscope: .*${re.source}.*\\n$`))]);
+      expect(readdirSync(d)).toEqual(['bad.c']);
+    }
+    let r = await runCli(['record', '-o', join(d, 'f4.usrec'), 'nop-chain', '--chains', '10']);
+    expect([r.code, r.stderr]).toEqual([0, expect.stringMatching(/^uringscope: recorded \d+ chunks, .* to .*f4\.usrec\n$/)]);
+    expect((await runCli(['report', join(d, 'f4.usrec')])).code).toBe(0);
+
+    const keep = join(d, 'keep.usrec');
+    writeFileSync(keep, 'keep me\n');
+    r = await runCli(['record', '-o', keep, '--force', '--pid', '99999999']);
+    expect(r.code).toBe(1);
+    expect(readFileSync(keep, 'utf8')).toBe('keep me\n');
+    expect(readdirSync(d).sort()).toEqual(['bad.c', 'f4.usrec', 'keep.usrec']);
   });
 
   test('recorder killed with SIGKILL: the file reads up to its last complete chunk, exit 3', async () => {

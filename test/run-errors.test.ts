@@ -2,7 +2,7 @@
 // behind and say why in one line; Ctrl-C cancels what is in flight, reaps
 // it, removes the scratch files and still reports.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelGate } from './kernel-gate.js';
@@ -47,6 +47,29 @@ describe('run: targets that cannot be created', () => {
     expect(r.code).toBe(1);
     expect(oneLine(r)).toMatch(/cannot create a scratch directory in .*ro: EROFS/);
     expect(readdirSync(ro)).toEqual([]);
+  });
+
+  // What we make in TMPDIR (the run directory, the compiled-policy cache)
+  // goes into directories of our own; TMPDIR itself is the user's, never created.
+  describe('a TMPDIR that cannot be used: one line naming it, the errno and TMPDIR, exit 73, nothing created', () => {
+    const env = (dir: string) => ({ env: { ...process.env, TMPDIR: dir } });
+    const missing = join(base, 'nonexistent-tmp');
+
+    test('read-only (EROFS): the policy cache, the run directory', async () => {
+      let r = await runCli(['run', 'nop-chain', '--strategy', 'user', '--policy', 'nop-chain', '--chains', '10'], env(ro));
+      expect([r.code, oneLine(r)]).toEqual([73, expect.stringMatching(/^uringscope: cannot create the compiled-policy cache in TMPDIR .*\/ro: EROFS \(read-only file system\); set TMPDIR to a writable directory$/)]);
+      r = await runCli(['run', 'nop-chain', '--chains', '10'], env(ro));
+      expect([r.code, oneLine(r)]).toEqual([73, expect.stringMatching(/^uringscope: cannot create the run directory in TMPDIR .*\/ro: EROFS \(read-only file system\); set TMPDIR to a writable directory$/)]);
+      expect(readdirSync(ro)).toEqual([]);
+    });
+
+    test('missing (ENOENT): refused, and not created', async () => {
+      for (const args of [['run', 'nop-chain', '--strategy', 'user', '--policy', 'nop-chain', '--chains', '10'], ['run', 'short-read', '--chains', '10']]) {
+        const r = await runCli(args, env(missing));
+        expect([args, r.code, oneLine(r)]).toEqual([args, 73, expect.stringMatching(/^uringscope: cannot create the (compiled-policy cache|run directory) in TMPDIR .*\/nonexistent-tmp: ENOENT \(no such directory\); set TMPDIR to a writable directory$/)]);
+        expect(existsSync(missing)).toBe(false);
+      }
+    });
   });
 
   test('bad workload names and files: one line, exit 2', async () => {

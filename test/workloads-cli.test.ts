@@ -1,10 +1,12 @@
 // `uringscope workloads` and the catalog behind it: built-ins and ./workloads
 // files, by name or by path; broken local files are listed, not fatal.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWorkloadsCommand, type WorkloadsArgs } from '../cli/workloads.js';
 import { UserError } from '../tracers/errors.js';
+import { runCli } from './support.js';
 import { builtinDir, listWorkloads, resolveWorkload } from '../workloads/catalog.js';
 
 const BUILTINS = ['copy', 'echo', 'echo-tcp', 'header-body', 'nop-chain', 'open-read-close', 'retry', 'short-read'];
@@ -109,5 +111,37 @@ describe('uringscope workloads', () => {
     await expect(run({ json: false, validate: 'workloads/broken.json' }, dir)).rejects.toThrow(
       new UserError('workloads/broken.json: /steps/0/op: must be one of nop, read, write, readv, writev, send, recv, timeout, poll, fsync, openat, close (got "reed")', 2),
     );
+  });
+});
+
+// open(2) of a FIFO waits for a writer: a FIFO (or any other non-regular
+// file) in ./workloads is listed as unusable without ever being opened, so
+// neither the listing nor a run of a built-in hangs on it. (The real CLI, in
+// its own process: an open blocked in this one would hang jest itself.)
+describe('a FIFO and a directory in ./workloads', () => {
+  let cwd: string;
+  beforeAll(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'uringscope-test-'));
+    mkdirSync(join(cwd, 'workloads'));
+    execFileSync('mkfifo', [join(cwd, 'workloads', 'fifo.json')]);
+    mkdirSync(join(cwd, 'workloads', 'dir.json'));
+  });
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+  test('workloads lists them as unusable, saying what they are', async () => {
+    const r = await runCli(['workloads', '--json'], { cwd });
+    expect(r.code).toBe(0);
+    const o = JSON.parse(r.stdout) as { workloads: { name: string; error?: string }[] };
+    expect(o.workloads.filter((w) => w.error).map((w) => [w.name, w.error])).toEqual([
+      ['dir', expect.stringMatching(/workloads\/dir\.json is a directory, not a regular file: not opened/)],
+      ['fifo', expect.stringMatching(/workloads\/fifo\.json is a FIFO, not a regular file: not opened \(a FIFO can be run by its path\)$/)],
+    ]);
+  });
+
+  test('run nop-chain runs; run fifo is refused in one line, exit 2', async () => {
+    let r = await runCli(['run', 'nop-chain', '--chains', '10'], { cwd });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    r = await runCli(['run', 'fifo'], { cwd });
+    expect([r.code, r.stderr]).toEqual([2, expect.stringMatching(/^uringscope: .*workloads\/fifo\.json is a FIFO, not a regular file: not opened .*\n$/)]);
   });
 });

@@ -13,3 +13,6 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/** sysexits' EX_CANTCREAT: a file or directory we make cannot be created. */
+export const EXIT_CANTCREAT = 73;

@@ -43,7 +43,8 @@ function jsonFiles(dir: string): string[] {
 function scanFile(path: string, source: CatalogEntry['source']): Scanned {
   const name = basename(path, '.json');
   try {
-    const spec = loadWorkloadFile(path);
+    // The user's directory may hold anything: only regular files are opened there.
+    const spec = loadWorkloadFile(path, { regularOnly: source === 'local' });
     if (spec.name !== name) throw new UserError(`${path}: /name: must match the file name, "${name}" (got "${spec.name}")`, 2);
     return { entry: { name, description: spec.description, source, path }, spec };
   } catch (e) {

@@ -19,6 +19,7 @@ import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { compilePlan, type RunOverrides } from './plan.js';
 import { buildPolicy } from './policy.js';
 import { createRunDir, sweepRunDirs } from './run-dir.js';
+import { existingTmpdir, tmpdirError } from './temp-dir.js';
 import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
 import { ABI } from '../core/abi.js';
@@ -190,10 +191,13 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
     }
     // Directories left by a uringscope that was killed (nothing else removes them).
     sweepRunDirs([tmpdir(), ...(this.options.scratchParent ? [this.options.scratchParent] : [])]);
+    const scratch = this.options.scratchParent;
     try {
-      this.dir = createRunDir(this.options.scratchParent ?? tmpdir());
+      this.dir = createRunDir(scratch ?? existingTmpdir('the run directory'));
     } catch (e) {
-      throw new UserError(`cannot create a scratch directory in ${this.options.scratchParent ?? tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      if (e instanceof UserError) throw e;
+      if (!scratch) throw tmpdirError('the run directory', e);
+      throw new UserError(`cannot create a scratch directory in ${scratch}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const planPath = join(this.dir, 'plan.txt');
     try {

@@ -4,6 +4,7 @@
 // expected.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { MAX_JSON_DEPTH, tooDeep } from './json-depth.js';
+import { NotRegularFile, openRegularFileSync } from '../core/regular-file.js';
 import { Ajv } from 'ajv';
 import { UserError } from '../tracers/errors.js';
 import { describeJsonError } from './json-error.js';
@@ -51,13 +52,24 @@ const MAX_WORKLOAD_BYTES = 16 << 20;
  */
 const fifoTexts = new Map<string, string>();
 
-function readWorkloadText(path: string): string {
-  const st = statSync(path);
-  if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-  const fifo = st.isFIFO();
-  if (!st.isFile() && !fifo) throw new UserError(`cannot read workload file ${path}: not a regular file or a FIFO`, 2);
-  if (fifo && fifoTexts.has(path)) return fifoTexts.get(path)!;
-  const fd = openSync(path, 'r');
+function readWorkloadText(path: string, regularOnly: boolean): string {
+  let fd: number;
+  let fifo = false;
+  if (regularOnly) {
+    try {
+      fd = openRegularFileSync(path);
+    } catch (e) {
+      if (!(e instanceof NotRegularFile)) throw e;
+      throw new UserError(`${path} is ${e.kind}, not a regular file: not opened (a FIFO can be run by its path)`, 2);
+    }
+  } else {
+    const st = statSync(path);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    fifo = st.isFIFO();
+    if (!st.isFile() && !fifo) throw new UserError(`cannot read workload file ${path}: not a regular file or a FIFO`, 2);
+    if (fifo && fifoTexts.has(path)) return fifoTexts.get(path)!;
+    fd = openSync(path, 'r');
+  }
   const chunks: Buffer[] = [];
   let total = 0;
   try {
@@ -84,10 +96,16 @@ export function workloadSource(spec: WorkloadSpec): string | undefined {
   return sources.get(spec);
 }
 
-export function loadWorkloadFile(path: string): WorkloadSpec {
+/**
+ * A workload file named by its path (a FIFO there is read, once: the user
+ * asked for it), or with `regularOnly` one the catalog found in a directory:
+ * anything but a regular file there is refused without being opened (open(2)
+ * of a FIFO with no writer would block the listing forever).
+ */
+export function loadWorkloadFile(path: string, { regularOnly = false } = {}): WorkloadSpec {
   let text: string;
   try {
-    text = readWorkloadText(path);
+    text = readWorkloadText(path, regularOnly);
   } catch (e) {
     if (e instanceof UserError) throw e;
     throw new UserError(`cannot read workload file ${path}: ${fsReason(e)}`, 2);

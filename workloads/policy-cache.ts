@@ -11,8 +11,11 @@ import { processExists } from '../tracers/targets.js';
 export const CACHE_MAX_ENTRIES = 64;
 export const CACHE_MAX_BYTES = 256 << 20;
 
+/** The cache's directory in TMPDIR (created by buildPolicy through temp-dir.ts, never with TMPDIR itself). */
+export const POLICY_CACHE_DIR = 'uringscope-policies';
+
 export function policyCacheRoot(): string {
-  return join(tmpdir(), 'uringscope-policies');
+  return join(tmpdir(), POLICY_CACHE_DIR);
 }
 
 /** Marks an entry as just used, so the bound evicts others first. */
@@ -83,8 +86,12 @@ export function boundPolicyCache(
     count++;
     bytes += e.bytes;
     if (e.path === keep || (count <= maxEntries && bytes <= maxBytes)) continue; // the one in use stays, whatever its size
-    rmSync(e.path, { recursive: true, force: true });
-    removed.push(e.path);
+    try {
+      rmSync(e.path, { recursive: true, force: true });
+      removed.push(e.path);
+    } catch {
+      /* a cache made read-only since (EROFS): its entries still serve, the bound waits */
+    }
   }
   return removed;
 }

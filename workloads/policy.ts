@@ -10,7 +10,8 @@ import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../tracers/errors.js';
 import { packageRoot } from '../tracers/native.js';
-import { boundPolicyCache, policyCacheRoot, touchEntry } from './policy-cache.js';
+import { boundPolicyCache, POLICY_CACHE_DIR, policyCacheRoot, touchEntry } from './policy-cache.js';
+import { ownTmpSubdir, tmpdirError } from './temp-dir.js';
 
 const run = promisify(execFile);
 
@@ -99,8 +100,14 @@ export async function buildPolicy(arg: string): Promise<PolicyBuild> {
   }
   // Build next to the cache entry and move it in whole: a run killed halfway
   // leaves no entry that looks complete.
-  const tmp = `${dir}.${process.pid}.tmp`;
-  mkdirSync(tmp, { recursive: true });
+  const root = ownTmpSubdir(POLICY_CACHE_DIR, 'the compiled-policy cache');
+  const tmp = join(root, `${basename(dir)}.${process.pid}.tmp`);
+  try {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp);
+  } catch (e) {
+    throw tmpdirError('the compiled-policy cache', e);
+  }
   try {
     await run(join(packageRoot(), 'scripts', 'build-policy.sh'), [source, tmp], { maxBuffer: 16 << 20 });
     rmSync(dir, { recursive: true, force: true });

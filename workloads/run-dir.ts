@@ -3,19 +3,22 @@
 // SIGKILL cannot remove its directory, so each one records its owner (pid +
 // the process's start time, which tells a dead pid from a reused one), and
 // every run start, like `doctor --fix`, removes those whose owner is gone.
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openRegularFileSync } from '../core/regular-file.js';
 import { processExists } from '../tracers/targets.js';
 
 export const RUN_DIR_PREFIX = 'uringscope-run-';
 const OWNER_FILE = 'owner';
 /**
- * A directory without an owner file is either being set up right now (the
- * owner is written just after mkdtemp) or from a uringscope before owners
- * were recorded: only the latter is old, and named by no live process.
+ * The names mkdtemp gives (libuv fills the 6 X's from [A-Za-z0-9]). A
+ * directory merely starting with the prefix (uringscope-run-results) is
+ * the user's: it is never ours to sweep, whatever its age.
  */
-const UNOWNED_GRACE_MS = 60_000;
+const RUN_DIR_NAME = /^uringscope-run-[A-Za-z0-9]{6}$/;
+/** An owner file is one short line; a bigger "owner" is not ours. */
+const MAX_OWNER_BYTES = 64;
 
 /** Field 22 of /proc/PID/stat (clock ticks since boot), or undefined if there is no such process. */
 export function processStartTime(pid: number): number | undefined {
@@ -38,13 +41,26 @@ export function ownerLine(o: Owner): string {
   return `${o.pid} ${o.startTime}\n`;
 }
 
+/** The owner a run directory records; undefined if it has none we wrote (missing, not a regular file, not "PID STARTTIME"). */
 function readOwner(dir: string): Owner | undefined {
+  let text: string;
   try {
-    const [pid, startTime] = readFileSync(join(dir, OWNER_FILE), 'utf8').trim().split(/\s+/).map(Number);
-    return Number.isInteger(pid) && pid > 0 && Number.isFinite(startTime) ? { pid, startTime } : undefined;
+    const fd = openRegularFileSync(join(dir, OWNER_FILE), { noFollow: true });
+    try {
+      const b = Buffer.alloc(MAX_OWNER_BYTES + 1);
+      const n = readSync(fd, b, 0, b.length, 0);
+      if (n > MAX_OWNER_BYTES) return undefined;
+      text = b.subarray(0, n).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return undefined;
   }
+  const m = /^(\d+) (\d+)\n$/.exec(text);
+  if (!m) return undefined;
+  const pid = Number(m[1]);
+  return pid > 0 ? { pid, startTime: Number(m[2]) } : undefined;
 }
 
 function ownerAlive(o: Owner): boolean {
@@ -69,48 +85,30 @@ export interface StaleDir {
   reason: string;
 }
 
-/** Every process's command line, once per scan (an unowned dir in use is named by its engine's). */
-function commandLines(): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      out.push(readFileSync(`/proc/${d}/cmdline`, 'utf8'));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
-}
-
-/** The run directories in `parents` whose owner is gone. */
+/**
+ * The run directories in `parents` whose owner is gone. Only what
+ * createRunDir made counts: a mkdtemp name and an owner file naming a
+ * process; a directory without one (being set up this instant, or anyone
+ * else's) is never listed.
+ */
 export function staleRunDirs(parents: string[] = [tmpdir()]): StaleDir[] {
   const stale: StaleDir[] = [];
-  let cmdlines: string[] | undefined;
   for (const parent of new Set(parents)) {
     let names: string[];
     try {
-      names = readdirSync(parent).filter((n) => n.startsWith(RUN_DIR_PREFIX));
+      names = readdirSync(parent).filter((n) => RUN_DIR_NAME.test(n));
     } catch {
       continue; // a --scratch directory that is not there (yet): nothing to sweep
     }
     for (const name of names) {
       const path = join(parent, name);
-      let st;
       try {
-        st = lstatSync(path);
+        if (!lstatSync(path).isDirectory()) continue;
       } catch {
         continue;
       }
-      if (!st.isDirectory()) continue;
       const owner = readOwner(path);
-      if (owner) {
-        if (!ownerAlive(owner)) stale.push({ path, reason: `owner pid ${owner.pid} is gone` });
-        continue;
-      }
-      if (Date.now() - st.mtimeMs < UNOWNED_GRACE_MS) continue;
-      cmdlines ??= commandLines();
-      if (!cmdlines.some((c) => c.includes(path + '/'))) stale.push({ path, reason: 'no owner recorded, no process uses it' });
+      if (owner && !ownerAlive(owner)) stale.push({ path, reason: `owner pid ${owner.pid} is gone` });
     }
   }
   return stale;

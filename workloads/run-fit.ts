@@ -4,7 +4,7 @@
 // validation cannot know. Each failure is one UserError line (exit 2) naming
 // the workload, the JSON path and what was expected.
 import { accessSync, constants, statfsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existingTmpdir } from './temp-dir.js';
 import { UserError } from '../tracers/errors.js';
 import { workloadSource } from './load.js';
 import { bufferBytes } from './plan.js';
@@ -73,5 +73,5 @@ function checkBufferMemory(spec: WorkloadSpec, o: RunOptions): void {
 export function checkRunFits(spec: WorkloadSpec, o: RunOptions): void {
   checkRingFits(spec, o);
   checkBufferMemory(spec, o);
-  checkScratchSpace(spec, o.scratchParent ?? tmpdir());
+  checkScratchSpace(spec, o.scratchParent ?? existingTmpdir('the run directory'));
 }

@@ -1,5 +1,6 @@
 #include "lifeline.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ftw.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,12 +39,20 @@ constexpr int kSettleMs = 100;
 
 bool parentGone() { return gArgs.parent && getppid() != gArgs.parent; }
 
-// Our run directory only: the one uringscope made for this run (its name
-// says so), never a directory a bench or a user pointed the plan at.
+// Our run directory only: the one uringscope made for this run (the exact
+// name mkdtemp gave, uringscope-run-XXXXXX from [A-Za-z0-9], and the owner
+// file workloads/run-dir.ts wrote in it), never a directory a bench or a
+// user pointed the plan at, such as one named uringscope-run-results.
 bool ownRunDir(const std::string &dir) {
   size_t slash = dir.rfind('/');
   std::string base = slash == std::string::npos ? dir : dir.substr(slash + 1);
-  return base.rfind("uringscope-run-", 0) == 0;
+  static const std::string prefix = "uringscope-run-";
+  if (base.size() != prefix.size() + 6 || base.compare(0, prefix.size(), prefix) != 0) return false;
+  for (size_t i = prefix.size(); i < base.size(); i++) {
+    if (!isalnum(static_cast<unsigned char>(base[i]))) return false;
+  }
+  struct stat st;
+  return lstat((dir + "/owner").c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 int removeEntry(const char *path, const struct stat *, int, struct FTW *) {
