@@ -18,7 +18,7 @@ import type { EventBatch } from '../tracers/layout.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { compilePlan, type RunOverrides } from './plan.js';
 import { buildPolicy } from './policy.js';
-import { createRunDir, sweepRunDirs } from './run-dir.js';
+import { createRunDir, scratchParent, sweepRunDirs } from './run-dir.js';
 import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
 import { ABI } from '../core/abi.js';
@@ -175,6 +175,8 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
   private async spawn(): Promise<void> {
     const bin = enginePath();
     if (!existsSync(bin)) throw new UserError(`the engine is not built (${bin} is missing): run \`npm run build\``);
+    // Refused before anything is built or created: the paths that reach the plan.
+    const parent = scratchParent(this.options.scratchParent);
     let overrides: RunOverrides = this.options;
     if (this.options.strategy === 'bpf') {
       // Refused with exit 69 (EX_UNAVAILABLE: this kernel, not the input) when the path cannot run here.
@@ -191,9 +193,9 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
     // Directories left by a uringscope that was killed (nothing else removes them).
     sweepRunDirs([tmpdir(), ...(this.options.scratchParent ? [this.options.scratchParent] : [])]);
     try {
-      this.dir = createRunDir(this.options.scratchParent ?? tmpdir());
+      this.dir = createRunDir(parent);
     } catch (e) {
-      throw new UserError(`cannot create a scratch directory in ${this.options.scratchParent ?? tmpdir()}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new UserError(`cannot create a scratch directory in ${parent}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const planPath = join(this.dir, 'plan.txt');
     try {

@@ -7,6 +7,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processExists } from '../tracers/targets.js';
+import { refuseControlChars } from './control-chars.js';
 
 export const RUN_DIR_PREFIX = 'uringscope-run-';
 const OWNER_FILE = 'owner';
@@ -49,6 +50,18 @@ function readOwner(dir: string): Owner | undefined {
 
 function ownerAlive(o: Owner): boolean {
   return processExists(o.pid) && processStartTime(o.pid) === o.startTime;
+}
+
+/**
+ * Where a run's directory goes: --scratch, else TMPDIR (os.tmpdir()). Both
+ * reach the engine's plan (scratch files, the replay table) and TMPDIR also
+ * holds the compiled-policy cache whose objects the plan names, so TMPDIR
+ * is checked even when --scratch is given.
+ */
+export function scratchParent(flag?: string): string {
+  refuseControlChars('--scratch', flag);
+  refuseControlChars(`TMPDIR (${tmpdir()})`, tmpdir());
+  return flag ?? tmpdir();
 }
 
 /** Makes a run directory in `parent` owned by this process. Throws the fs error. */
