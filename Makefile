@@ -12,7 +12,8 @@ BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 HELPERS    := $(patsubst test/helpers/%.c,$(BUILD)/helpers/%,$(wildcard test/helpers/*.c)) \
               $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
-UNIT       := $(patsubst test/unit/c/%.c,$(BUILD)/unit/%,$(wildcard test/unit/c/*.c))
+UNIT       := $(patsubst test/unit/c/%.c,$(BUILD)/unit/%,$(wildcard test/unit/c/*.c)) \
+              $(patsubst test/unit/cc/%.cc,$(BUILD)/unit/%,$(wildcard test/unit/cc/*.cc))
 ADDON      := native/build/Release/uringscope.node
 ENGINE     := $(BUILD)/uringscope-engine
 ENGINE_SRCS := $(wildcard native/engine/*.cc) native/libbpf_log.cc native/kernel_btf.cc
@@ -70,6 +71,11 @@ $(BUILD)/helpers/%: test/helpers/%.c $(wildcard test/helpers/*.h)
 $(BUILD)/unit/%: test/unit/c/%.c $(wildcard bpf/*.h)
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Wextra -Werror -Ibpf -o $@ $<
+
+# The engine's plan parser alone (test/unit/plan-encoding.test.ts): no ring, no BPF.
+$(BUILD)/unit/plan_parse: test/unit/cc/plan_parse.cc native/engine/plan.cc $(wildcard native/engine/*.h) $(wildcard bpf/*.h)
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 -O2 -Wall -Wextra -Werror -Wno-missing-field-initializers -Ibpf -Inative/engine -o $@ $< native/engine/plan.cc
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(@D)

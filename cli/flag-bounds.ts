@@ -1,17 +1,19 @@
 // The bounds of the numeric flags of every command (`trace`, `run`,
-// `record`, `replay`, `serve`, `top`, `view` and the TUI), and of --comm, in
-// one place: each check throws a one-line UserError (exit 2) naming the flag,
-// what it takes and what was given. yargs parses "1e308", "-1", "0x10" and
-// "Infinity" as numbers (and "abc" as NaN, a repeated flag as an array), so
-// every flag is checked for what the code behind it can really hold, not
-// only for its sign. Node's timers hold at most 2^31-1 ms: a longer delay
-// fires after 1 ms instead (a TimeoutOverflowWarning, documented for
-// setTimeout), so no flag that becomes a timer may reach that.
+// `record`, `replay`, `serve`, `top`, `view` and the TUI), of --comm, and of
+// the paths --scratch and --policy, in one place: each check throws a
+// one-line UserError (exit 2) naming the flag, what it takes and what was
+// given. yargs parses "1e308", "-1", "0x10" and "Infinity" as numbers (and
+// "abc" as NaN, a repeated flag as an array), so every flag is checked for
+// what the code behind it can really hold, not only for its sign. Node's
+// timers hold at most 2^31-1 ms: a longer delay fires after 1 ms instead (a
+// TimeoutOverflowWarning, documented for setTimeout), so no flag that
+// becomes a timer may reach that.
 import { UserError } from '../tracers/errors.js';
 import { COMM_MAX } from '../tracers/targets.js';
 import { MAX_TARGETS_LIMIT } from '../tracers/served-targets.js';
 import { SPEEDS } from '../tui/player.js';
 import { MAX_CONCURRENCY } from '../workloads/schema.js';
+import { controlCharProblem } from '../workloads/control-chars.js';
 
 /**
  * Interval reports: each one reads every per-CPU map of the tracer, so below
@@ -162,4 +164,14 @@ export function checkComm(v: string | string[] | undefined): void {
     }
     bad(`--comm "${v}" is ${bytes} bytes, longer than the ${COMM_MAX} the kernel keeps of a process name, so it would never match: use "${fit}"`);
   }
+}
+
+/**
+ * --scratch and --policy: their paths reach the engine's plan (the scratch
+ * files, the policy's name), where a control character has no business
+ * (workloads/control-chars.ts).
+ */
+export function checkPathFlag(flag: string, v: string | undefined): void {
+  const problem = v === undefined ? undefined : controlCharProblem(flag, v);
+  if (problem) bad(problem);
 }

@@ -7,7 +7,6 @@ import type { Argv } from 'yargs';
 import { buildReplayStream, type ReplayStream } from '../recording/replay-stream.js';
 import { UserError } from '../tracers/errors.js';
 import type { EngineProgress, RunEnd } from '../workloads/engine.js';
-import { existingTmpdir } from '../workloads/temp-dir.js';
 import { ReplayRun, replayPolicyPath } from '../workloads/replay-run.js';
 import { writeLine } from './output.js';
 import { checkOutput } from '../recording/output-file.js';
@@ -16,7 +15,8 @@ import { engineLines } from './engine-lines.js';
 import { BPF_PATH_OPTIONS } from './run-args.js';
 import type { BpfPathChoice } from '../workloads/bpf-path.js';
 import { stopRunOnSignal } from './signals.js';
-import { checkInterval, checkReplaySpeed } from './flag-bounds.js';
+import { checkInterval, checkPathFlag, checkReplaySpeed } from './flag-bounds.js';
+import { scratchParent } from '../workloads/run-dir.js';
 import { renderSummary } from './summary-table.js';
 import { fmtCount, fmtNs } from '../core/units.js';
 import { ABI } from '../core/abi.js';
@@ -60,6 +60,7 @@ export function replayBuilder(y: Argv): Argv<ReplayArgs> {
       checkReplaySpeed(a.speed as number | undefined);
       if (a.events && !a.output) throw new UserError('--events records the replay\'s requests into -o FILE: give -o too', 2);
       checkInterval(a.interval as number | undefined);
+      checkPathFlag('--scratch', a.scratch as string | undefined);
       return true;
     }) as unknown as Argv<ReplayArgs>;
 }
@@ -107,7 +108,7 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
   const out = { force: a.force, inputs: [a.file] };
   if (a.output) checkOutput(a.output, out); // refused before the recording is read
   const stream = await buildReplayStream(a.file, a.speed);
-  checkScratchSpace(stream, a.scratch ?? existingTmpdir('the run directory'));
+  checkScratchSpace(stream, scratchParent(a.scratch));
   if (a.strategy === 'bpf' && stream.targets.length > MAX_BPF_FILES) {
     throw new UserError(`replay under bpf handles at most ${MAX_BPF_FILES} recorded files and this recording has ${stream.targets.length}: use --strategy user or link`);
   }

@@ -7,7 +7,7 @@ import { UserError } from '../tracers/errors.js';
 import type { RunOptions } from '../workloads/engine.js';
 import type { WorkloadSpec } from '../workloads/spec.js';
 import type { BpfPathChoice } from '../workloads/bpf-path.js';
-import { checkChains, checkConcurrency, checkDuration, checkInterval, checkRings, checkStepBudget } from './flag-bounds.js';
+import { checkChains, checkConcurrency, checkDuration, checkInterval, checkPathFlag, checkRings, checkStepBudget } from './flag-bounds.js';
 
 export interface RunArgs {
   workload: string;
@@ -61,6 +61,8 @@ export function checkRunArgs(a: Partial<RunArgs>): true {
   checkInterval(a.interval);
   checkStepBudget(a['step-budget']);
   checkRings(a.rings);
+  checkPathFlag('--scratch', a.scratch);
+  checkPathFlag('--policy', a.policy);
   if (a.rings !== undefined && a.rings > 1 && a.strategy !== undefined && a.strategy !== 'bpf') throw new UserError('--rings is for --strategy bpf (its rings)', 2);
   checkConcurrency(a.concurrency);
   return true;

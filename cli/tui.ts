@@ -18,7 +18,7 @@ import { policyLabel } from '../tui/policy-stats.js';
 import { Store } from '../tui/store.js';
 import { defaultStepBudget } from './run-args.js';
 import { hostTui, requireTty, type Hosted } from './tui-host.js';
-import { checkComm, checkConcurrency, checkDuration, checkFps, checkPids } from './flag-bounds.js';
+import { checkComm, checkConcurrency, checkDuration, checkFps, checkPathFlag, checkPids } from './flag-bounds.js';
 import { STRATEGIES } from '../core/strategy.js';
 import { runOutcome } from '../workloads/outcome.js';
 
@@ -54,6 +54,7 @@ export function tuiBuilder(y: Argv): Argv<TuiArgs> {
       checkFps(a.fps);
       checkConcurrency(a.concurrency);
       checkDuration(a.duration, true); // 0 = the workload's chain count
+      checkPathFlag('--policy', a.policy as string | undefined);
       return true;
     }) as unknown as Argv<TuiArgs>;
 }

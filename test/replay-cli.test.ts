@@ -152,8 +152,8 @@ describe('replay ends cleanly', () => {
   test('SIGINT during a slowed-down replay: summary printed, requests reaped, recording complete, scratch removed', async () => {
     const rec = await record('slow', ['--events', 'short-read', '--chains', '2000']);
     const out = join(dir, 'slow-replay.usrec');
-    // --speed 0.0001 stretches the recorded start times 10,000x: long enough to interrupt.
-    const child = startCli(['replay', rec, '--speed', '0.0001', '--json', '--interval', '50', '-o', out, '--scratch', scratch]);
+    // --speed 0.001 (the slowest allowed) stretches the recorded start times 1,000x: long enough to interrupt.
+    const child = startCli(['replay', rec, '--speed', '0.001', '--json', '--interval', '50', '-o', out, '--scratch', scratch]);
     const done = collect(child);
     let stdout = '';
     child.stdout?.on('data', (d) => (stdout += d));

@@ -18,8 +18,8 @@ import type { EventBatch } from '../tracers/layout.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { compilePlan, type RunOverrides } from './plan.js';
 import { buildPolicy } from './policy.js';
-import { createRunDir, sweepRunDirs } from './run-dir.js';
-import { existingTmpdir, tmpdirError } from './temp-dir.js';
+import { createRunDir, scratchParent, sweepRunDirs } from './run-dir.js';
+import { tmpdirError } from './temp-dir.js';
 import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
 import { ABI } from '../core/abi.js';
@@ -176,6 +176,8 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
   private async spawn(): Promise<void> {
     const bin = enginePath();
     if (!existsSync(bin)) throw new UserError(`the engine is not built (${bin} is missing): run \`npm run build\``);
+    // Refused before anything is built or created: the paths that reach the plan.
+    const parent = scratchParent(this.options.scratchParent);
     let overrides: RunOverrides = this.options;
     if (this.options.strategy === 'bpf') {
       // Refused with exit 69 (EX_UNAVAILABLE: this kernel, not the input) when the path cannot run here.
@@ -193,11 +195,11 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
     sweepRunDirs([tmpdir(), ...(this.options.scratchParent ? [this.options.scratchParent] : [])]);
     const scratch = this.options.scratchParent;
     try {
-      this.dir = createRunDir(scratch ?? existingTmpdir('the run directory'));
+      this.dir = createRunDir(parent);
     } catch (e) {
       if (e instanceof UserError) throw e;
       if (!scratch) throw tmpdirError('the run directory', e);
-      throw new UserError(`cannot create a scratch directory in ${scratch}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new UserError(`cannot create a scratch directory in ${parent}: ${(e as NodeJS.ErrnoException).code ?? e}`);
     }
     const planPath = join(this.dir, 'plan.txt');
     try {

@@ -6,6 +6,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { ABI } from '../core/abi.js';
 import type { Strategy } from '../core/strategy.js';
+import { planLine } from './plan-text.js';
 import type { PolicyBuild } from './policy.js';
 import type { LengthRule, OffsetRule, StepOp, StepSpec, TargetSpec, WorkloadSpec } from './spec.js';
 
@@ -106,7 +107,15 @@ function stepLine(s: StepSpec, fds: Map<string, number>): string {
     fd_from: s.fdFrom ?? -1,
   };
   if (s.expect?.length) f.expect = s.expect.map(errnoOf).join(',');
-  return 'step ' + Object.entries(f).map(([k, v]) => `${k}=${v}`).join(' ');
+  return planLine('step', f);
+}
+
+/** The two `policy` lines of a compiled C policy (its BPF object and its shared object). */
+export function policyLines(pb: PolicyBuild): string[] {
+  return [
+    planLine('policy', { name: pb.name, kind: 'bpf', path: pb.bpfObject }),
+    planLine('policy', { name: pb.name, kind: 'native', path: pb.nativeObject }),
+  ];
 }
 
 /** The plan text for `uringscope-engine`; scratch files go to `scratchDir`. */
@@ -117,37 +126,37 @@ export function compilePlan(spec: WorkloadSpec, o: RunOverrides, scratchDir: str
   const chains = o.chains ?? spec.chains ?? 1000;
   const durationNs = o.durationS !== undefined ? Math.round(o.durationS * 1e9) : 0;
   lines.push(
-    `run strategy=${o.strategy} chains=${chains} duration_ns=${durationNs} ` +
-      `concurrency=${o.concurrency ?? spec.concurrency ?? 16} rate=${spec.rate ?? 0} ` +
-      `buffer=${bufferBytes(spec)} progress_ms=${o.progressMs ?? 0} step_budget=${o.stepBudget ?? 0} ` +
-      `checksum=${o.checksum === false ? 0 : 1} bpf_path=${o.bpfPath === 'ops' ? 'ops' : 'map'}`,
+    planLine('run', {
+      strategy: o.strategy, chains, duration_ns: durationNs, concurrency: o.concurrency ?? spec.concurrency ?? 16,
+      rate: spec.rate ?? 0, buffer: bufferBytes(spec), progress_ms: o.progressMs ?? 0, step_budget: o.stepBudget ?? 0,
+      checksum: o.checksum === false ? 0 : 1, bpf_path: o.bpfPath === 'ops' ? 'ops' : 'map',
+    }),
   );
   const r = spec.ring ?? {};
   lines.push(
-    `ring entries=${r.entries ?? 256} exact_entries=${r.entries !== undefined ? 1 : 0} sqpoll=${r.sqpoll ? 1 : 0} idle_ms=${r.sqThreadIdleMs ?? 100} ` +
-      `defer_taskrun=${r.deferTaskrun ? 1 : 0} registered_buffers=${r.registeredBuffers ? 1 : 0} ` +
-      `registered_files=${r.registeredFiles ? 1 : 0} rings=${o.rings ?? 1}`,
+    planLine('ring', {
+      entries: r.entries ?? 256, exact_entries: r.entries !== undefined ? 1 : 0, sqpoll: r.sqpoll ? 1 : 0,
+      idle_ms: r.sqThreadIdleMs ?? 100, defer_taskrun: r.deferTaskrun ? 1 : 0,
+      registered_buffers: r.registeredBuffers ? 1 : 0, registered_files: r.registeredFiles ? 1 : 0, rings: o.rings ?? 1,
+    }),
   );
   for (const [name, t] of Object.entries(targets)) {
     if (t.kind === 'file') {
-      const rec = t.records ? ` records=${t.records.count} max_body=${t.records.maxBody}` : '';
       lines.push(
-        `target name=${name} kind=file size=${t.size} content=${t.content ?? 'zero'}${rec} ` +
-          `direct=${t.direct ? 1 : 0} seed=${seedOf(name)} path=${join(scratchDir, name)}`,
+        planLine('target', {
+          name, kind: 'file', size: t.size, content: t.content ?? 'zero',
+          records: t.records?.count, max_body: t.records?.maxBody,
+          direct: t.direct ? 1 : 0, seed: seedOf(name), path: join(scratchDir, name),
+        }),
       );
     } else if (t.kind === 'path') {
-      lines.push(`target name=${name} kind=path path=${t.path}`);
+      lines.push(planLine('target', { name, kind: 'path', path: t.path }));
     } else {
-      lines.push(`target name=${name} kind=${t.kind}`);
+      lines.push(planLine('target', { name, kind: t.kind }));
     }
   }
   for (const s of spec.steps) lines.push(stepLine(s, fds));
   const pb = o.policyBuild;
-  if (pb && o.strategy !== 'link') {
-    // The name has no spaces in it for the plan's sake; paths go last on their line.
-    const name = pb.name.replace(/\s+/g, '_');
-    lines.push(`policy name=${name} kind=bpf path=${pb.bpfObject}`);
-    lines.push(`policy name=${name} kind=native path=${pb.nativeObject}`);
-  }
+  if (pb && o.strategy !== 'link') lines.push(...policyLines(pb));
   return lines.join('\n') + '\n';
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { ReplayStream } from '../recording/replay-stream.js';
 import { packageRoot } from '../tracers/native.js';
 import { EngineProcess, engineSummary, type EngineResult, type RunOptions } from './engine.js';
-import type { RunOverrides } from './plan.js';
+import { policyLines, type RunOverrides } from './plan.js';
+import { planLine } from './plan-text.js';
 import type { Strategy } from '../core/strategy.js';
 import type { EngineSummary } from '../core/engine-summary.js';
 
@@ -44,6 +45,28 @@ export function replayInfo(s: ReplayStream, e?: EngineResult): Record<string, un
   };
 }
 
+/** The plan of a replay whose table is `dir`/replay.bin and whose scratch files go in `dir`. */
+export function replayPlan(s: ReplayStream, dir: string, o: RunOverrides): string {
+  // `user` keeps at most one request per chain in flight; `link` grows the ring itself.
+  let entries = 256;
+  while (entries < s.concurrency && entries < 32768) entries *= 2;
+  const lines = [
+    planLine('run', {
+      strategy: o.strategy, chains: s.chains, duration_ns: 0, concurrency: s.concurrency, rate: 0, buffer: s.bufferBytes,
+      progress_ms: o.progressMs ?? 0, step_budget: 0, checksum: 0, bpf_path: o.bpfPath === 'ops' ? 'ops' : 'map',
+    }),
+    planLine('ring', {
+      entries, exact_entries: 0, sqpoll: 0, idle_ms: 100, defer_taskrun: 0, registered_buffers: 0, registered_files: 0,
+    }),
+    ...s.targets.map((t, i) =>
+      planLine('target', { name: `file${i}`, kind: 'file', size: t.size, content: 'random', direct: 0, seed: i + 1, path: join(dir, `file${i}`) }),
+    ),
+    planLine('replay', { path: join(dir, 'replay.bin') }),
+  ];
+  if (o.policyBuild) lines.push(...policyLines(o.policyBuild));
+  return lines.join('\n') + '\n';
+}
+
 export class ReplayRun extends EngineProcess {
   constructor(
     readonly stream: ReplayStream,
@@ -53,26 +76,8 @@ export class ReplayRun extends EngineProcess {
   }
 
   protected planText(dir: string, overrides: RunOverrides): string {
-    const s = this.stream;
-    const o = this.options;
-    const table = join(dir, 'replay.bin');
-    writeFileSync(table, s.table);
-    const concurrency = s.concurrency;
-    // `user` keeps at most one request per chain in flight; `link` grows the ring itself.
-    let entries = 256;
-    while (entries < concurrency && entries < 32768) entries *= 2;
-    const lines = [
-      `run strategy=${o.strategy} chains=${s.chains} duration_ns=0 concurrency=${concurrency} rate=0 ` +
-        `buffer=${s.bufferBytes} progress_ms=${o.progressMs ?? 0} step_budget=0 checksum=0 bpf_path=${overrides.bpfPath === 'ops' ? 'ops' : 'map'}`,
-      `ring entries=${entries} exact_entries=0 sqpoll=0 idle_ms=100 defer_taskrun=0 registered_buffers=0 registered_files=0`,
-      ...s.targets.map(
-        (t, i) => `target name=file${i} kind=file size=${t.size} content=random direct=0 seed=${i + 1} path=${join(dir, `file${i}`)}`,
-      ),
-      `replay path=${table}`,
-    ];
-    const pb = overrides.policyBuild;
-    if (pb) lines.push(`policy name=${pb.name} kind=bpf path=${pb.bpfObject}`, `policy name=${pb.name} kind=native path=${pb.nativeObject}`);
-    return lines.join('\n') + '\n';
+    writeFileSync(join(dir, 'replay.bin'), this.stream.table);
+    return replayPlan(this.stream, dir, { ...overrides, strategy: this.options.strategy, progressMs: this.options.progressMs });
   }
 
   protected engineObject(e: EngineResult): EngineSummary {

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRegularFileSync } from '../core/regular-file.js';
 import { processExists } from '../tracers/targets.js';
+import { refuseControlChars } from './control-chars.js';
+import { existingTmpdir } from './temp-dir.js';
 
 export const RUN_DIR_PREFIX = 'uringscope-run-';
 const OWNER_FILE = 'owner';
@@ -65,6 +67,18 @@ function readOwner(dir: string): Owner | undefined {
 
 function ownerAlive(o: Owner): boolean {
   return processExists(o.pid) && processStartTime(o.pid) === o.startTime;
+}
+
+/**
+ * Where a run's directory goes: --scratch, else TMPDIR (os.tmpdir()). Both
+ * reach the engine's plan (scratch files, the replay table) and TMPDIR also
+ * holds the compiled-policy cache whose objects the plan names, so TMPDIR
+ * is checked even when --scratch is given.
+ */
+export function scratchParent(flag?: string): string {
+  refuseControlChars('--scratch', flag);
+  refuseControlChars(`TMPDIR (${tmpdir()})`, tmpdir());
+  return flag ?? existingTmpdir('the run directory');
 }
 
 /** Makes a run directory in `parent` owned by this process. Throws the fs error. */

@@ -4,10 +4,10 @@
 // validation cannot know. Each failure is one UserError line (exit 2) naming
 // the workload, the JSON path and what was expected.
 import { accessSync, constants, statfsSync } from 'node:fs';
-import { existingTmpdir } from './temp-dir.js';
 import { UserError } from '../tracers/errors.js';
 import { workloadSource } from './load.js';
 import { bufferBytes } from './plan.js';
+import { scratchParent } from './run-dir.js';
 import { MAX_RING_ENTRIES, MAX_TOTAL_BUFFER_BYTES } from './schema.js';
 import type { WorkloadSpec } from './spec.js';
 import type { RunOptions } from './engine.js';
@@ -73,5 +73,5 @@ function checkBufferMemory(spec: WorkloadSpec, o: RunOptions): void {
 export function checkRunFits(spec: WorkloadSpec, o: RunOptions): void {
   checkRingFits(spec, o);
   checkBufferMemory(spec, o);
-  checkScratchSpace(spec, o.scratchParent ?? existingTmpdir('the run directory'));
+  checkScratchSpace(spec, scratchParent(o.scratchParent));
 }

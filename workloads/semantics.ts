@@ -4,6 +4,7 @@
 // order (targets, then steps).
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import { controlChar } from './control-chars.js';
 import { fsReason, show, type Problem } from './problem.js';
 import { MAX_BUFFER_BYTES, MIN_RATE } from './schema.js';
 import type { FileTarget, StepOp, StepSpec, TargetSpec, WorkloadSpec } from './spec.js';
@@ -64,6 +65,12 @@ function* targetProblems(targets: Record<string, TargetSpec>): Generator<Problem
     const at = `/targets/${name}`;
     if (t.kind === 'file') yield* fileProblems(at, t);
     if (t.kind === 'path') {
+      // Before the file system is asked: the path is refused whatever it names (control-chars.ts).
+      const c = controlChar(t.path);
+      if (c) {
+        yield { path: `${at}/path`, message: `has ${c}: a path target must have no control characters (0x00-0x1f, 0x7f)` };
+        continue;
+      }
       const why = unreadable(t.path);
       if (why) yield { path: `${at}/path`, message: `cannot read ${t.path}: ${why}` };
     }

@@ -183,7 +183,8 @@ int main(int argc, char **argv) {
   }
   std::string planPath = argv[1];
   size_t slash = planPath.rfind('/');
-  if (!armLifeline(life, slash == std::string::npos ? "." : planPath.substr(0, slash), &gStop)) return finish(1);
+  std::string planDir = slash == std::string::npos ? "." : planPath.substr(0, slash);
+  if (!armLifeline(life, planDir, &gStop)) return finish(1);
 
   std::ifstream f(argv[1]);
   if (!f) {
@@ -194,6 +195,7 @@ int main(int argc, char **argv) {
   ss << f.rdbuf();
   EnginePlan plan;
   std::string err = parsePlan(ss.str(), &plan);
+  if (err.empty()) err = checkScratchFiles(plan, planDir);
   if (err.empty() && plan.isReplay()) err = prepareReplay(&plan);
   if (!err.empty()) {
     printError(err);

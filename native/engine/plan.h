@@ -1,7 +1,16 @@
-// The run plan the engine executes, as written by workloads/plan.ts: one
-// line per item, `kind key=value ...` (a path, when present, is the last
-// field and runs to the end of the line). Text because it is tiny, written
-// once per run, and readable in a bug report.
+// The run plan the engine executes, as written by workloads/plan.ts and
+// workloads/replay-run.ts (through workloads/plan-text.ts): one line per
+// item, `kind key=value ...`, fields separated by spaces. Text because it is
+// tiny, written once per run, and readable in a bug report.
+//
+// Every value is percent-encoded: the bytes A-Z a-z 0-9 - . _ ~ / , stand
+// for themselves, any other byte is %XX (two hex digits), so a value never
+// holds a space, a newline or an `=`: data (a path with a newline in it, say)
+// cannot end its line and start a forged one. The engine refuses, naming the
+// line, any line whose words are not key=value, whose key repeats, whose
+// value has a byte outside that set or a malformed escape or %00 (a path is a
+// C string), and any number that is not whole decimal text within its field's
+// type (strtoull would read "abc" as 0 and "-1" as 2^64-1).
 #pragma once
 
 #include <cstdint>
@@ -69,3 +78,9 @@ struct EnginePlan {
 
 // Parses a plan; returns "" or a one-line error.
 std::string parsePlan(const std::string &text, EnginePlan *out);
+
+// Whether every file target (created, written, then removed) is DIR/NAME,
+// DIR the plan file's own directory (the run directory uringscope made) and
+// NAME a plain target name: "" or a one-line error. So whatever a plan says,
+// the engine creates and removes files only there; path targets it only reads.
+std::string checkScratchFiles(const EnginePlan &plan, const std::string &dir);

@@ -162,6 +162,8 @@ std::string openTargets(const EnginePlan &plan, OpenTargets *o, const std::atomi
         }
       }
     } else if (t.kind == "path") {
+      // Someone else's file: read-only here and in targetPaths (openat), never in `created`,
+      // so it is never created, truncated, written or removed (test/plan-injection.test.ts).
       int fd = open(t.path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) err = "cannot open " + t.path + ": " + errnoText(errno);
       else o->fds.push_back(fd);
