@@ -48,10 +48,13 @@ function object<T>(properties: Props<T>, required: (keyof T & string)[]): Schema
   return schema;
 }
 
-/** Every key of T with the same schema, all required (counter blocks). */
-function allOf<T>(keys: Record<keyof T & string, true>, schema: SchemaObject): SchemaObject {
+/**
+ * Every key of T with the same schema (counter blocks): `true` keys are
+ * required, `false` ones were added later and files written before lack them.
+ */
+function allOf<T>(keys: Record<keyof T & string, boolean>, schema: SchemaObject): SchemaObject {
   const k = Object.keys(keys) as (keyof T & string)[];
-  return object<T>(Object.fromEntries(k.map((x) => [x, schema])) as Props<T>, k);
+  return object<T>(Object.fromEntries(k.map((x) => [x, schema])) as Props<T>, k.filter((x) => keys[x]));
 }
 
 const switches = allOf<SwitchCounts>({ voluntary: true, involuntary: true, offCpuNs: true, onCpuNs: true }, num);
@@ -110,7 +113,7 @@ export const summarySchema = object<Summary>(
     threads: { type: 'array', items: threadSummary },
     drops: num,
     events: allOf<NonNullable<Summary['events']>>({ received: true, written: true }, num),
-    untracked: allOf<Summary['untracked']>({ completions: true, neverCompleted: true, evicted: true }, num),
+    untracked: allOf<Summary['untracked']>({ completions: true, neverCompleted: true, evicted: true, processes: false, threadEvents: false }, num),
     engine,
     absent: { type: 'object', additionalProperties: str },
     bpfOps,
@@ -122,7 +125,7 @@ const counters = allOf<NativeCounters>(
   {
     failLink: true, reqFailed: true, cqOverflows: true, asyncPunts: true, pollArms: true, taskAdds: true, taskWorkRuns: true,
     localWorkRuns: true, enterCalls: true, enterToSubmit: true, enterNs: true, eventDrops: true, eventsWritten: true,
-    staleRequests: true, untracked: true, evicted: true, auxCqes: true, rings: true, targetsDropped: true, opsLoops: true,
+    staleRequests: true, untracked: true, evicted: true, auxCqes: true, rings: true, targetsDropped: true, targetsMissed: false, threadsMissed: false, opsLoops: true,
     opsStops: true, opsErrors: true, opsSqes: true,
   },
   num,
