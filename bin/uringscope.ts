@@ -5,8 +5,10 @@
 import { UserError } from '../tracers/errors.js';
 import { exitQuietlyOnEpipe } from '../cli/epipe.js';
 import { printable } from '../tracers/printable.js';
+import { checkFdLimit, fdLimitError } from '../cli/fd-limit.js';
 
 function report(e: unknown): never {
+  e = fdLimitError(e) ?? e;
   if (e instanceof UserError) {
     process.stderr.write(`uringscope: ${e.message}\n`);
     process.exit(e.exitCode);
@@ -20,12 +22,10 @@ function report(e: unknown): never {
 process.on('uncaughtException', report);
 process.on('unhandledRejection', report);
 exitQuietlyOnEpipe();
+// Before the commands' modules are loaded: under too low a limit, loading them fails on its own terms.
+const low = checkFdLimit();
+if (low) report(low);
 
-// ink decides once, when it is loaded, that a CI variable means "no live
-// frames". On a real terminal the TUI must be live whatever CI says, so ink
-// is loaded without it; the variable is put back for everything we start.
-const ci = process.env.CI;
-if (process.stdout.isTTY && process.stdin.isTTY) delete process.env.CI;
+// Loaded after the check above: a static import is loaded before any line here runs.
 const { main } = await import('../cli/main.js');
-if (ci !== undefined) process.env.CI = ci;
 main().catch(report);

@@ -16,8 +16,8 @@ import { recordBuilder, runRecord, type RecordArgs } from './record.js';
 import { reportBuilder, runReport, type ReportArgs } from './report.js';
 import { exportBuilder, runExport, type ExportArgs } from './export.js';
 import { replayBuilder, runReplay, type ReplayArgs } from './replay.js';
-import { runTop, runTui, topBuilder, tuiBuilder, type TopArgs, type TuiArgs } from './tui.js';
-import { runView, viewBuilder, type ViewArgs } from './view.js';
+import { topBuilder, tuiBuilder, type TopArgs, type TuiArgs } from './tui-args.js';
+import { viewBuilder, type ViewArgs } from './view-args.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`uringscope: ${printable(message)}\n`);
@@ -29,6 +29,26 @@ async function finish(code: Promise<number>): Promise<void> {
   await flushStdout();
   process.exit(c);
 }
+
+// The TUI's modules (react, ink, and blessed for the dashboard) are loaded
+// only by the commands that draw it: Node's ESM loader reads a module graph
+// with many files open at once, and ink's graph alone needed about 300
+// descriptors, so under a low RLIMIT_NOFILE even `--help` failed to start.
+//
+// ink decides once, when it is loaded, that a CI variable means "no live
+// frames". On a real terminal the TUI must be live whatever CI says, so ink
+// is loaded without it; the variable is put back for everything we start.
+async function loadTui<T>(load: () => Promise<T>): Promise<T> {
+  const ci = process.env.CI;
+  if (process.stdout.isTTY && process.stdin.isTTY) delete process.env.CI;
+  try {
+    return await load();
+  } finally {
+    if (ci !== undefined) process.env.CI = ci;
+  }
+}
+
+const tui = () => loadTui(() => import('./tui.js'));
 
 /** A subcommand: its yargs spec, its options and what runs it (resolving to the exit code). */
 interface Command {
@@ -49,7 +69,7 @@ const COMMANDS: Command[] = [
     run: (a: ServeArgs) => runServe(a),
   },
   { spec: 'run <workload>', what: 'run a chain workload in the native engine under a strategy, traced', builder: runBuilder, run: (a: RunArgs) => runRun(a) },
-  { spec: 'top', what: 'the live panels attached to running processes (--pid N | --comm NAME)', builder: topBuilder, run: (a: TopArgs) => runTop(a) },
+  { spec: 'top', what: 'the live panels attached to running processes (--pid N | --comm NAME)', builder: topBuilder, run: async (a: TopArgs) => (await tui()).runTop(a) },
   { spec: 'record [workload]', what: 'record a workload run or a trace to a file (headless)', builder: recordBuilder, run: (a: RecordArgs) => runRecord(a) },
   { spec: 'report <file> [file2]', what: 'summarise a recording, or compare two', builder: reportBuilder, run: (a: ReportArgs) => runReport(a) },
   { spec: 'export <file>', what: 'export a recording: perfetto, csv or json', builder: exportBuilder, run: (a: ExportArgs) => runExport(a) },
@@ -59,7 +79,12 @@ const COMMANDS: Command[] = [
     builder: replayBuilder,
     run: (a: ReplayArgs) => runReplay(a),
   },
-  { spec: 'view <file> [file2]', what: 'play a recording in the TUI, or compare two side by side', builder: viewBuilder, run: (a: ViewArgs) => runView(a) },
+  {
+    spec: 'view <file> [file2]',
+    what: 'play a recording in the TUI, or compare two side by side',
+    builder: viewBuilder,
+    run: async (a: ViewArgs) => (await loadTui(() => import('./view.js'))).runView(a),
+  },
   { spec: 'workloads', what: 'list the built-in and ./workloads workloads', builder: workloadsBuilder, run: (a: WorkloadsArgs) => runWorkloadsCommand(a) },
 ];
 
@@ -70,7 +95,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
     .usage('$0 <command> [options]\n\nProfiler and tracer for programmable io_uring IO chains.');
   for (const c of COMMANDS) cli = cli.command(c.spec, c.what, c.builder, (a) => finish(c.run(a as never)));
   await cli
-    .command('$0', 'the interactive session on a workload (the default command)', tuiBuilder, (a) => finish(runTui(a as unknown as TuiArgs)))
+    .command('$0', 'the interactive session on a workload (the default command)', tuiBuilder, (a) => finish(tui().then((t) => t.runTui(a as unknown as TuiArgs))))
     .strict()
     .demandCommand(0)
     .help()

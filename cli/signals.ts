@@ -18,6 +18,9 @@ export function stopTraceOnSignal(run: TraceRun): void {
  * A workload run or a replay: the first signal asks the engine to cancel what is in
  * flight, reap it and report; a second one does not wait, and takes the
  * engine and its scratch files with it rather than leave them running.
+ * SIGHUP (the terminal closed, or a supervisor's stop) ends it the same
+ * way: its default action would exit 129 with no summary and a recording
+ * without its end chunk.
  */
 export function stopRunOnSignal(run: EngineProcess): void {
   let signals = 0;
@@ -28,7 +31,7 @@ export function stopRunOnSignal(run: EngineProcess): void {
     }
     run.stop();
   };
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, onSignal);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
 }
 
 /**

@@ -4,46 +4,17 @@
 // cut one plays up to the break and, once the screen is closed, says what was
 // lost in one line and exits 3, as `report` does.
 import { createElement } from 'react';
-import type { Argv } from 'yargs';
 import { EXIT_INCOMPLETE } from '../recording/reader.js';
 import { lossLine } from '../recording/report.js';
 import { loadTimeline, type Timeline } from '../recording/timeline.js';
 import { UserError } from '../tracers/errors.js';
 import { showRecordings } from '../tui/compare-recordings.js';
 import type { ViewController } from '../tui/controller.js';
-import { Player, SPEEDS } from '../tui/player.js';
+import { Player } from '../tui/player.js';
 import { Store } from '../tui/store.js';
 import { Viewer } from '../tui/viewer.js';
 import { hostTui, requireTty, type Hosted } from './tui-host.js';
-import { checkViewSpeed } from './flag-bounds.js';
-
-export interface ViewArgs {
-  file: string;
-  file2?: string;
-  speed: number;
-  paused: boolean;
-  dashboard: boolean;
-}
-
-export function viewBuilder(y: Argv): Argv<ViewArgs> {
-  return y
-    .usage(
-      '$0 view FILE [FILE2] [options]\n\n' +
-        'Play a recording (`uringscope record -o FILE ...`) in the live panels: space pauses, ←/→ seek one interval, ' +
-        '+/- change the speed. With two recordings, compare them side by side (ratio = FILE2 / FILE).',
-    )
-    .positional('file', { type: 'string', describe: 'a recording', demandOption: true })
-    .positional('file2', { type: 'string', describe: 'a second recording: compare the two' })
-    .option('speed', { type: 'number', default: 1, describe: `playback speed: ${SPEEDS.join(', ')}` })
-    .option('paused', { type: 'boolean', default: false, describe: 'open paused at the start' })
-    .option('dashboard', { type: 'boolean', default: false, describe: 'open the full-screen dashboard' })
-    .example('$0 view run.usrec', 'play a recording')
-    .example('$0 view link.usrec bpf.usrec', 'two recordings side by side')
-    .check((a) => {
-      checkViewSpeed(a.speed as number | undefined);
-      return true;
-    }) as unknown as Argv<ViewArgs>;
-}
+import type { ViewArgs } from './view-args.js';
 
 /** Feeds the store from the recording(s); the host calls it back for quit and the dashboard. */
 class Viewing implements ViewController, Hosted {

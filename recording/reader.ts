@@ -6,12 +6,16 @@
 // up to the last complete chunk, and `damage` says where it broke and how
 // many bytes were lost. A file that is not a recording at all (empty, wrong
 // magic, newer version, no complete header, not a regular file) is refused with a UserError whose
-// one-line message names the byte offset.
+// one-line message names the byte offset. So is a JSON chunk whose CRC holds
+// but whose content is not what the writer writes (chunk-check.ts): the
+// bytes are as written, so this is not damage to read around but a file no
+// reader can trust ("corrupt recording: FILE: end chunk at byte N: ...").
 import type { Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { READ_NONBLOCK } from '../core/regular-file.js';
 import { UserError } from '../tracers/errors.js';
 import { fileKind } from '../core/file-kind.js';
+import { chunkProblem } from './chunk-check.js';
 import {
   CHUNK_HEADER_SIZE, CHUNK_OVERHEAD, ChunkType, chunkTypeName, crc32, FILE_HEADER_SIZE, FORMAT_VERSION, MAGIC,
   MAX_CHUNK_PAYLOAD, type RecordingHeader,
@@ -148,6 +152,31 @@ export class RecordingReader {
       this.refuse(`byte ${first.offset}: the header says recording format version ${hv}, newer than this uringscope reads (version ${FORMAT_VERSION}): upgrade uringscope`);
     }
     if (!(typeof hv === 'number' && Number.isInteger(hv) && hv >= 1)) this.refuse(`byte ${first.offset}: bad recording format version ${JSON.stringify(hv)} in the header chunk`);
+    this.check(first, this.header);
+  }
+
+  /** Throws the one-line refusal when `value`, the JSON of chunk `c`, is not what the writer writes. */
+  private check(c: Chunk, value: unknown): void {
+    const problem = chunkProblem(c.type, value);
+    if (problem !== undefined) {
+      throw new UserError(`corrupt recording: ${this.path}: ${chunkTypeName(c.type)} chunk at byte ${c.offset}: ${problem}`, EXIT_BAD_RECORDING);
+    }
+  }
+
+  /**
+   * The JSON of an interval or end chunk, checked against its schema
+   * (a UserError, exit 65, when it does not fit); undefined when the payload
+   * is not JSON at all, which the caller marks as damage (corruptContent).
+   */
+  json(c: Chunk): unknown {
+    let value: unknown;
+    try {
+      value = JSON.parse(c.payload.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    this.check(c, value);
+    return value;
   }
 
   /** Makes bytes [offset, offset+n) available in the window; returns how many are (fewer at EOF). */

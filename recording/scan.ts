@@ -63,10 +63,8 @@ export async function scanRecording(path: string, visit: ScanVisitor = {}): Prom
         chunks++; // a chunk type added later: skipped
         continue;
       }
-      let value: unknown;
-      try {
-        value = JSON.parse(c.payload.toString('utf8'));
-      } catch {
+      const value = r.json(c);
+      if (value === undefined) {
         r.corruptContent(c, 'not valid JSON');
         break;
       }

@@ -8,7 +8,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, collect, startCli, type CliResult } from './support.js';
+import { ROOT, collect, prng, startCli, type CliResult } from './support.js';
 import { freePort } from './serve-support.js';
 import { parseWorkload } from '../workloads/load.js';
 import { UserError } from '../tracers/errors.js';
@@ -249,18 +249,6 @@ describe('smaller ones', () => {
 // A bounded fuzz: seeded mutations of a built-in workload. Every one is
 // parsed in-process (accepted, or one UserError line, exit 2: nothing else
 // may escape), and a fixed sample goes through the real CLI with a deadline.
-
-/** mulberry32: small, seeded, the same sequence on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WEIRD: unknown[] = [null, true, 'x', '', -1, 0, 1.5, 1e308, 2 ** 53 + 2, 2 ** 64, -(2 ** 63), [], {}, [1, 2], { kind: 'file' }, 'continue', 'previous'];
 

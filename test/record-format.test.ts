@@ -4,81 +4,12 @@
 // a newer version and a damaged header are refused with one line.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RecordingWriter } from '../recording/writer.js';
 import { scanRecording } from '../recording/scan.js';
-import { CHUNK_OVERHEAD, ChunkType, EVENT_LAYOUT, FILE_HEADER_SIZE, FORMAT_VERSION, type RecordingHeader } from '../recording/format.js';
-import type { Summary } from '../tracers/summary.js';
-import { runCli, scratchDir, type CliResult } from './support.js';
+import { ChunkType, FORMAT_VERSION } from '../recording/format.js';
+import { runCli, scratchDir } from './support.js';
+import { boundaries, expectOneLine, summary, writeSample } from './record-sample.js';
 
 const dir = scratchDir();
-
-function header(): RecordingHeader {
-  return {
-    format: 'uringscope-recording', formatVersion: FORMAT_VERSION,
-    tool: { name: 'uringscope', version: 'test', node: process.version }, createdAt: new Date(0).toISOString(),
-    startKtimeNs: 1_000_000, kernel: { release: '6.18', version: '#1', arch: 'x64' }, cpu: { model: 'test', count: 2 },
-    commandLine: ['record', '-o', 'x'], mode: 'trace', config: {}, events: true, eventLayout: EVENT_LAYOUT,
-    opNames: ['NOP', 'READV', 'WRITEV'], histBuckets: 160, histSubBits: 2,
-  };
-}
-
-function summary(type: 'interval' | 'summary', n: number): Summary {
-  const z = { voluntary: 0, involuntary: 0, offCpuNs: 0, onCpuNs: 0 };
-  return {
-    type, durationNs: 1e9,
-    requests: { NOP: { submitted: n, completed: n, errors: 0, cancelled: 1, latencyNs: { count: n, p50: 100, p90: 200, p99: 300, max: 400 } } },
-    failLinks: 0, reqFailed: 0, cqOverflows: 0, asyncPunts: 0, pollArms: 0, taskWork: { adds: 0, runs: 0, localRuns: 0 },
-    enter: { calls: n, toSubmit: n, timeNs: 0 }, ctxSwitches: { ...z, voluntary: 3, byThread: { app: { ...z, voluntary: 3 }, sqpoll: z, iowq: z } },
-    drops: 0, untracked: { completions: 0, neverCompleted: 0, evicted: 0 }, events: { received: n, written: n },
-  };
-}
-
-function batch(n: number, seq: number): ArrayBuffer {
-  const b = new ArrayBuffer(n * 80);
-  const v = new DataView(b);
-  for (let i = 0; i < n; i++) {
-    const o = i * 80;
-    v.setBigUint64(o, BigInt(2_000_000 + seq * 1000 + i), true);
-    v.setBigUint64(o + 8, BigInt(2_000_500 + seq * 1000 + i), true);
-    v.setBigUint64(o + 32, BigInt(seq * 1000 + i), true);
-    v.setUint32(o + 48, 42, true);
-    v.setUint32(o + 52, 43, true);
-    v.setInt32(o + 64, i % 7 === 0 ? -125 : 0, true);
-  }
-  return b;
-}
-
-/** A complete recording: 3 intervals with 250 events each in between, and an end chunk. */
-async function writeSample(path: string): Promise<number> {
-  const w = await RecordingWriter.create(path, header(), { syncIntervals: false });
-  let events = 0;
-  for (let k = 0; k < 3; k++) {
-    w.events(batch(250, k));
-    events += 250;
-    w.interval({ ktimeNs: 3_000_000 + k, summary: summary('interval', 250) });
-  }
-  w.end({ ktimeNs: 4_000_000, reason: 'command-exit', exitCode: 0, summary: summary('summary', 750) });
-  await w.close();
-  return events;
-}
-
-/** Offsets where chunks start, and the file size (the last boundary). */
-function boundaries(buf: Buffer): number[] {
-  const out = [FILE_HEADER_SIZE];
-  let o = FILE_HEADER_SIZE;
-  while (o < buf.length) {
-    o += buf.readUInt32LE(o + 4) + CHUNK_OVERHEAD;
-    out.push(o);
-  }
-  return out;
-}
-
-function expectOneLine(r: CliResult, re: RegExp): void {
-  const lines = r.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(re);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 describe('recording format', () => {
   const path = join(dir, 'sample.usrec');

@@ -23,3 +23,8 @@ export function tooDeep(root: unknown, limit = MAX_JSON_DEPTH): string | undefin
   }
   return undefined;
 }
+
+/** A pointer 64 levels deep is long: its start and its end say enough. */
+export function shortPointer(pointer: string): string {
+  return pointer.length > 60 ? `${pointer.slice(0, 28)}...${pointer.slice(-28)}` : pointer;
+}

@@ -3,7 +3,7 @@
 // whose one line names the file, the place (a JSON pointer) and what was
 // expected.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { MAX_JSON_DEPTH, tooDeep } from './json-depth.js';
+import { MAX_JSON_DEPTH, shortPointer, tooDeep } from './json-depth.js';
 import { NotRegularFile, openRegularFileSync } from '../core/regular-file.js';
 import { Ajv } from 'ajv';
 import { UserError } from '../tracers/errors.js';
@@ -28,17 +28,12 @@ export function parseWorkload(text: string, sourceName: string): WorkloadSpec {
   }
   const deep = tooDeep(value);
   if (deep !== undefined) {
-    throw new UserError(formatProblem(sourceName, { path: cut(deep), message: `nested deeper than ${MAX_JSON_DEPTH} levels (a workload needs 5)` }), 2);
+    throw new UserError(formatProblem(sourceName, { path: shortPointer(deep), message: `nested deeper than ${MAX_JSON_DEPTH} levels (a workload needs 5)` }), 2);
   }
   if (!validate(value)) throw new UserError(formatProblem(sourceName, schemaProblem(validate.errors ?? [])), 2);
   const problem = semanticProblem(value);
   if (problem) throw new UserError(formatProblem(sourceName, problem), 2);
   return value;
-}
-
-/** A pointer 64 levels deep is long: its start and its end say enough. */
-function cut(pointer: string): string {
-  return pointer.length > 60 ? `${pointer.slice(0, 28)}...${pointer.slice(-28)}` : pointer;
 }
 
 /** Far above any workload; a bigger "file" (a device, a runaway pipe) is not one. */

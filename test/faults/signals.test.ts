@@ -1,4 +1,4 @@
-// Ctrl-C (SIGINT) and SIGTERM at random moments of `run` (each strategy),
+// Ctrl-C (SIGINT), SIGTERM and SIGHUP (a closed terminal) at random moments of `run` (each strategy),
 // `record` and `replay` (issue 12): the run stops, reports how it ended,
 // and leaves nothing. The moments are counted from the first BPF program
 // uringscope holds (its tracer loading; before that Node is still loading
@@ -27,7 +27,7 @@ interface Ended {
  * Resolves to the summary's engine.stopReason, or undefined when the signal
  * came before the handlers (exit by the signal itself).
  */
-async function signalAfter(args: string[], sig: 'SIGINT' | 'SIGTERM', delayMs: number, check?: () => Promise<void>): Promise<void> {
+async function signalAfter(args: string[], sig: Signal, delayMs: number, check?: () => Promise<void>): Promise<void> {
   const child = startCli([...args, '--json', '--interval', '200', '--scratch', scratch]);
   const done = collect(child);
   const exit = exitOf(child);
@@ -51,20 +51,24 @@ async function signalAfter(args: string[], sig: 'SIGINT' | 'SIGTERM', delayMs: n
   await check?.();
 }
 
-/** REPEATS signals, SIGINT and SIGTERM in turn, at random moments from start-up to mid-run. */
+/** The signals that stop a run and report, in turn: each ends it the same way. */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type Signal = (typeof SIGNALS)[number];
+
+/** REPEATS signals, SIGINT, SIGTERM and SIGHUP in turn, at random moments from start-up to mid-run. */
 async function signalRepeatedly(args: (i: number) => string[], check?: (i: number) => Promise<void>): Promise<void> {
   for (let i = 0; i < REPEATS; i++) {
-    await signalAfter(args(i), i % 2 ? 'SIGTERM' : 'SIGINT', randomMs(0, 2500), check && (() => check(i)));
+    await signalAfter(args(i), SIGNALS[i % SIGNALS.length], randomMs(0, 2500), check && (() => check(i)));
   }
 }
 
-gate.describeEach(['link', 'user', 'bpf'])('SIGINT / SIGTERM of uringscope during run under %s', (strategy) => {
+gate.describeEach(['link', 'user', 'bpf'])('SIGINT / SIGTERM / SIGHUP of uringscope during run under %s', (strategy) => {
   test(`${REPEATS} times at random moments: exit 0, stopped by the signal, nothing left`, async () => {
     await signalRepeatedly(() => ['run', 'nop-chain', '--strategy', strategy, '--duration', '30']);
   });
 });
 
-bpfTest(`SIGINT / SIGTERM during record (bpf), ${REPEATS} times: a complete recording that says it was stopped`, async () => {
+bpfTest(`SIGINT / SIGTERM / SIGHUP during record (bpf), ${REPEATS} times: a complete recording that says it was stopped`, async () => {
   const file = (i: number) => join(scratch, `r${i}.usrec`);
   await signalRepeatedly(
     (i) => ['record', '-o', file(i), 'nop-chain', '--strategy', 'bpf', '--duration', '30'],
@@ -78,7 +82,7 @@ bpfTest(`SIGINT / SIGTERM during record (bpf), ${REPEATS} times: a complete reco
   );
 });
 
-bpfTest(`SIGINT / SIGTERM during replay (bpf, the replay policy), ${REPEATS} times: exit 0, stopped by the signal, nothing left`, async () => {
+bpfTest(`SIGINT / SIGTERM / SIGHUP during replay (bpf, the replay policy), ${REPEATS} times: exit 0, stopped by the signal, nothing left`, async () => {
   const rec = join(scratch, 'src.usrec');
   expect((await runCli(['record', '-o', rec, '--events', 'short-read', '--chains', '2000', '--scratch', scratch])).code).toBe(0);
   // --speed 0.0001 stretches the recorded start times 10,000x: the replay is still going when signalled.

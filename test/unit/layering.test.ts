@@ -3,7 +3,10 @@
 //   tui/       views and their controllers; never imports cli/
 //   cli/       one file per command (the COMMANDS table in cli/main.ts) plus
 //              shared helpers; a command file never imports another one
-import { readdirSync, readFileSync } from 'node:fs';
+//   bin/       what every command loads before it runs holds no TUI module
+//              (react, ink, blessed): Node reads a module graph with many
+//              files open at once, and ink's alone needed ~300 descriptors
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,5 +55,26 @@ describe('layering', () => {
     const bad = sources('core').flatMap((f) =>
       importsOf(f).filter((i) => !i.startsWith('core/') && i !== 'native/index.ts').map((i) => `${f} -> ${i}`));
     expect(bad).toEqual([]);
+  });
+
+  test('what every command loads holds no TUI module: cli/ imports the TUI only dynamically, to run it', () => {
+    const seen = new Set<string>();
+    const packages = new Map<string, string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const src = readFileSync(join(ROOT, file), 'utf8');
+      // static imports only: `import x from '...'`, `export ... from '...'`, `import '...'` (not `import type`)
+      for (const m of src.matchAll(/^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)) {
+        const spec = m[1];
+        if (spec.startsWith('.')) walk(relative(ROOT, resolve(ROOT, dirname(file), spec)).replace(/\.js$/, existsSync(join(ROOT, file, '..', spec.replace(/\.js$/, '.tsx'))) ? '.tsx' : '.ts'));
+        else if (!packages.has(spec)) packages.set(spec, file);
+      }
+    };
+    walk('bin/uringscope.ts');
+    walk('cli/main.ts'); // bin loads it with import(), after its own checks
+    expect(seen.has('cli/report.ts')).toBe(true); // the walk follows the commands
+    const tui = [...packages].filter(([p]) => /^(react|ink|blessed|blessed-contrib)(\/|$)/.test(p)).map(([p, f]) => `${f} -> ${p}`);
+    expect(tui).toEqual([]);
   });
 });
