@@ -1,6 +1,7 @@
 // `record` on the real kernel: the recording's report equals the live
 // `--json` summary of the same run (trace target and workload run), and a
 // recorder killed with SIGKILL leaves a file that reads up to its last chunk.
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { finalSummary, LOAD, ndjson, runCli, scratchDir, sleep, startCli, collect, waitFor } from './support.js';
@@ -74,8 +75,10 @@ describe('record -> report round trip', () => {
     mkdirSync(d);
     const bad = join(d, 'bad.c');
     writeFileSync(bad, 'int x = ;\n');
+    // A pid that existed a moment ago: within --pid's bounds, and no process now.
+    const gone = spawnSync('true').pid!;
     const cases: [string, string[], number, RegExp][] = [
-      ['f4.usrec', ['--pid', '99999999'], 1, /no process with pid 99999999/],
+      ['f4.usrec', ['--pid', String(gone)], 1, new RegExp(`no process with pid ${gone}`)],
       ['f5.usrec', ['--', '/nonexistent/cmd'], 127, /command not found: \/nonexistent\/cmd/],
       ['f6.usrec', ['nop-chain', '--strategy', 'user', '--policy', bad], 1, /policy bad\.c does not compile: bad\.c:1:\d+: error: /],
     ];
@@ -90,7 +93,7 @@ describe('record -> report round trip', () => {
 
     const keep = join(d, 'keep.usrec');
     writeFileSync(keep, 'keep me\n');
-    r = await runCli(['record', '-o', keep, '--force', '--pid', '99999999']);
+    r = await runCli(['record', '-o', keep, '--force', '--pid', String(gone)]);
     expect(r.code).toBe(1);
     expect(readFileSync(keep, 'utf8')).toBe('keep me\n');
     expect(readdirSync(d).sort()).toEqual(['bad.c', 'f4.usrec', 'keep.usrec']);
