@@ -3,6 +3,7 @@
 // refresh, and each refusal is one UserError line, exit 2, naming the flag
 // and the value given. With the other pure checks of what a flag names: the
 // --otlp URL shown without its credentials, an empty command after --.
+import { userErrorOf } from './user-error.js';
 import {
   checkComm, checkConcurrency, checkDuration, checkFps, checkInterval, checkMaxTargets, checkPids, checkReplaySpeed,
   checkRings, checkViewSpeed, FPS, INTERVAL_MS, MAX_DURATION_S, MAX_PID, OTLP_INTERVAL_MS, SPEED,
@@ -14,18 +15,7 @@ import { checkCommand } from '../../tracers/targets.js';
 /** Node fires a longer setTimeout/setInterval after 1 ms (TimeoutOverflowWarning). */
 const TIMER_MAX_MS = 2 ** 31 - 1;
 
-function refusal(f: () => void): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    expect((e as UserError).exitCode).toBe(2);
-    const msg = (e as UserError).message;
-    expect(msg).not.toContain('\n');
-    return msg;
-  }
-  throw new Error('accepted');
-}
+const refusal = (f: () => void): string => userErrorOf(f);
 
 describe('timers and rates stay within what Node and the screen can do', () => {
   test('every bound that becomes a timer is below 2^31-1 ms', () => {

@@ -1,5 +1,6 @@
 // Workload files: every built-in is valid, and every mistake is reported as
 // one line naming the file, the JSON path and what was expected.
+import { userErrorOf } from './user-error.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -19,16 +20,7 @@ const read = (more: Partial<StepSpec> = {}): StepSpec => ({ op: 'read', target: 
 
 /** The UserError message `parseWorkload` throws for `text`; fails the test if it does not throw one. */
 function errorOf(text: string, source = FILE): string {
-  try {
-    parseWorkload(text, source);
-  } catch (e) {
-    expect(e).toBeInstanceOf(UserError);
-    expect((e as UserError).exitCode).toBe(2);
-    const msg = (e as UserError).message;
-    expect(msg).not.toContain('\n');
-    return msg;
-  }
-  throw new Error('parseWorkload accepted it');
+  return userErrorOf(() => parseWorkload(text, source), 'parseWorkload');
 }
 
 describe('built-in workloads', () => {
