@@ -127,8 +127,8 @@ test(`SIGKILL of uringscope during record -- CMD, ${REPEATS} times: the command 
 bpfTest(`SIGKILL of uringscope during replay (bpf, the replay policy), ${REPEATS} times: engine gone, programs unloaded, run dirs swept`, async () => {
   const rec = join(scratch, 'src.usrec');
   expect((await runCli(['record', '-o', rec, '--events', 'short-read', '--chains', '2000', '--scratch', scratch])).code).toBe(0);
-  // --speed 0.0001 stretches the recorded start times 10,000x: the replay is still going when killed.
-  await killRepeatedly(() => ['replay', rec, '--strategy', 'bpf', '--speed', '0.0001']);
+  // --speed 0.001 (the slowest allowed) stretches the recorded start times 1,000x: the replay is still going when killed.
+  await killRepeatedly(() => ['replay', rec, '--strategy', 'bpf', '--speed', '0.001']);
 });
 
 /** Starts a run and resolves once it reports intervals (the engine is going). */
