@@ -62,7 +62,7 @@ export async function runRun(a: RunArgs): Promise<number> {
   if (end.error && !end.engine) throw new UserError(`workload ${spec.name}: ${end.error}`);
   if (a.json) writeLine(end.summary);
   else process.stdout.write(`${renderSummary(end.summary, `summary: ${spec.name}`)}\n${engineLines(end.summary)}\n`);
-  const o = runOutcome(end.engine, { name: spec.name, strategy: a.strategy, stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a), chains: a.duration ? undefined : (a.chains ?? spec.chains) });
+  const o = runOutcome(end.engine, { name: spec.name, strategy: a.strategy, stepBudget: a['step-budget'] ?? defaultStepBudget(spec, a), chains: a.duration ? undefined : (a.chains ?? spec.chains), policy: !!a.policy });
   if (o.message) process.stderr.write(`uringscope: ${o.message}\n`);
   return o.exitCode;
 }

@@ -37,7 +37,24 @@ export interface EngineTotals {
   files?: Record<string, { size: number; checksum: string }>;
 }
 
+/**
+ * stopReason 'stalled' under link or user: what the run was waiting for when
+ * nothing had completed for 10 s (native/engine/stall_watch.h). Times are
+ * nanoseconds into the run.
+ */
+export interface EngineStall {
+  quietSinceNs: number;
+  quietForNs: number;
+  /** Requests still in the kernel, by io_uring op name. */
+  inFlight: Record<string, number>;
+  /** Chains waiting on them, and the earliest started of those. */
+  chains: number;
+  oldestChain: number;
+  oldestChainStartNs: number;
+}
+
 export interface EngineSummary extends EngineTotals {
+  stall?: EngineStall;
   chainLatencyNs: { p50: number; p99: number; max: number };
   /** Strategy bpf or a C policy: the policy's numbers (workloads/engine.ts policySummary). */
   policy?: Record<string, unknown>;

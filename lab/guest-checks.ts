@@ -19,6 +19,9 @@ const load = join(root, 'build/helpers/uring_load');
 const CHAINS = 1000;
 // The matrix runs each built-in at most this many chains: TCG is 5-10x slower.
 const MAX_CHAINS = 500;
+// The repeated user-strategy run: each takes 15-35 s under TCG (more on a loaded host), so 4 keep the check near 2 minutes.
+const USER_REPEATS = 4;
+const USER_REPEAT_CHAINS = 400;
 
 interface Run {
   code: number;
@@ -348,6 +351,26 @@ async function main(): Promise<void> {
         (loop ? `; ops: ${loop.enterCalls} io_uring_enter, ${loop.policy?.loopSteps} loop steps` : '');
     });
   }
+  // The same run several times: a stall that comes only now and then needs
+  // repeats to show. The engine stops a run after 10 s without a completion
+  // and says what it waited for, so such a run fails here with that line.
+  await check(`short-read under user, ${USER_REPEATS} runs of ${USER_REPEAT_CHAINS} chains: exact counts each`, async () => {
+    const walls: string[] = [];
+    for (let i = 1; i <= USER_REPEATS; i++) {
+      const r = await uringscope(['run', 'short-read', '--strategy', 'user', '--chains', String(USER_REPEAT_CHAINS), '--json', '--scratch', scratch], 120_000);
+      if (r.code !== 0) throw new Error(`run ${i}: exit ${r.code}: ${firstLine(r.stderr)}`);
+      const s = summaryOf(r.stdout);
+      const e = s.engine as unknown as EngineView & { requests: Record<string, { submitted: number; completed: number }>; wallNs: number };
+      // short-read: 4 steps a chain (4096, 4096, 1808 bytes, then EOF) over a 10000-byte file.
+      expectEq(`run ${i}: stopReason, chains, failed, steps, bytes`, [e.stopReason, e.chains, e.chainsFailed, e.steps, e.bytes],
+        ['completed', USER_REPEAT_CHAINS, 0, 4 * USER_REPEAT_CHAINS, 10000 * USER_REPEAT_CHAINS]);
+      expectEq(`run ${i}: engine READ submitted/completed`, [e.requests.READ?.submitted, e.requests.READ?.completed], [4 * USER_REPEAT_CHAINS, 4 * USER_REPEAT_CHAINS]);
+      expectEq(`run ${i}: traced READ submitted/completed`, [s.requests.READ?.submitted, s.requests.READ?.completed], [4 * USER_REPEAT_CHAINS, 4 * USER_REPEAT_CHAINS]);
+      walls.push(`${(e.wallNs / 1e6).toFixed(0)}`);
+    }
+    return `${USER_REPEATS} x ${USER_REPEAT_CHAINS} chains, ${4 * USER_REPEAT_CHAINS} reads each; engine ms: ${walls.join(', ')}`;
+  });
+
   if (strategies.includes('bpf')) {
     // Every built-in policy (bpf/policies/) on its workload: one source, the
     // same decisions on every in-kernel path, its counters included. Where

@@ -24,7 +24,7 @@ import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
 import { ABI } from '../core/abi.js';
 import type { Strategy } from '../core/strategy.js';
-import type { EngineSummary, EngineTotals } from '../core/engine-summary.js';
+import type { EngineStall, EngineSummary, EngineTotals } from '../core/engine-summary.js';
 
 /** What the engine reports about itself (native/engine/main.cc): the totals the summary passes on, and its own detail. */
 export interface EngineResult extends Required<EngineTotals> {
@@ -38,6 +38,8 @@ export interface EngineResult extends Required<EngineTotals> {
   policy?: Record<string, number>;
   /** A replay: records in its table, requests issued, and those whose result differs from the recorded one. */
   replay?: { requests: number; issued: number; resultsDiffer: number };
+  /** stopReason 'stalled' under link or user: what the run waited for. */
+  stall?: EngineStall;
 }
 
 export type EngineProgress = Pick<EngineResult, 'chains' | 'steps' | 'bytes' | 'resubmits' | 'cancelled' | 'enterCalls' | 'policy'>;

@@ -4,6 +4,7 @@
 // (they drifted: `record` once had no step-budget branch).
 import { errnoName } from '../core/errno.js';
 import type { Strategy } from '../core/strategy.js';
+import type { EngineStall } from '../core/engine-summary.js';
 import type { EngineResult } from './engine.js';
 
 export interface RunOutcome {
@@ -23,6 +24,8 @@ export interface RunContext {
   stepBudget: number;
   /** The chains asked for (absent for a run of fixed duration). */
   chains?: number;
+  /** A C policy drives the chains (--policy). */
+  policy?: boolean;
 }
 
 /** `e` is undefined when the engine gave no result (it failed to start or died). */
@@ -37,18 +40,29 @@ export function runOutcome(e: EngineResult | undefined, ctx: RunContext): RunOut
     };
   }
   if (e.stopReason === 'stalled') {
-    const who = ctx.strategy === 'bpf' ? 'BPF ' : '';
+    const who = ctx.strategy === 'bpf' ? 'BPF policy' : ctx.policy ? 'policy' : 'run';
     const of = ctx.chains ? ` of ${ctx.chains}` : '';
     const failed = e.chainsFailed > 0 ? `; ${e.chainsFailed} failed (first error ${errnoName(e.firstError)})` : '';
+    const waited = e.stall ? stallDetail(e.stall) : 'nothing completed for 10 s';
     return {
       note, exitCode: 1,
-      message: `the ${who}policy stalled after ${e.chains}${of} chains: nothing completed for 10 s, so the run was stopped${failed} (does a chain end without issuing a request, or wait on one that never completes?)`,
+      message: `the ${who} stalled after ${e.chains}${of} chains: ${waited}, so the run was stopped${failed} (does a chain end without issuing a request, or wait on one that never completes?)`,
     };
   }
   if (e.chainsFailed > 0) {
     return { note, exitCode: 1, message: `${e.chainsFailed} chains of ${ctx.name} failed (first error ${errnoName(e.firstError)})` };
   }
   return { note, exitCode: 0 };
+}
+
+/** What a stalled link/user run waited for, in a few words: "nothing completed for 10.0 s (since 2.1 s into the run) while 16 requests were in flight (16 READ) for 16 chains, the oldest chain 212 from 1.9 s". */
+function stallDetail(s: EngineStall): string {
+  const sec = (ns: number) => `${(ns / 1e9).toFixed(1)} s`;
+  const ops = Object.entries(s.inFlight).filter(([, n]) => n > 0);
+  const n = ops.reduce((a, [, k]) => a + k, 0);
+  const requests = n === 0 ? 'no request was in flight' : `${n} ${n === 1 ? 'request was' : 'requests were'} in flight (${ops.map(([op, k]) => `${k} ${op}`).join(', ')})`;
+  const chains = s.chains === 1 ? `for chain ${s.oldestChain} (from ${sec(s.oldestChainStartNs)})` : `for ${s.chains} chains, the oldest chain ${s.oldestChain} from ${sec(s.oldestChainStartNs)}`;
+  return `nothing completed for ${sec(s.quietForNs)} (since ${sec(s.quietSinceNs)} into the run) while ${requests} ${chains}`;
 }
 
 function endNote(e: EngineResult): string {

@@ -2,6 +2,7 @@
 #include "engine_ring.h"
 #include "sqe_prep.h"
 #include "run_clock.h"
+#include "stall_watch.h"
 #include "targets.h"
 
 #include <liburing.h>
@@ -16,6 +17,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -78,6 +80,7 @@ class Engine {
   uint64_t startOffsetNs(uint64_t chain, double ratePerNs) const;
   void finishChain(Slot &s);
   void cancelAll();
+  void noteStall(uint64_t now);
 
   const EnginePlan &plan_;
   const std::vector<int> &fds_;
@@ -93,6 +96,7 @@ class Engine {
   std::unique_ptr<uint8_t[], void (*)(void *)> arena_{nullptr, free};
   uint64_t nextChain_ = 0;
   uint64_t t0_ = 0;
+  StallWatch stall_;
   uint32_t active_ = 0;
   bool stopping_ = false;
 };
@@ -286,6 +290,8 @@ void Engine::prep(Slot &s, const us_req &r, io_uring_sqe *q, iovec *iov, __kerne
   x.iov = iov;
   x.ts = ts;
   prepSqe(q, x);
+  // A timeout completes only when it fires: waiting for it is no stall.
+  if (r.op == US_OP_TIMEOUT) stall_.expectQuietUntil(clockNs(CLOCK_MONOTONIC) + r.timeout_ns);
   if (r.flags & US_STEP_ASYNC) q->flags |= IOSQE_ASYNC;
   io_uring_sqe_set_data64(q, userData);
 }
@@ -402,6 +408,30 @@ void Engine::cancelAll() {
   st_->submitted[kCancelOp]++;
 }
 
+// Nothing completed for StallWatch::kQuietNs with chains in flight: says
+// what the run waits for (EngineStats::stall), cancels it and stops.
+void Engine::noteStall(uint64_t now) {
+  StallDetail &d = st_->stall;
+  d.set = true;
+  d.quietSinceNs = stall_.quietSince() - t0_;
+  d.quietForNs = now - stall_.quietSince();
+  for (int op = 0; op <= US_OP_COUNT; op++) d.inFlight[op] = st_->submitted[op] - st_->completed[op];
+  bool first = true;
+  for (const Slot &s : slots_) {
+    if (!s.active) continue;
+    d.chains++;
+    if (first || s.startNs - t0_ < d.oldestStartNs) {
+      d.oldestChain = s.c.index;
+      d.oldestStartNs = s.startNs - t0_;
+      first = false;
+    }
+  }
+  st_->stopReason = "stalled";
+  stopping_ = true;
+  stall_.stalled(now);
+  cancelAll();
+}
+
 void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
   RunClock clock;
   t0_ = clock.startNs();
@@ -412,6 +442,7 @@ void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
   const bool paced = ratePerNs > 0 || (plan_.isReplay() && !plan_.replay.chains.empty() &&
                                        plan_.replay.chains.back().startNs > 0);
   const bool timed = plan_.durationNs || paced;
+  bool gaveUp = false;
   for (;;) {
     // The clock only matters for duration and rate: skip the call otherwise.
     uint64_t now = timed ? clockNs(CLOCK_MONOTONIC) : t0_;
@@ -443,16 +474,29 @@ void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
 
     if (!ring_.ready()) {
       if (waitUntil && active_ == 0) {
+        stall_.idle();
         submit(false);
         timespec ts{time_t((waitUntil - now) / 1000000000ull), long((waitUntil - now) % 1000000000ull)};
         nanosleep(&ts, nullptr);
         continue;
       }
+      // Chains are in flight: wait for a completion, but never forever.
+      uint64_t t = clockNs(CLOCK_MONOTONIC);
+      uint64_t left = stall_.left(ring_.reaped(), t);
+      if (left == 0) {
+        if (stall_.isStalled()) {
+          gaveUp = true;  // even the cancel did not complete: report what is known
+          break;
+        }
+        noteStall(t);
+        continue;
+      }
       if (waitUntil || plan_.durationNs || plan_.progressMs) {
         // Wake up for the next chain start, the end of the run or progress.
-        ring_.waitFor((waitUntil ? waitUntil : now + 50000000ull) - now);
+        uint64_t ns = waitUntil ? (waitUntil > t ? waitUntil - t : 0) : 50000000ull;
+        ring_.waitFor(std::min(ns, left));
       } else {
-        submit(true);
+        ring_.submitAndWaitFor(left);
       }
     } else {
       submit(false);
@@ -465,8 +509,9 @@ void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
     }
   }
   // Reap the cancel request's own completion, if any is left.
-  ring_.drain([this] { return st_->completed[kCancelOp] < st_->submitted[kCancelOp]; },
-              [this](io_uring_cqe *c) { onCqe(c); });
+  if (!gaveUp)
+    ring_.drain([this] { return st_->completed[kCancelOp] < st_->submitted[kCancelOp]; },
+                [this](io_uring_cqe *c) { onCqe(c); }, StallWatch::kGraceNs);
   clock.stop(st_);
 }
 

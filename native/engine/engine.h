@@ -11,6 +11,17 @@
 #include "plan.h"
 #include "tracer.h"  // bpf/tracer.h: US_HIST_BUCKETS
 
+// stopReason "stalled" under link or user: what the run was waiting for.
+struct StallDetail {
+  bool set = false;
+  uint64_t quietSinceNs = 0;  // nothing completed from this long into the run
+  uint64_t quietForNs = 0;    // for this long
+  uint64_t inFlight[US_OP_COUNT + 1] = {};  // requests in the kernel, by enum us_op
+  uint64_t chains = 0;        // chains waiting on them
+  uint64_t oldestChain = 0;   // the earliest started of those chains
+  uint64_t oldestStartNs = 0; // when it started, into the run
+};
+
 struct EngineStats {
   uint64_t chains = 0;          // chains finished
   uint64_t chainsFailed = 0;
@@ -38,6 +49,7 @@ struct EngineStats {
   bool usedFixedBuffers = false;
   std::string bpfPath;          // strategy bpf: "ops" or "map-backed-sqpoll"
   std::map<std::string, uint64_t> policy;  // strategy bpf: the policy's own counters
+  StallDetail stall;
 };
 
 struct ProgressSink {

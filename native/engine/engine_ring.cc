@@ -54,3 +54,12 @@ void EngineRing::waitFor(uint64_t ns) {
   io_uring_wait_cqe_timeout(&ring_, &c, &kts);
   st_->enterCalls++;
 }
+
+void EngineRing::submitAndWaitFor(uint64_t ns) {
+  __kernel_timespec kts{int64_t(ns / 1000000000ull), int64_t(ns % 1000000000ull)};
+  io_uring_cqe *c;
+  // -ETIME (nothing came), -EINTR (a signal): the caller's loop looks again.
+  io_uring_submit_and_wait_timeout(&ring_, &c, 1, &kts, nullptr);
+  st_->enterCalls++;
+  pending_ = 0;
+}

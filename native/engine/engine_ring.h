@@ -28,6 +28,11 @@ class EngineRing {
   void submit(bool wait);
   // Submits what is pending and waits for a CQE or `ns` to pass.
   void waitFor(uint64_t ns);
+  // The same in one io_uring_enter (IORING_FEAT_EXT_ARG, 5.11+: a submit
+  // that also waits with a timeout), for waits that must not last forever.
+  void submitAndWaitFor(uint64_t ns);
+  // CQEs reaped so far (reap and drain): a count that stops moving is a stall.
+  uint64_t reaped() const { return reaped_; }
   bool ready() { return io_uring_cq_ready(&ring_) > 0; }
 
   // Calls f(cqe) for every CQE ready now.
@@ -40,18 +45,23 @@ class EngineRing {
       seen++;
     }
     io_uring_cq_advance(&ring_, seen);
+    reaped_ += seen;
   }
 
-  // Waits for CQEs one at a time, calling f, while more() holds (the end of a run).
+  // Waits for CQEs one at a time, calling f, while more() holds (the end of
+  // a run), each wait at most `ns`: a kernel that never answers must not
+  // keep the run from reporting.
   template <class M, class F>
-  void drain(M more, F f) {
+  void drain(M more, F f, uint64_t ns) {
     submit(false);
     while (more()) {
       io_uring_cqe *c;
-      if (io_uring_wait_cqe(&ring_, &c)) break;
+      __kernel_timespec kts{int64_t(ns / 1000000000ull), int64_t(ns % 1000000000ull)};
+      if (io_uring_wait_cqe_timeout(&ring_, &c, &kts)) break;
       st_->enterCalls++;
       f(c);
       io_uring_cqe_seen(&ring_, c);
+      reaped_++;
     }
   }
 
@@ -61,4 +71,5 @@ class EngineRing {
   bool up_ = false;
   bool sqpoll_ = false;
   uint32_t pending_ = 0;  // SQEs not yet submitted
+  uint64_t reaped_ = 0;
 };

@@ -96,6 +96,20 @@ void printResult(const EnginePlan &plan, const EngineStats &s, const OpenTargets
          s.readChecksum, s.wallNs, s.cpuNs, s.processCpuNs, s.enterCalls, s.voluntary, s.involuntary);
   printf(",\"stopReason\":\"%s\",\"firstError\":%d", s.stopReason.c_str(), s.firstError);
   if (!s.bpfPath.empty()) printf(",\"bpfPath\":\"%s\"", s.bpfPath.c_str());
+  if (s.stall.set) {
+    // What a stalled run waited for (link, user): the requests still in the kernel, by op.
+    const StallDetail &d = s.stall;
+    printf(",\"stall\":{\"quietSinceNs\":%" PRIu64 ",\"quietForNs\":%" PRIu64 ",\"chains\":%" PRIu64
+           ",\"oldestChain\":%" PRIu64 ",\"oldestChainStartNs\":%" PRIu64 ",\"inFlight\":{",
+           d.quietSinceNs, d.quietForNs, d.chains, d.oldestChain, d.oldestStartNs);
+    bool any = false;
+    for (int op = 0; op <= US_OP_COUNT; op++) {
+      if (!d.inFlight[op]) continue;
+      printf("%s\"%s\":%" PRIu64, any ? "," : "", kernelOpName(op, s.usedFixedBuffers), d.inFlight[op]);
+      any = true;
+    }
+    printf("}}");
+  }
   if (plan.isReplay())
     printf(",\"replay\":{\"requests\":%zu,\"issued\":%" PRIu64 ",\"resultsDiffer\":%" PRIu64 "}",
            plan.replay.reqs.size(), s.replayIssued, s.replayDiffer);

@@ -21,6 +21,7 @@
 #include "bpf_strategy.h"
 #include "error_line.h"
 #include "engine_ring.h"
+#include "stall_watch.h"
 #include "policy_names.h"
 #include "run_clock.h"
 #include "sqe_prep.h"
@@ -118,6 +119,8 @@ class PolicyRun {
   void settle(Slot &s);
   void finishChain(Slot &s);
   void collect();
+  void cancelAll();
+  void noteStall(uint64_t now, uint64_t t0);
 
   const EnginePlan &plan_;
   const std::vector<int> &fds_;
@@ -135,7 +138,8 @@ class PolicyRun {
   uint64_t nextChain_ = 0;
   uint32_t active_ = 0;
   uint32_t unsettled_ = 0;
-  bool stopping_ = false;  // a signal: cancel what is in flight, issue nothing more
+  StallWatch stall_;
+  bool stopping_ = false;  // a signal or a stall: cancel what is in flight, issue nothing more
   bool noMore_ = false;    // a signal or the duration: start no more chains
   uint64_t emits_ = 0, cancels_ = 0, issued_ = 0, budgetStops_ = 0;
 };
@@ -251,6 +255,8 @@ void PolicyRun::post(Slot &s) {
     x.iov = &s.iov[tag];
     x.ts = &s.ts[tag];
     prepSqe(q, x);
+    // A timeout completes only when it fires: waiting for it is no stall.
+    if (r.op == US_OP_TIMEOUT) stall_.expectQuietUntil(clockNs(CLOCK_MONOTONIC) + r.off);
     if (r.flags & US_ASYNC) q->flags |= IOSQE_ASYNC;
     if (i != lastIssue) {
       if (r.flags & US_IO_HARDLINK) q->flags |= IOSQE_IO_HARDLINK;
@@ -347,25 +353,51 @@ void PolicyRun::collect() {
   st_->policy["budgetStops"] = budgetStops_;
 }
 
+void PolicyRun::cancelAll() {
+  io_uring_sqe *q = sqe();
+  if (!q) return;
+  io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY);
+  io_uring_sqe_set_data64(q, US_UD_CANCEL_ALL);
+  st_->submitted[US_OP_COUNT]++;
+}
+
+// Nothing completed for StallWatch::kQuietNs with chains in flight: says
+// what the run waits for (EngineStats::stall), cancels it and stops.
+void PolicyRun::noteStall(uint64_t now, uint64_t t0) {
+  StallDetail &d = st_->stall;
+  d.set = true;
+  d.quietSinceNs = stall_.quietSince() - t0;
+  d.quietForNs = now - stall_.quietSince();
+  for (int op = 0; op <= US_OP_COUNT; op++) d.inFlight[op] = st_->submitted[op] - st_->completed[op];
+  bool first = true;
+  for (const Slot &s : slots_) {
+    if (!s.active) continue;
+    d.chains++;
+    if (first || s.startNs - t0 < d.oldestStartNs) {
+      d.oldestChain = s.c->chain;
+      d.oldestStartNs = s.startNs - t0;
+      first = false;
+    }
+  }
+  st_->stopReason = "stalled";
+  stopping_ = noMore_ = true;
+  stall_.stalled(now);
+  cancelAll();
+}
+
 void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
   sink_ = sink;
   RunClock clock;
   uint64_t t0 = clock.startNs();
   pol_.setStart(t0);
   uint64_t nextProgress = t0 + uint64_t(plan_.progressMs) * 1000000ull;
+  bool gaveUp = false;
   for (;;) {
     uint64_t now = clockNs(CLOCK_MONOTONIC);
     if (!stopping_ && stop.load(std::memory_order_relaxed)) {
       stopping_ = noMore_ = true;
       st_->stopReason = "signal";
-      if (active_) {
-        io_uring_sqe *q = sqe();
-        if (q) {
-          io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY);
-          io_uring_sqe_set_data64(q, US_UD_CANCEL_ALL);
-          st_->submitted[US_OP_COUNT]++;
-        }
-      }
+      if (active_) cancelAll();
     }
     bool timeUp = plan_.durationNs && now - t0 >= plan_.durationNs;
     if (timeUp && !noMore_) {
@@ -393,8 +425,18 @@ void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       continue;
     }
     if (!ring_.ready()) {
-      if (plan_.durationNs || plan_.progressMs) ring_.waitFor(50000000ull);  // wake for the end or progress
-      else submit(true);
+      // Chains are in flight: wait for a completion, but never forever.
+      uint64_t left = stall_.left(ring_.reaped(), now);
+      if (left == 0) {
+        if (stall_.isStalled()) {
+          gaveUp = true;  // even the cancel did not complete: report what is known
+          break;
+        }
+        noteStall(now, t0);
+        continue;
+      }
+      if (plan_.durationNs || plan_.progressMs) ring_.waitFor(std::min<uint64_t>(50000000ull, left));  // wake for the end or progress
+      else ring_.submitAndWaitFor(left);
     } else {
       submit(false);
     }
@@ -405,8 +447,9 @@ void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
       nextProgress += uint64_t(plan_.progressMs) * 1000000ull;
     }
   }
-  ring_.drain([this] { return st_->completed[US_OP_COUNT] < st_->submitted[US_OP_COUNT]; },
-              [this](io_uring_cqe *c) { onCqe(c); });
+  if (!gaveUp)
+    ring_.drain([this] { return st_->completed[US_OP_COUNT] < st_->submitted[US_OP_COUNT]; },
+              [this](io_uring_cqe *c) { onCqe(c); }, StallWatch::kGraceNs);
   if (budgetStops_) st_->stopReason = "budget";
   clock.stop(st_);
   collect();
