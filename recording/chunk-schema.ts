@@ -87,7 +87,7 @@ const engine = object<EngineSummary>(
     strategy: { enum: STRATEGIES }, chains: num, chainsFailed: num, chainsInterrupted: num, steps: num, resubmits: num,
     cancelled: num, retries: num, bytes: num, wallNs: num, cpuNs: num, processCpuNs: num, enterCalls: num,
     ctxSwitches: anyObject, requests: { type: 'object', additionalProperties: anyObject }, stopReason: str, readChecksum: str,
-    files: { type: 'object', additionalProperties: anyObject }, chainLatencyNs: anyObject, policy: anyObject, replay: anyObject,
+    files: { type: 'object', additionalProperties: anyObject }, chainLatencyNs: anyObject, policy: anyObject, replay: anyObject, stall: anyObject,
   },
   [],
 );
