@@ -12,6 +12,13 @@ import { finalSummary, ROOT, runCli } from './support.js';
 
 const gate = await kernelGate();
 
+/** The one line of a run stalled on two receives nobody answers, 3 chains asked for. */
+function stallLine(who: 'run' | 'policy'): RegExp {
+  return new RegExp(
+    `^uringscope: the ${who} stalled after 0 of 3 chains: nothing completed for 1\\d\\.\\d s \\(since \\d+\\.\\d s into the run\\) ` +
+    'while 2 requests were in flight \\(2 RECV\\) for 2 chains, the oldest chain 0 from \\d+\\.\\d s, so the run was stopped \\(.*\\)\\n$');
+}
+
 describe('run: a request that never completes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'uringscope-stall-'));
   const file = join(dir, 'never.json');
@@ -29,9 +36,7 @@ describe('run: a request that never completes', () => {
   gate.testEach(['link', 'user'])('%s: stopped as stalled, one line saying what it waited for, exit 1', async (strategy) => {
     const r = await runCli(['run', file, '--strategy', strategy, '--json']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(
-      '^uringscope: the run stalled after 0 of 3 chains: nothing completed for 1\\d\\.\\d s \\(since \\d+\\.\\d s into the run\\) ' +
-      'while 2 requests were in flight \\(2 RECV\\) for 2 chains, the oldest chain 0 from \\d+\\.\\d s, so the run was stopped \\(.*\\)\\n$'));
+    expect(r.stderr).toMatch(stallLine('run'));
     const e = finalSummary(r.stdout, r.stderr).engine as EngineSummary;
     expect(e.stopReason).toBe('stalled');
     expect(e.stall).toMatchObject({ inFlight: { RECV: 2 }, chains: 2, oldestChain: 0 });
@@ -53,9 +58,7 @@ describe('run: a request that never completes', () => {
   gate.test({ strategy: 'user' })('user with a C policy waiting on a receive nobody answers: the same, with "the policy stalled"', async () => {
     const r = await runCli(['run', 'echo', '--strategy', 'user', '--policy', join(ROOT, 'test/policies/waits-forever.c'), '--chains', '3', '--concurrency', '2', '--json']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(
-      '^uringscope: the policy stalled after 0 of 3 chains: nothing completed for 1\\d\\.\\d s \\(since \\d+\\.\\d s into the run\\) ' +
-      'while 2 requests were in flight \\(2 RECV\\) for 2 chains, the oldest chain 0 from \\d+\\.\\d s, so the run was stopped \\(.*\\)\\n$'));
+    expect(r.stderr).toMatch(stallLine('policy'));
     const e = finalSummary(r.stdout, r.stderr).engine as EngineSummary;
     expect(e.stopReason).toBe('stalled');
     expect(e.stall).toMatchObject({ inFlight: { RECV: 2 }, chains: 2 });
