@@ -220,6 +220,17 @@ async function main(): Promise<void> {
     } catch {
       /* an older kernel without the sysctl has no bpf-ops either */
     }
+    // A soft lockup's report names the stuck task at KERN_EMERG, but its
+    // stack comes at the default level, which the lab's "loglevel=3" keeps
+    // off the console: let warnings through, with every CPU's stack, so a
+    // guest that locks up says where.
+    for (const [file, value] of [['/proc/sys/kernel/printk', '5'], ['/proc/sys/kernel/softlockup_all_cpu_backtrace', '1']]) {
+      try {
+        writeFileSync(file, value);
+      } catch {
+        /* a kernel built without the soft-lockup detector */
+      }
+    }
   }
   const scratch = mkdtempSync(join(tmpdir(), 'uringscope-matrix-'));
   const result: KernelResult = {

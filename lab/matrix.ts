@@ -3,11 +3,11 @@
 // (Debian's 6.1, 6.12 and newest sid kernel, booted in qemu), then prints the
 // README's "Supported kernels" table and "N passed, M failed" over all.
 //   node dist/lab/matrix.js [--no-host] [KERNEL...]
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { relay } from './relay.js';
 import type { KernelResult } from './results.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -18,43 +18,10 @@ if (!kernels.length) kernels.push('6.1', '6.12', 'sid');
 // Per kernel: boot, doctor, the helper, fio and ~20 engine runs under TCG.
 const GUEST_TIMEOUT_S = 1500;
 
-// guest-checks prints a line at least every 30 s; this long without one, the
-// guest itself has stopped (seen once under TCG on a loaded CI host: no line,
-// no kernel message, for 20 minutes), not a check in it.
-const SILENCE_S = Number(process.env.MATRIX_SILENCE_S ?? 180); // smaller only to try the stall path
-
-/** Runs cmd with its lines prefixed; resolves its exit code, or 'stalled' after SILENCE_S without output. */
-function run(cmd: string, argv: string[], prefix: string): Promise<number | 'stalled'> {
-  return new Promise((done) => {
-    // Its own process group: a stalled guest is stopped with qemu and all.
-    const child = spawn(cmd, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stalled = false;
-    let watchdog: NodeJS.Timeout;
-    const quiet = () => {
-      clearTimeout(watchdog);
-      watchdog = setTimeout(() => {
-        stalled = true;
-        process.stdout.write(`[${prefix}] no output for ${SILENCE_S} s: the guest has stalled; stopping it\n`);
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }, SILENCE_S * 1000);
-    };
-    quiet();
-    const relay = (to: NodeJS.WriteStream) => (d: Buffer) => {
-      quiet();
-      for (const line of d.toString().split('\n')) if (line) to.write(`[${prefix}] ${line}\n`);
-    };
-    child.stdout.on('data', relay(process.stdout));
-    child.stderr.on('data', relay(process.stderr));
-    child.on('close', (code) => {
-      clearTimeout(watchdog);
-      done(stalled ? 'stalled' : (code ?? 1));
-    });
-  });
-}
+// Seconds without a line from the checks before a guest counts as stalled
+// (lab/relay.ts); smaller only to try the stall path.
+const SILENCE_S = Number(process.env.MATRIX_SILENCE_S ?? 180);
+const run = (cmd: string, argv: string[], prefix: string) => relay(cmd, argv, { cwd: root, prefix, silenceS: SILENCE_S });
 
 function readResult(dir: string): KernelResult | undefined {
   const f = join(dir, 'results.json');
