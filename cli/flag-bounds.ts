@@ -30,7 +30,7 @@ export const OTLP_INTERVAL_MS = { min: 100, max: INTERVAL_MS.max } as const;
 /**
  * --fps of the TUI and `top`: the screen and the tracer snapshots every
  * 1000/fps ms. Each refresh redraws the screen and reads every per-CPU map
- * (the README measures 13.5% of a core at 10 fps), so 30 is the top; below
+ * (docs/benchmarks.md measures 13.5% of a core at 10 fps), so 30 is the top; below
  * 0.1 (one refresh in 10 s, the default run's whole length) the live panels
  * are no longer live. 1000/0.1 ms stays far below a timer's 2^31-1 ms.
  */

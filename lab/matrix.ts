@@ -1,7 +1,7 @@
 // `npm run test:kernels`: the kernel matrix. Runs lab/guest-checks.js on this
 // machine's kernel and, through scripts/kernel-lab.sh, on each lab kernel
 // (Debian's 6.1, 6.12 and newest sid kernel, booted in qemu), then prints the
-// README's "Supported kernels" table and "N passed, M failed" over all.
+// README.md's "Supported kernels" table and "N passed, M failed" over all.
 //   node dist/lab/matrix.js [--no-host] [KERNEL...]
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
-// `doctor` on this machine: every check present, everything the design says
-// is here is found, the tracer really loads, exit 0.
+// `doctor` on this machine: every check present, everything docs/kernels.md
+// says this kernel has is found, the tracer really loads, exit 0.
 import { expectNoTracer, runCli } from './support.js';
 import type { DoctorReport } from '../tracers/doctor.js';
 

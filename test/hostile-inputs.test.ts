@@ -1,4 +1,4 @@
-// Issue 12's hostile inputs: flags and workload fields at and past what the
+// Hostile inputs: flags and workload fields at and past what the
 // code can hold, files that are not what they claim, deep JSON, odd
 // policies and targets. Each case ends with one line on stderr naming the
 // flag or the JSON path and what is expected, a non-zero exit, no stack

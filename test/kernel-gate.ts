@@ -1,10 +1,10 @@
-// Gates the system tests on what this kernel has, in doctor's words (issue
-// 14, point 5): a test whose kernel feature is missing is registered as
-// skipped, its name suffixed with doctor's reason, and one line saying so goes
-// to stderr (the CI log). It never runs to fail on the kernel, and it never
-// passes without having run. Where the feature is there, the test is jest's
-// own `test`, unchanged: on a kernel that has everything a test needs, the
-// gate makes no difference at all.
+// Gates the system tests on what this kernel has, in doctor's words
+// (docs/development.md, "Test tiers"): a test whose kernel feature is
+// missing is registered as skipped, its name suffixed with doctor's reason,
+// and one line saying so goes to stderr (the CI log). It never runs to fail
+// on the kernel, and it never passes without having run. Where the feature
+// is there, the test is jest's own `test`, unchanged: on a kernel that has
+// everything a test needs, the gate makes no difference at all.
 //
 //   const gate = await kernelGate();               // once per test file (top-level await)
 //   gate.test({ strategy: 'bpf' })('name', fn);     // also .each(table)

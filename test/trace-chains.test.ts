@@ -1,5 +1,5 @@
 // `trace -- helper N` on linked chains read(4096) -> nop -> nop, real kernel:
-// the counts must be exact (design: the short read cancels both NOPs).
+// the counts must be exact (the short read breaks the link: the kernel cancels both NOPs).
 import { finalSummary, LOAD, runCli } from './support.js';
 
 const N = 5000;

@@ -33,7 +33,7 @@ export type { FigureStatus };
 export interface StrategyStatus {
   ok: boolean;
   reason?: string;
-  /** How `bpf` runs here (the design's engine.policy.path). */
+  /** How `bpf` runs here (engine.policy.path in docs/contract.md). */
   path?: 'ops' | 'map-backed-sqpoll';
 }
 

@@ -1,4 +1,4 @@
-// The metrics of `uringscope serve` (shared/design.md, "Metrics contract"),
+// The metrics of `uringscope serve` (docs/contract.md, "Metrics"),
 // built from one cumulative tracer snapshot: plain metric families that the
 // Prometheus endpoint (tracers/prometheus.ts) and the OTLP push
 // (tracers/otlp.ts) both render. Work here is per target and opcode, never

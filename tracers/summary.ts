@@ -1,5 +1,5 @@
 // Turns tracer snapshots into the summary/interval objects of the JSON
-// contract in shared/design.md. Snapshots are cumulative since attach; an
+// contract in docs/contract.md. Snapshots are cumulative since attach; an
 // interval is the difference of two.
 import type { NativeCounters, NativeOpStats, NativeOpsProgram, NativeSnapshot, NativeThread, ThreadKind } from '../native/index.js';
 import { ABI } from '../core/abi.js';

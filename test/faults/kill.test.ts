@@ -1,4 +1,4 @@
-// Nothing of a run outlives uringscope, however it ends (issue 12): SIGKILL
+// Nothing of a run outlives uringscope, however it ends (docs/guarantees.md): SIGKILL
 // at random moments of `run` (link, user, bpf), `record` and `replay`, SIGKILL of
 // the engine alone, a closed stdout (`| head -1`), a second Ctrl-C. After
 // each: no engine process, none of the BPF programs it or uringscope held
@@ -100,7 +100,7 @@ function loadOf(parent: number): number | undefined {
   }
 }
 
-test(`SIGKILL of uringscope during record -- CMD, ${REPEATS} times: the command is the user's and runs on, untraced (as the README says); nothing of ours stays loaded; the recording readable`, async () => {
+test(`SIGKILL of uringscope during record -- CMD, ${REPEATS} times: the command is the user's and runs on, untraced (as docs/guarantees.md says); nothing of ours stays loaded; the recording readable`, async () => {
   let readable = 0;
   for (let i = 0; i < REPEATS; i++) {
     const file = join(scratch, `c${i}.usrec`);
