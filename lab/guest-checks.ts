@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DoctorReport } from '../tracers/doctor.js';
 import type { Summary } from '../tracers/summary.js';
+import { bpfPrograms } from '../test/bpf-programs.js';
 import type { KernelResult, CheckResult } from './results.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -149,24 +150,25 @@ function expectEq(what: string, got: unknown, want: unknown): void {
 
 /** Our programs still loaded: the tracer's (on_*) and the policies' (policy_*). */
 function ourPrograms(): string[] {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  return (JSON.parse(out) as { name?: string }[])
+  return bpfPrograms()
     .map((p) => p.name ?? '')
     .filter((n) => n.startsWith('on_') || n.startsWith('policy_'));
 }
 
 /** struct_ops loop_step programs (uring_ops') still loaded. */
 function loopStepPrograms(): string[] {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  return (JSON.parse(out) as { name?: string; type?: string }[])
+  return bpfPrograms()
     .filter((p) => p.type === 'struct_ops' && p.name === 'loop_step')
     .map((p) => `struct_ops ${p.name}`);
 }
 
-/** Waits up to ms for every program of ours to be gone (the kernel frees an exited process's a moment later). */
-async function noProgramsWithin(ms: number): Promise<void> {
-  let left = ourPrograms();
-  for (const t0 = Date.now(); left.length && Date.now() - t0 < ms; left = ourPrograms()) await new Promise((r) => setTimeout(r, 100));
+/**
+ * Waits up to ms for every program of ours (or of `programs`) to be gone: the
+ * kernel frees an exited process's programs a moment later (deferred fput, RCU).
+ */
+async function noProgramsWithin(ms: number, programs: () => string[] = ourPrograms): Promise<void> {
+  let left = programs();
+  for (const t0 = Date.now(); left.length && Date.now() - t0 < ms; left = programs()) await new Promise((r) => setTimeout(r, 100));
   if (left.length) throw new Error(`still loaded after ${ms / 1000} s: ${left.join(', ')}`);
 }
 
@@ -470,12 +472,7 @@ async function main(): Promise<void> {
       const o = s.bpfOps!;
       expectEq('bpfOps', { ...o, runNs: o.runNs > 0, programs: o.programs.map((p) => p.name) },
         { rings: 1, loopSteps: steps, loopRuns: 1, stops: 1, errors: 0, sqesFromBpf: n, sqesFromUser: 0, runNs: true, programs: ['loop_step'] });
-      let left = ourPrograms().concat(loopStepPrograms());
-      for (let i = 0; i < 100 && left.length; i++) {
-        await new Promise((res) => setTimeout(res, 100));
-        left = ourPrograms().concat(loopStepPrograms());
-      }
-      if (left.length) throw new Error(`still loaded after 10 s: ${left.join(', ')}`);
+      await noProgramsWithin(10_000, () => ourPrograms().concat(loopStepPrograms()));
       return `${n} NOPs from loop_step (bpfOps.sqesFromBpf), ${steps} loop steps, ${(o.runNs / steps).toFixed(0)} ns/step in BPF, 1 io_uring_enter, detached at exit`;
     });
   }
@@ -529,16 +526,7 @@ async function main(): Promise<void> {
     });
   }
 
-  await check('no BPF program of ours left loaded', async () => {
-    // The kernel frees an exited process's programs a moment later (deferred
-    // fput, RCU): poll for a while before calling one leaked.
-    let left = ourPrograms();
-    for (let i = 0; i < 100 && left.length; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      left = ourPrograms();
-    }
-    if (left.length) throw new Error(`still loaded after 10 s: ${left.join(', ')}`);
-  });
+  await check('no BPF program of ours left loaded', () => noProgramsWithin(10_000));
 
   rmSync(scratch, { recursive: true, force: true });
   result.complete = true;

@@ -1,9 +1,10 @@
 // End-to-end: the compiled CLI in a real terminal (tmux), driven by keys and
 // read back with capture-pane. Real BPF, real rings. Screens are saved under
 // test/artifacts/ for a person to read.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadedProgramIds } from './bpf-programs.js';
 import { kernelGate } from './kernel-gate.js';
 import { LOAD, loadedTracerPrograms, namedLoad, ROOT, runCli, scratchDir, sleep, waitFor } from './support.js';
 import { CANCELLED, COMPLETIONS, OPS, count, killAll, tmux } from './tmux.js';
@@ -22,15 +23,10 @@ function heldPrograms(pid: number): number[] {
   return [...ids];
 }
 
-function loadedProgramIds(): Set<number> {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  return new Set((JSON.parse(out) as { id: number }[]).map((p) => p.id));
-}
-
 /**
  * The programs this uringscope had are gone from the kernel. Other sessions
  * load the same tracer concurrently on this machine, so "no tracer program at
- * all" (expectNoTracer) would be flaky here; the ids are exact.
+ * all" (expectNoTracer) would fail whenever another one is tracing; the ids are exact.
  */
 async function expectDetached(ids: number[]): Promise<void> {
   expect(ids.length).toBeGreaterThanOrEqual(1);
