@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EngineSummary } from '../core/engine-summary.js';
 import type { DoctorReport } from '../tracers/doctor.js';
 import type { Summary } from '../tracers/summary.js';
 import { bpfPrograms } from '../test/bpf-programs.js';
@@ -172,17 +173,8 @@ async function noProgramsWithin(ms: number, programs: () => string[] = ourProgra
   if (left.length) throw new Error(`still loaded after ${ms / 1000} s: ${left.join(', ')}`);
 }
 
-interface EngineView {
-  chains: number;
-  chainsFailed: number;
-  steps: number;
-  bytes: number;
-  readChecksum?: string;
-  files?: Record<string, { size: number; checksum: string }>;
-  stopReason?: string;
-  enterCalls?: number;
-  policy?: { path?: string; loopSteps?: number; stats?: Record<string, number> };
-}
+/** The summary's engine block, with the policy numbers (open in EngineSummary) these checks read. */
+type EngineView = EngineSummary & { policy?: { path?: string; loopSteps?: number; stats?: Record<string, number> } };
 
 /** What must be identical whichever strategy or path ran a workload. */
 function outcomeOf(e: EngineView) {
@@ -194,7 +186,7 @@ function outcomeOf(e: EngineView) {
  * of io_uring_enter per ring for the whole run, and no SQPOLL thread at all.
  */
 function opsShape(label: string, s: Summary, rings: number): void {
-  const e = s.engine as unknown as EngineView;
+  const e = s.engine as EngineView;
   if (!(e.enterCalls !== undefined && e.enterCalls >= rings && e.enterCalls <= 4 * rings)) {
     throw new Error(`${label}: ${e.enterCalls} io_uring_enter for ${rings} ring(s), expected 1-4 each`);
   }
@@ -340,7 +332,7 @@ async function main(): Promise<void> {
         const r = await uringscope(['run', w, ...run.args, '--chains', String(chains), '--json', '--scratch', scratch]);
         if (r.code !== 0) throw new Error(`${run.label}: exit ${r.code}: ${firstLine(r.stderr)}`);
         const s = summaryOf(r.stdout);
-        const e = s.engine as unknown as EngineView;
+        const e = s.engine as EngineView;
         if (e.stopReason !== 'completed') throw new Error(`${run.label}: stopped (${e.stopReason})`);
         if (run.path) expectEq(`${run.label}: engine.policy.path`, e.policy?.path, run.path);
         if (run.path === 'ops') opsShape(run.label, s, run.args.includes('--rings') ? 2 : 1);
@@ -362,7 +354,7 @@ async function main(): Promise<void> {
       const r = await uringscope(['run', 'short-read', '--strategy', 'user', '--chains', String(USER_REPEAT_CHAINS), '--json', '--scratch', scratch], 120_000);
       if (r.code !== 0) throw new Error(`run ${i}: exit ${r.code}: ${firstLine(r.stderr)}`);
       const s = summaryOf(r.stdout);
-      const e = s.engine as unknown as EngineView & { requests: Record<string, { submitted: number; completed: number }>; wallNs: number };
+      const e = s.engine as EngineView;
       // short-read: 4 steps a chain (4096, 4096, 1808 bytes, then EOF) over a 10000-byte file.
       expectEq(`run ${i}: stopReason, chains, failed, steps, bytes`, [e.stopReason, e.chains, e.chainsFailed, e.steps, e.bytes],
         ['completed', USER_REPEAT_CHAINS, 0, 4 * USER_REPEAT_CHAINS, 10000 * USER_REPEAT_CHAINS]);
@@ -396,7 +388,7 @@ async function main(): Promise<void> {
           const r = await uringscope(['run', w, ...args, '--policy', policy, '--chains', String(chains), '--json', '--scratch', scratch]);
           if (r.code !== 0) throw new Error(`${label}: exit ${r.code}: ${firstLine(r.stderr)}`);
           const s = summaryOf(r.stdout);
-          const e = s.engine as unknown as EngineView;
+          const e = s.engine as EngineView;
           if (e.stopReason !== 'completed') throw new Error(`${label}: stopped (${e.stopReason})`);
           if (e.policy?.path === 'ops') opsShape(label, s, args.includes('--rings') ? 2 : 1);
           got.push([label, e]);
@@ -414,7 +406,7 @@ async function main(): Promise<void> {
     await check('bpf (ops): a runaway is stopped by the step budget (IOU_LOOP_STOP), nothing left attached', async () => {
       const r = await uringscope(['run', 'nop-chain', '--strategy', 'bpf', '--bpf-path', 'ops', '--chains', '1000000', '--step-budget', '5000', '--json', '--scratch', scratch]);
       expectEq('exit status', r.code, 1);
-      const e = summaryOf(r.stdout).engine as unknown as EngineView & { policy: { stepsFromBpf: number; loopStops: number } };
+      const e = summaryOf(r.stdout).engine as EngineView & { policy: { stepsFromBpf: number; loopStops: number } };
       expectEq('stopReason', e.stopReason, 'budget');
       if (!(e.policy.stepsFromBpf <= 5000)) throw new Error(`stepsFromBpf ${e.policy.stepsFromBpf} > 5000`);
       expectEq('loopStops', e.policy.loopStops, 1);
