@@ -206,9 +206,10 @@ async function main(): Promise<void> {
   if (process.env.LAB_KERNEL) {
     // BPF run-time statistics on for the whole boot: the tracer turns them on
     // while it traces a bpf-ops kernel, and each on/off live-patches the
-    // static branch in every BPF program run, which multi-threaded TCG does
-    // not always survive (an "Oops: int3" in bpf_trace_run4, seen on 7.2.13
-    // in the lab). With the sysctl on, the tracer's requests patch nothing.
+    // static branch in every BPF program run (text_poke through a temporary
+    // int3), which multi-threaded TCG does not emulate reliably: a stale int3
+    // in bpf_trace_run4 oopses the guest. With the sysctl on, the tracer's
+    // requests patch nothing.
     try {
       writeFileSync('/proc/sys/kernel/bpf_stats_enabled', '1');
     } catch {

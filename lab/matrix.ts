@@ -19,8 +19,8 @@ if (!kernels.length) kernels.push('6.1', '6.12', 'sid');
 const GUEST_TIMEOUT_S = 1500;
 
 // guest-checks prints a line at least every 30 s; this long without one, the
-// guest itself has stopped (seen once under TCG on a loaded CI host: no line,
-// no kernel message, for 20 minutes), not a check in it.
+// guest itself has stopped (a TCG guest on a loaded host can stop without a
+// line or a kernel message), not a check in it.
 const SILENCE_S = Number(process.env.MATRIX_SILENCE_S ?? 180); // smaller only to try the stall path
 
 /** Runs cmd with its lines prefixed; resolves its exit code, or 'stalled' after SILENCE_S without output. */

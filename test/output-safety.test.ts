@@ -1,4 +1,4 @@
-// Outputs never destroy inputs (issue 12, point 5): `record -o`, `replay -o`
+// Outputs never destroy inputs: `record -o`, `replay -o`
 // and `export -o` refuse an output that is one of their inputs (same inode:
 // the same path, a hard link, a symlink; even with --force) and, without
 // --force, any existing file; export writes through a temp file renamed

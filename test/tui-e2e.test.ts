@@ -223,8 +223,9 @@ test('top --comm: the rate of a process found by its name, and its threads', asy
 /**
  * The terminal is left clean: nothing after uringscope's last "leave the
  * alternate screen" (the shell's marker comes next), the alternate screen
- * never left twice in a row, and nothing at all on stderr (restore-cursor's
- * exit-time "\x1b[?25h" used to land there, after the screen was restored).
+ * never left twice in a row, and nothing at all on stderr (restore-cursor
+ * writes "\x1b[?25h" to stderr at process exit unless tui/terminal.ts has
+ * unloaded its signal-exit hook, landing after the screen was restored).
  */
 function expectCleanExit(raw: string, stderr: string): void {
   expect(JSON.stringify(stderr)).toBe('""');

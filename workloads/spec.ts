@@ -13,7 +13,7 @@
 //         remainder, re-planned from the real results. A step whose length
 //         comes from data (`header`) ends the link: it cannot be planned.
 //   user  no links: the engine reaps each completion and submits the next step.
-//   bpf   a BPF policy decides at completion time, inside the kernel (issue 6).
+//   bpf   a BPF policy decides at completion time, inside the kernel.
 // All strategies must produce the same results: bytes, checksums, step counts.
 
 /** Where a scratch file's bytes come from. */

@@ -1,4 +1,4 @@
-// Faults that come from outside uringscope (issue 12): the traced command
+// Faults that come from outside uringscope: the traced command
 // dying mid-run, the disk filling while a recording is written, and the
 // tracer's ring buffer overflowing while uringscope cannot read it. Each
 // ends with one line or a summary that says what happened, nothing left

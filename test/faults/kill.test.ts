@@ -1,4 +1,4 @@
-// Nothing of a run outlives uringscope, however it ends (issue 12): SIGKILL
+// Nothing of a run outlives uringscope, however it ends: SIGKILL
 // at random moments of `run` (link, user, bpf), `record` and `replay`, SIGKILL of
 // the engine alone, a closed stdout (`| head -1`), a second Ctrl-C. After
 // each: no engine process, none of the BPF programs it or uringscope held

@@ -1,5 +1,5 @@
 // Ctrl-C (SIGINT), SIGTERM and SIGHUP (a closed terminal) at random moments of `run` (each strategy),
-// `record` and `replay` (issue 12): the run stops, reports how it ended,
+// `record` and `replay`: the run stops, reports how it ended,
 // and leaves nothing. The moments are counted from the first BPF program
 // uringscope holds (its tracer loading; before that Node is still loading
 // modules, nothing has started, and the default action of the signal is

@@ -1,4 +1,4 @@
-// The interactive session killed in its terminal (issue 12): SIGKILL of
+// The interactive session killed in its terminal: SIGKILL of
 // uringscope REPEATS times; SIGTERM, SIGINT and the terminal itself closed
 // (tmux kill-server: the session's processes get SIGHUP and lose their tty)
 // in turn REPEATS times; each at a random moment after Enter started a run
