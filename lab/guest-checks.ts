@@ -9,8 +9,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EngineSummary } from '../core/engine-summary.js';
 import type { DoctorReport } from '../tracers/doctor.js';
 import type { Summary } from '../tracers/summary.js';
+import { bpfPrograms } from '../test/bpf-programs.js';
 import type { KernelResult, CheckResult } from './results.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -149,38 +151,30 @@ function expectEq(what: string, got: unknown, want: unknown): void {
 
 /** Our programs still loaded: the tracer's (on_*) and the policies' (policy_*). */
 function ourPrograms(): string[] {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  return (JSON.parse(out) as { name?: string }[])
+  return bpfPrograms()
     .map((p) => p.name ?? '')
     .filter((n) => n.startsWith('on_') || n.startsWith('policy_'));
 }
 
 /** struct_ops loop_step programs (uring_ops') still loaded. */
 function loopStepPrograms(): string[] {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  return (JSON.parse(out) as { name?: string; type?: string }[])
+  return bpfPrograms()
     .filter((p) => p.type === 'struct_ops' && p.name === 'loop_step')
     .map((p) => `struct_ops ${p.name}`);
 }
 
-/** Waits up to ms for every program of ours to be gone (the kernel frees an exited process's a moment later). */
-async function noProgramsWithin(ms: number): Promise<void> {
-  let left = ourPrograms();
-  for (const t0 = Date.now(); left.length && Date.now() - t0 < ms; left = ourPrograms()) await new Promise((r) => setTimeout(r, 100));
+/**
+ * Waits up to ms for every program of ours (or of `programs`) to be gone: the
+ * kernel frees an exited process's programs a moment later (deferred fput, RCU).
+ */
+async function noProgramsWithin(ms: number, programs: () => string[] = ourPrograms): Promise<void> {
+  let left = programs();
+  for (const t0 = Date.now(); left.length && Date.now() - t0 < ms; left = programs()) await new Promise((r) => setTimeout(r, 100));
   if (left.length) throw new Error(`still loaded after ${ms / 1000} s: ${left.join(', ')}`);
 }
 
-interface EngineView {
-  chains: number;
-  chainsFailed: number;
-  steps: number;
-  bytes: number;
-  readChecksum?: string;
-  files?: Record<string, { size: number; checksum: string }>;
-  stopReason?: string;
-  enterCalls?: number;
-  policy?: { path?: string; loopSteps?: number; stats?: Record<string, number> };
-}
+/** The summary's engine block, with the policy numbers (open in EngineSummary) these checks read. */
+type EngineView = EngineSummary & { policy?: { path?: string; loopSteps?: number; stats?: Record<string, number> } };
 
 /** What must be identical whichever strategy or path ran a workload. */
 function outcomeOf(e: EngineView) {
@@ -192,7 +186,7 @@ function outcomeOf(e: EngineView) {
  * of io_uring_enter per ring for the whole run, and no SQPOLL thread at all.
  */
 function opsShape(label: string, s: Summary, rings: number): void {
-  const e = s.engine as unknown as EngineView;
+  const e = s.engine as EngineView;
   if (!(e.enterCalls !== undefined && e.enterCalls >= rings && e.enterCalls <= 4 * rings)) {
     throw new Error(`${label}: ${e.enterCalls} io_uring_enter for ${rings} ring(s), expected 1-4 each`);
   }
@@ -212,9 +206,10 @@ async function main(): Promise<void> {
   if (process.env.LAB_KERNEL) {
     // BPF run-time statistics on for the whole boot: the tracer turns them on
     // while it traces a bpf-ops kernel, and each on/off live-patches the
-    // static branch in every BPF program run, which multi-threaded TCG does
-    // not always survive (an "Oops: int3" in bpf_trace_run4, seen on 7.2.13
-    // in the lab). With the sysctl on, the tracer's requests patch nothing.
+    // static branch in every BPF program run (text_poke through a temporary
+    // int3), which multi-threaded TCG does not emulate reliably: a stale int3
+    // in bpf_trace_run4 oopses the guest. With the sysctl on, the tracer's
+    // requests patch nothing.
     try {
       writeFileSync('/proc/sys/kernel/bpf_stats_enabled', '1');
     } catch {
@@ -349,7 +344,7 @@ async function main(): Promise<void> {
         const r = await uringscope(['run', w, ...run.args, '--chains', String(chains), '--json', '--scratch', scratch]);
         if (r.code !== 0) throw new Error(`${run.label}: exit ${r.code}: ${firstLine(r.stderr)}`);
         const s = summaryOf(r.stdout);
-        const e = s.engine as unknown as EngineView;
+        const e = s.engine as EngineView;
         if (e.stopReason !== 'completed') throw new Error(`${run.label}: stopped (${e.stopReason})`);
         if (run.path) expectEq(`${run.label}: engine.policy.path`, e.policy?.path, run.path);
         if (run.path === 'ops') opsShape(run.label, s, run.args.includes('--rings') ? 2 : 1);
@@ -371,7 +366,7 @@ async function main(): Promise<void> {
       const r = await uringscope(['run', 'short-read', '--strategy', 'user', '--chains', String(USER_REPEAT_CHAINS), '--json', '--scratch', scratch], 120_000);
       if (r.code !== 0) throw new Error(`run ${i}: exit ${r.code}: ${firstLine(r.stderr)}`);
       const s = summaryOf(r.stdout);
-      const e = s.engine as unknown as EngineView & { requests: Record<string, { submitted: number; completed: number }>; wallNs: number };
+      const e = s.engine as EngineView;
       // short-read: 4 steps a chain (4096, 4096, 1808 bytes, then EOF) over a 10000-byte file.
       expectEq(`run ${i}: stopReason, chains, failed, steps, bytes`, [e.stopReason, e.chains, e.chainsFailed, e.steps, e.bytes],
         ['completed', USER_REPEAT_CHAINS, 0, 4 * USER_REPEAT_CHAINS, 10000 * USER_REPEAT_CHAINS]);
@@ -405,7 +400,7 @@ async function main(): Promise<void> {
           const r = await uringscope(['run', w, ...args, '--policy', policy, '--chains', String(chains), '--json', '--scratch', scratch]);
           if (r.code !== 0) throw new Error(`${label}: exit ${r.code}: ${firstLine(r.stderr)}`);
           const s = summaryOf(r.stdout);
-          const e = s.engine as unknown as EngineView;
+          const e = s.engine as EngineView;
           if (e.stopReason !== 'completed') throw new Error(`${label}: stopped (${e.stopReason})`);
           if (e.policy?.path === 'ops') opsShape(label, s, args.includes('--rings') ? 2 : 1);
           got.push([label, e]);
@@ -423,7 +418,7 @@ async function main(): Promise<void> {
     await check('bpf (ops): a runaway is stopped by the step budget (IOU_LOOP_STOP), nothing left attached', async () => {
       const r = await uringscope(['run', 'nop-chain', '--strategy', 'bpf', '--bpf-path', 'ops', '--chains', '1000000', '--step-budget', '5000', '--json', '--scratch', scratch]);
       expectEq('exit status', r.code, 1);
-      const e = summaryOf(r.stdout).engine as unknown as EngineView & { policy: { stepsFromBpf: number; loopStops: number } };
+      const e = summaryOf(r.stdout).engine as EngineView & { policy: { stepsFromBpf: number; loopStops: number } };
       expectEq('stopReason', e.stopReason, 'budget');
       if (!(e.policy.stepsFromBpf <= 5000)) throw new Error(`stepsFromBpf ${e.policy.stepsFromBpf} > 5000`);
       expectEq('loopStops', e.policy.loopStops, 1);
@@ -481,12 +476,7 @@ async function main(): Promise<void> {
       const o = s.bpfOps!;
       expectEq('bpfOps', { ...o, runNs: o.runNs > 0, programs: o.programs.map((p) => p.name) },
         { rings: 1, loopSteps: steps, loopRuns: 1, stops: 1, errors: 0, sqesFromBpf: n, sqesFromUser: 0, runNs: true, programs: ['loop_step'] });
-      let left = ourPrograms().concat(loopStepPrograms());
-      for (let i = 0; i < 100 && left.length; i++) {
-        await new Promise((res) => setTimeout(res, 100));
-        left = ourPrograms().concat(loopStepPrograms());
-      }
-      if (left.length) throw new Error(`still loaded after 10 s: ${left.join(', ')}`);
+      await noProgramsWithin(10_000, () => ourPrograms().concat(loopStepPrograms()));
       return `${n} NOPs from loop_step (bpfOps.sqesFromBpf), ${steps} loop steps, ${(o.runNs / steps).toFixed(0)} ns/step in BPF, 1 io_uring_enter, detached at exit`;
     });
   }
@@ -540,16 +530,7 @@ async function main(): Promise<void> {
     });
   }
 
-  await check('no BPF program of ours left loaded', async () => {
-    // The kernel frees an exited process's programs a moment later (deferred
-    // fput, RCU): poll for a while before calling one leaked.
-    let left = ourPrograms();
-    for (let i = 0; i < 100 && left.length; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      left = ourPrograms();
-    }
-    if (left.length) throw new Error(`still loaded after 10 s: ${left.join(', ')}`);
-  });
+  await check('no BPF program of ours left loaded', () => noProgramsWithin(10_000));
 
   rmSync(scratch, { recursive: true, force: true });
   result.complete = true;

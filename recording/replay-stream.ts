@@ -26,8 +26,14 @@ export const MAX_LINK = 1024;
 export const MAX_REQUEST_BYTES = 64 << 20;
 /** Most scratch files (fd-table entries; the table's fd field is a u16). */
 export const MAX_TARGETS = 1024;
-/** Concurrency caps: chains in flight, and memory for their buffers. */
-export const MAX_CONCURRENCY = 1024;
+/**
+ * Chains a replay keeps in flight, and memory for their buffers. Not the
+ * workloads' MAX_CONCURRENCY (16383, what the bpf strategy's SQ can hold):
+ * a replay runs only link or user, issues the recording's own peak
+ * concurrency, and gives every chain in flight a buffer of its own, so it
+ * has its own, lower ceiling; the arena and the ring's SQEs may cut it further.
+ */
+export const MAX_REPLAY_INFLIGHT = 1024;
 const MAX_BUFFER_ARENA = 512 << 20;
 /** SQEs a link strategy ring needs for concurrency x the longest link (io_uring allows 32768). */
 const MAX_RING_SQES = 16384;
@@ -222,7 +228,7 @@ export async function buildReplayStream(path: string, speed: number): Promise<Re
   const recordedConcurrency = peakConcurrency(chains);
   const concurrency = Math.max(
     1,
-    Math.min(recordedConcurrency, MAX_CONCURRENCY, Math.floor(MAX_BUFFER_ARENA / bufferBytes), Math.floor(MAX_RING_SQES / longestLink)),
+    Math.min(recordedConcurrency, MAX_REPLAY_INFLIGHT, Math.floor(MAX_BUFFER_ARENA / bufferBytes), Math.floor(MAX_RING_SQES / longestLink)),
   );
 
   const t0 = chains.start[byStart[0]];

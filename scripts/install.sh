@@ -55,4 +55,6 @@ if [ -L "$BIN" ] || [ ! -e "$BIN" ]; then
 else
   say "$BIN exists and is not a link: left alone (run $PWD/dist/bin/uringscope.js)"
 fi
+# Contributors' commits: the subject check (scripts/hooks/commit-msg).
+scripts/install-hooks.sh
 say "done"

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EngineSummary } from '../core/engine-summary.js';
 import type { Summary } from '../tracers/summary.js';
 import { MAX_CONCURRENCY } from '../workloads/schema.js';
 import { kernelGate } from './kernel-gate.js';
@@ -14,17 +15,8 @@ const gate = await kernelGate();
 // asserts the map-backed path, which `auto` takes only on a kernel without bpf-ops.
 const bpfTest = gate.test({ strategy: 'bpf' });
 
-interface Engine {
-  chains: number;
-  chainsFailed: number;
-  steps: number;
-  bytes: number;
-  readChecksum: string;
-  files: Record<string, { size: number; checksum: string }>;
-  stopReason: string;
-  requests: Record<string, { submitted: number; completed: number }>;
-  policy?: { stepsFromBpf: number; invocations: number; path: string; userspaceWakeupsPerStep: number };
-}
+/** The summary's engine block, with the policy numbers (open in EngineSummary) these tests read. */
+type Engine = EngineSummary & { policy?: { stepsFromBpf: number; invocations: number; path: string; userspaceWakeupsPerStep: number } };
 
 const dir = mkdtempSync(join(tmpdir(), 'uringscope-bpf-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,7 +30,7 @@ function workloadFile(name: string, spec: object): string {
 async function run(w: string, strategy: string, extra: string[] = []): Promise<{ s: Summary; e: Engine; code: number | null; stderr: string }> {
   const r = await runCli(['run', w, '--strategy', strategy, '--json', ...extra]);
   const s = finalSummary(r.stdout, r.stderr);
-  return { s, e: s.engine as unknown as Engine, code: r.code, stderr: r.stderr };
+  return { s, e: s.engine as Engine, code: r.code, stderr: r.stderr };
 }
 
 const builtins = ['nop-chain', 'short-read', 'header-body', 'copy', 'echo', 'echo-tcp', 'retry', 'open-read-close'];
@@ -76,7 +68,7 @@ describe('bpf strategy', () => {
       expect(e.steps).toBeGreaterThanOrEqual(10000);
       expect(s.enter.calls / e.steps).toBeLessThanOrEqual(0.05);
       expect(s.ctxSwitches.byThread.app.voluntary / e.steps).toBeLessThanOrEqual(0.05);
-      if (w === 'copy-big') expect(e.files.dst).toEqual(e.files.src);
+      if (w === 'copy-big') expect(e.files!.dst).toEqual(e.files!.src);
       // the same run under `user` enters the kernel at least 10x as often per step
       const u = await run(w === 'copy-big' ? copyBig() : w, 'user');
       expect(u.s.enter.calls / u.e.steps).toBeGreaterThanOrEqual((10 * s.enter.calls) / e.steps);

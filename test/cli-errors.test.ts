@@ -63,7 +63,7 @@ describe('trace: clear errors', () => {
     }
   });
 
-  test('an empty --comm says so, for trace, serve and top (was "give exactly one target")', async () => {
+  test('an empty --comm says so, for trace, serve and top, not that a target is missing', async () => {
     for (const cmd of ['trace', 'serve', 'top']) {
       const r = await runCli([cmd, '--comm', '']);
       expect(r.code).toBe(2);
@@ -71,7 +71,7 @@ describe('trace: clear errors', () => {
     }
   });
 
-  test('an empty command after -- says so (was "not executable: /usr/local/bin/", a PATH directory)', async () => {
+  test('an empty command after -- says so (not "not executable" for a PATH directory it would resolve to)', async () => {
     const r = await runCli(['trace', '--', '']);
     expect(r.code).toBe(2);
     expectOneLine(r, /^uringscope: the command after -- is empty \(got ""\): give the program to run, e\.g\. -- \.\/app ARGS$/);

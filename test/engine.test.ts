@@ -3,29 +3,16 @@
 // with the tracer's.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EngineSummary } from '../core/engine-summary.js';
 import type { Summary } from '../tracers/summary.js';
 import { builtinDir } from '../workloads/catalog.js';
 import { finalSummary, runCli } from './support.js';
-
-interface EngineSummary {
-  strategy: string;
-  chains: number;
-  chainsFailed: number;
-  steps: number;
-  resubmits: number;
-  cancelled: number;
-  bytes: number;
-  readChecksum: string;
-  requests: Record<string, { submitted: number; completed: number }>;
-  files: Record<string, { size: number; checksum: string }>;
-  chainLatencyNs: { p50: number; p99: number };
-}
 
 async function run(workload: string, strategy: string, extra: string[] = []): Promise<{ s: Summary; e: EngineSummary }> {
   const r = await runCli(['run', workload, '--strategy', strategy, '--json', ...extra]);
   if (r.code !== 0) throw new Error(`run ${workload} ${strategy} exited ${r.code}: ${r.stderr}`);
   const s = finalSummary(r.stdout);
-  return { s, e: s.engine as unknown as EngineSummary };
+  return { s, e: s.engine! };
 }
 
 /** Engine and tracer must count the same requests, opcode by opcode. */
@@ -79,8 +66,8 @@ describe('the cases', () => {
   test('copy: the output is byte-identical to the input under both strategies', async () => {
     for (const strategy of ['link', 'user']) {
       const { e } = await run('copy', strategy);
-      expect(e.files.dst).toEqual(e.files.src);
-      expect(e.bytes).toBe(2 * e.files.src.size); // every byte read once and written once
+      expect(e.files!.dst).toEqual(e.files!.src);
+      expect(e.bytes).toBe(2 * e.files!.src.size); // every byte read once and written once
     }
   });
 
@@ -89,7 +76,7 @@ describe('the cases', () => {
     expect(e.chains).toBe(123);
     const d = await run('nop-chain', 'link', ['--duration', '0.3']);
     expect(d.e.chains).toBeGreaterThan(0);
-    expect((d.s.engine as unknown as { stopReason: string }).stopReason).toBe('duration');
+    expect(d.s.engine?.stopReason).toBe('duration');
   });
 });
 
@@ -133,7 +120,7 @@ describe('workload files', () => {
         const { e } = await run(wf, strategy);
         expect(e.chains).toBe(n);
         expect(e.readChecksum).toBe(expected.toString(16).padStart(16, '0'));
-        expect(e.files.in.size).toBe(data.length);
+        expect(e.files!.in.size).toBe(data.length);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,12 +1,12 @@
 // A path with a newline in it must not forge lines of the engine's plan.
 // Each way a path reaches the plan (a workload's path target, --scratch,
 // TMPDIR for run and replay, the --policy file's name, the policy cache
-// under TMPDIR) is given `…\ntarget name=zz kind=file … path=VICTIM`, which
-// used to make the engine create (O_TRUNC) and then unlink VICTIM as root:
-// now each is refused with one line and exit 2, and VICTIM keeps its inode
-// and content. The engine itself, handed a plan with such a path (the CLI's
-// checks bypassed), reads it as one path; and a path target is only ever
-// opened read-only (a run on a read-only mount succeeds).
+// under TMPDIR) is given `…\ntarget name=zz kind=file … path=VICTIM`, which,
+// read as a line of the plan, would make the engine create (O_TRUNC) and then
+// unlink VICTIM as root: each is refused with one line and exit 2, and
+// VICTIM keeps its inode and content. The engine itself, handed a plan with
+// such a path (the CLI's checks bypassed), reads it as one path; and a path
+// target is only ever opened read-only (a run on a read-only mount succeeds).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EngineSummary } from '../core/engine-summary.js';
 import type { Summary } from '../tracers/summary.js';
 import { kernelGate } from './kernel-gate.js';
 import { finalSummary, loadedPolicyPrograms, ROOT, runCli, waitFor } from './support.js';
@@ -22,18 +23,8 @@ interface PolicyObject {
   overlaps?: number;
 }
 
-interface Engine {
-  chains: number;
-  chainsFailed: number;
-  steps: number;
-  bytes: number;
-  cancelled: number;
-  readChecksum: string;
-  stopReason: string;
-  files: Record<string, { size: number; checksum: string }>;
-  requests: Record<string, { submitted: number; completed: number }>;
-  policy?: PolicyObject;
-}
+/** The summary's engine block, with the policy numbers (open in EngineSummary) these tests read. */
+type Engine = EngineSummary & { policy?: PolicyObject };
 
 interface Run {
   s: Summary;
@@ -51,7 +42,7 @@ async function run(workload: string, strategy: string, extra: string[] = []): Pr
   const r = await runCli(['run', workload, '--strategy', strategy, '--json', ...extra]);
   if (r.code !== 0 && !r.stdout.includes('"summary"')) return { s: {} as Summary, e: {} as Engine, ...r };
   const s = finalSummary(r.stdout, r.stderr);
-  return { s, e: s.engine as unknown as Engine, ...r };
+  return { s, e: s.engine as Engine, ...r };
 }
 
 // Every built-in workload and the policy written for it (echo serves both echo workloads).

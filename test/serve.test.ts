@@ -6,10 +6,10 @@
 // bad input, and the OTLP push to a receiver that is down at first.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { bucketOf } from '../tracers/histogram.js';
+import { loadedProgramIds } from './bpf-programs.js';
 import { finalSummary, LOAD, namedLoad, runCli, scratchDir, sleep, waitFor, type CliResult } from './support.js';
 import { freePort, httpGet, OtlpReceiver, Prometheus, sampleValue, startServe, type ServeProcess } from './serve-support.js';
 
@@ -72,11 +72,6 @@ function heldProgramIds(pid: number): number[] {
     if (m) ids.add(Number(m[1]));
   }
   return [...ids];
-}
-
-function loadedProgramIds(): Set<number> {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  return new Set((JSON.parse(out) as { id: number }[]).map((p) => p.id));
 }
 
 /** SIGTERM: exit 0, says it detached, and none of the programs it held is left. */

@@ -1,5 +1,5 @@
-// A link/user run whose requests never complete: the engine used to wait in
-// io_uring_enter forever, silently. Now, after 10 s without a completion, it
+// A link/user run whose requests never complete: unwatched, the engine would
+// wait in io_uring_enter forever, silently. After 10 s without a completion, it
 // cancels what is in flight, reports stopReason "stalled" with what it waited
 // for, and `run` prints one line and exits 1. The request is real: a RECV on
 // a socket nobody writes to, from the declarative engine and from a C policy.

@@ -1,10 +1,11 @@
 // Shared helpers for the tests: run the built CLI, parse NDJSON, find our BPF
 // programs in the kernel, the C load generator.
-import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Summary } from '../tracers/summary.js';
+import { bpfPrograms, type BpfProgram } from './bpf-programs.js';
 
 export const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 export const CLI = join(ROOT, 'dist', 'bin', 'uringscope.js');
@@ -65,20 +66,13 @@ function isTracerProgram(name = ''): boolean {
   return TRACER_PROGS.some((n) => n === name || n.slice(0, 15) === name);
 }
 
-interface ProgInfo {
-  id: number;
-  name?: string;
-}
-
-function tracerPrograms(): ProgInfo[] {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  return (JSON.parse(out) as ProgInfo[]).filter((p) => isTracerProgram(p.name));
+function tracerPrograms(): BpfProgram[] {
+  return bpfPrograms().filter((p) => isTracerProgram(p.name));
 }
 
 /** The chain policy's programs (strategy bpf) still loaded in the kernel. */
 export function loadedPolicyPrograms(): string[] {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  return (JSON.parse(out) as ProgInfo[]).map((p) => p.name ?? '').filter((n) => n.startsWith('policy_'));
+  return bpfPrograms().map((p) => p.name ?? '').filter((n) => n.startsWith('policy_'));
 }
 
 /** Our tracer programs still loaded in the kernel, by name. */

@@ -1,9 +1,10 @@
 // End-to-end: the compiled CLI in a real terminal (tmux), driven by keys and
 // read back with capture-pane. Real BPF, real rings. Screens are saved under
 // test/artifacts/ for a person to read.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadedProgramIds } from './bpf-programs.js';
 import { kernelGate } from './kernel-gate.js';
 import { LOAD, loadedTracerPrograms, namedLoad, ROOT, runCli, scratchDir, sleep, waitFor } from './support.js';
 import { CANCELLED, COMPLETIONS, OPS, count, killAll, tmux } from './tmux.js';
@@ -22,15 +23,10 @@ function heldPrograms(pid: number): number[] {
   return [...ids];
 }
 
-function loadedProgramIds(): Set<number> {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  return new Set((JSON.parse(out) as { id: number }[]).map((p) => p.id));
-}
-
 /**
  * The programs this uringscope had are gone from the kernel. Other sessions
  * load the same tracer concurrently on this machine, so "no tracer program at
- * all" (expectNoTracer) would be flaky here; the ids are exact.
+ * all" (expectNoTracer) would fail whenever another one is tracing; the ids are exact.
  */
 async function expectDetached(ids: number[]): Promise<void> {
   expect(ids.length).toBeGreaterThanOrEqual(1);
@@ -227,8 +223,9 @@ test('top --comm: the rate of a process found by its name, and its threads', asy
 /**
  * The terminal is left clean: nothing after uringscope's last "leave the
  * alternate screen" (the shell's marker comes next), the alternate screen
- * never left twice in a row, and nothing at all on stderr (restore-cursor's
- * exit-time "\x1b[?25h" used to land there, after the screen was restored).
+ * never left twice in a row, and nothing at all on stderr (restore-cursor
+ * writes "\x1b[?25h" to stderr at process exit unless tui/terminal.ts has
+ * unloaded its signal-exit hook, landing after the screen was restored).
  */
 function expectCleanExit(raw: string, stderr: string): void {
   expect(JSON.stringify(stderr)).toBe('""');

@@ -4,6 +4,7 @@
 // and no I/O here, so test/unit/setup-reducer.test.ts can drive every key.
 import type { RunConfig, Strategies, Strategy, WorkloadItem } from './controller.js';
 import { STRATEGIES } from './controller.js';
+import { MAX_CONCURRENCY } from '../workloads/schema.js';
 import { DURATIONS, type Action } from './keys.js';
 
 export type Screen = 'setup' | 'live' | 'compare';
@@ -101,7 +102,7 @@ export function reduce(s: SetupState, a: Action, ctx: SetupContext): Reduced {
     case 'prevStrategy': return withCfg({ ...cfg, strategy: nextStrategy(cfg.strategy, -1) });
     case 'nextStrategy': return withCfg({ ...cfg, strategy: nextStrategy(cfg.strategy, 1) });
     case 'link': case 'user': case 'bpf': return withCfg({ ...cfg, strategy: a });
-    case 'moreConcurrency': return withCfg({ ...cfg, concurrency: Math.min(65536, cfg.concurrency * 2) });
+    case 'moreConcurrency': return withCfg({ ...cfg, concurrency: Math.min(MAX_CONCURRENCY, cfg.concurrency * 2) });
     case 'lessConcurrency': return withCfg({ ...cfg, concurrency: Math.max(1, Math.floor(cfg.concurrency / 2)) });
     case 'longer':
     case 'shorter': {

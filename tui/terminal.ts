@@ -4,7 +4,7 @@
 //
 // Nothing may be written after that. ink hides the cursor through cli-cursor,
 // whose restore-cursor registers (signal-exit, alwaysLast) a write of
-// "\x1b[?25h" to stderr at process exit: it landed after we had left the
+// "\x1b[?25h" to stderr at process exit: it would land after we have left the
 // alternate screen, on the user's shell (or in their `2>` file). Once the
 // terminal is restored by us, signal-exit's hooks are unloaded so that write
 // never happens; ink is unmounted by then and needs them no more.

@@ -110,7 +110,7 @@ function cPolicyFields(p: Record<string, number>, name: string): Record<string, 
   return { source: name, stats, emits: p.emits ?? 0, emitsLost: p.emitsLost ?? 0, cancels: p.policyCancels ?? 0 };
 }
 
-/** What the in-kernel policy did, and how often userspace woke (docs/contract.md, engine.policy). */
+/** What the in-kernel policy did, and how often userspace woke: what moving the decisions into the kernel buys (docs/contract.md, engine.policy). */
 function policySummary(e: EngineResult, policyName?: string): Record<string, unknown> {
   const p = e.policy!;
   const own = policyName ? cPolicyFields(p, policyName) : {};

@@ -445,7 +445,6 @@ std::string BpfRun::fillInput() {
   return fill(obj_.map("input_index"), index.data(), index.size() * sizeof(uint32_t));
 }
 
-// Posts n NOPs (kick/unpark) under the producer lock shared with BPF.
 // Writes one SQE into ring r's SQ from userspace, under the producer lock
 // shared with BPF. False when that SQ is full (or the lock never frees).
 template <class Fill>

@@ -1,7 +1,7 @@
 // Ctrl-C while uringscope is still starting (its tracer loading): the run
-// still ends, promptly, and leaves nothing. That stop used to be lost: a
-// trace never ended (programs loaded, the command running), and a workload
-// run went on for its whole duration. The signal is sent the moment the
+// still ends, promptly, and leaves nothing. A stop lost there would leave a
+// trace that never ends (programs loaded, the command running), and a workload
+// run that goes on for its whole duration. The signal is sent the moment the
 // first of our programs shows in uringscope's fds, which lands inside the
 // load most of the time; repeated, so the window is hit.
 import { execFileSync, type ChildProcess } from 'node:child_process';

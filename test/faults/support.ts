@@ -3,11 +3,11 @@
 // same time (another checkout's tests): everything here is scoped to the
 // private --scratch directory a test gives its runs, or to the pids and
 // program ids seen in it.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processExists } from '../../tracers/targets.js';
+import { loadedProgramIds } from '../bpf-programs.js';
 import { sleep, waitFor } from '../support.js';
 
 /** Live (not zombie) processes of ours whose command line names `dir`: the engine, or its gate shell before exec. */
@@ -46,11 +46,6 @@ export function heldProgramIds(pid: number): number[] {
     }
   }
   return [...ids];
-}
-
-export function loadedProgramIds(): Set<number> {
-  const out = execFileSync('bpftool', ['prog', 'list', '--json'], { encoding: 'utf8' });
-  return new Set((JSON.parse(out) as { id: number }[]).map((p) => p.id));
 }
 
 /**

@@ -40,7 +40,7 @@ describe('timers and rates stay within what Node and the screen can do', () => {
     for (const v of [0.1, 4, 30]) expect(() => checkFps(v)).not.toThrow();
   });
 
-  test('replay --speed: 1e-300 (was an internal error), 1e-10 (starts over 88 million s), 1e7, -1 are refused; 0 is "at once"', () => {
+  test('replay --speed: 1e-300 (Infinity once it divides the start times), 1e-10 (starts over 88 million s), 1e7, -1 are refused; 0 is "at once"', () => {
     for (const v of [1e-300, 1e-10, 1e7, -1, Infinity, NaN]) {
       expect(refusal(() => checkReplaySpeed(v))).toBe(`--speed must be 0 (every chain at once) or a factor from 0.001 to 1000000 (got ${v})`);
     }
@@ -76,7 +76,7 @@ describe('the other numeric flags', () => {
 });
 
 describe('--comm', () => {
-  test('empty: says so (was "give exactly one target")', () => {
+  test('empty: says --comm is empty, not that a target is missing', () => {
     expect(refusal(() => checkComm(''))).toBe('--comm is empty: give the process name, as `ps -o comm=` shows it');
   });
 
@@ -96,7 +96,7 @@ describe('--comm', () => {
 });
 
 describe('trace -- CMD', () => {
-  test('an empty command says so (was "not executable: /usr/local/bin/", a PATH directory)', () => {
+  test('an empty command says so (not "not executable" for a PATH directory it would resolve to)', () => {
     expect(refusal(() => checkCommand(''))).toBe('the command after -- is empty (got ""): give the program to run, e.g. -- ./app ARGS');
     expect(refusal(() => checkCommand('  '))).toMatch(/^the command after -- is empty \(got " {2}"\)/);
   });

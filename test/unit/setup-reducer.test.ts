@@ -1,7 +1,9 @@
 // tui/setup-reducer.ts: every key of the setup screen as state + command, no React.
+import { checkConcurrency } from '../../cli/flag-bounds.js';
 import type { Strategies } from '../../tui/controller.js';
 import type { Action } from '../../tui/keys.js';
 import { reduce, type SetupContext, type SetupState } from '../../tui/setup-reducer.js';
+import { MAX_CONCURRENCY } from '../../workloads/schema.js';
 
 const ALL_OK: Strategies = { link: { ok: true }, user: { ok: true }, bpf: { ok: true } };
 const ctx = (over: Partial<SetupContext> = {}): SetupContext => ({
@@ -35,6 +37,13 @@ describe('setup reducer', () => {
     expect(run(['policy', 'policy', 'policy']).state.cfg.policy).toBeUndefined(); // none → each → none
     expect(run(['lessConcurrency'], ctx(), { ...initial, cfg: { ...initial.cfg, concurrency: 1 } }).state.cfg.concurrency).toBe(1);
     expect(run(['shorter', 'shorter', 'shorter', 'shorter', 'shorter', 'shorter']).state.cfg.durationS).toBe(0);
+  });
+
+  test('+ stops at the largest concurrency run accepts', () => {
+    const top = run(Array<Action>(20).fill('moreConcurrency')).state.cfg.concurrency;
+    expect(top).toBe(MAX_CONCURRENCY);
+    expect(() => checkConcurrency(top)).not.toThrow();
+    expect(run(['moreConcurrency'], ctx(), { ...initial, cfg: { ...initial.cfg, concurrency: MAX_CONCURRENCY } }).state.cfg.concurrency).toBe(MAX_CONCURRENCY);
   });
 
   test('start: a command and the live screen, or a flash when it cannot run', () => {
