@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { quantile } from '../tracers/histogram.js';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { chooseBpfPath, type BpfPath, type BpfPathChoice } from './bpf-path.js';
 import { packageRoot } from '../tracers/native.js';
 import { LIFELINE_FD } from '../tracers/targets.js';
@@ -187,7 +188,7 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
     }
     if (this.options.policy) {
       if (this.options.strategy === 'link') {
-        throw new UserError('--policy needs --strategy user or bpf (under link the kernel\'s own link rules decide)', 2);
+        throw new UserError('--policy needs --strategy user or bpf (under link the kernel\'s own link rules decide)', EXIT_USAGE);
       }
       const policyBuild = await buildPolicy(this.options.policy);
       this.policyName = policyBuild.name;
