@@ -8,7 +8,7 @@ import { buildReplayStream, type ReplayStream } from '../recording/replay-stream
 import { EXIT_OK, EXIT_USAGE } from '../core/exit-codes.js';
 import { UserError } from '../core/user-error.js';
 import type { EngineProgress, RunEnd } from '../workloads/engine.js';
-import { ReplayRun, replayPolicyPath } from '../workloads/replay-run.js';
+import { ReplayRun, replayPolicyPath } from '../recording/replay-run.js';
 import { writeLine } from './output.js';
 import { checkOutput } from '../recording/output-file.js';
 import { EngineRecording } from './recorded.js';

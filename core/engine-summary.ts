@@ -58,6 +58,6 @@ export interface EngineSummary extends EngineTotals {
   chainLatencyNs: { p50: number; p99: number; max: number };
   /** Strategy bpf or a C policy: the policy's numbers (workloads/engine.ts policySummary). */
   policy?: Record<string, unknown>;
-  /** A replay: how the replayed requests compare with the recording's (workloads/replay-run.ts replayInfo). */
+  /** A replay: how the replayed requests compare with the recording's (recording/replay-run.ts replayInfo). */
   replay?: Record<string, unknown>;
 }

@@ -95,7 +95,7 @@ export function engineSummary(e: EngineResult, policyName?: string): EngineSumma
   const hist = new Float64Array(ABI.histBuckets);
   for (const [b, n] of e.chainLatencyHist) hist[b] = n;
   // Everything but the engine's own detail passes through (EngineTotals);
-  // replay is the replay run's to fill in (replay-run.ts replayInfo).
+  // replay is the replay run's to fill in (recording/replay-run.ts replayInfo).
   const { type: _t, bpfPath: _p, firstError: _f, chainLatencyMaxNs: max, chainLatencyHist: _h, policy, replay: _r, ...totals } = e;
   return {
     ...totals,
