@@ -12,6 +12,7 @@ import type { EventBatch } from './layout.js';
 import { native } from './native.js';
 import { OpsPrograms } from './ops-programs.js';
 import { emptySnapshot, snapshotDelta, summarize, type Summary } from './summary.js';
+import type { EndReason } from './trace-end.js';
 import { checkCommand, checkPid, COMM_MAX, LIFELINE_FD, pidsWithComm, processExists, spawnGated, type ChildStdout, type GatedChild } from './targets.js';
 import type { Readable, Writable } from 'node:stream';
 import { TraceSession, type TraceOptions } from './tracer.js';
@@ -28,8 +29,6 @@ export interface TraceRunOptions extends TraceOptions {
   /** Per-thread rows in summaries. */
   threads?: boolean;
 }
-
-export type EndReason = 'duration' | 'command-exit' | 'targets-exited' | 'stopped' | 'signal';
 
 export interface TraceEnd {
   reason: EndReason;
