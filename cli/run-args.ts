@@ -5,7 +5,7 @@ import type { Argv, Options } from 'yargs';
 import { STRATEGIES, type Strategy } from '../core/strategy.js';
 import { EXIT_USAGE } from '../core/exit-codes.js';
 import { UserError } from '../core/user-error.js';
-import type { RunOptions } from '../workloads/engine.js';
+import type { RunOptions } from '../workloads/run-options.js';
 import type { WorkloadSpec } from '../workloads/spec.js';
 import type { BpfPathChoice } from '../workloads/bpf-path.js';
 import { checkChains, checkConcurrency, checkDuration, checkInterval, checkPathFlag, checkRings, checkStepBudget } from './flag-bounds.js';

@@ -8,11 +8,10 @@ import { hasIoUringBpfOps, vulnerableBpfOps } from '../tracers/bpf-ops.js';
 import { native } from '../tracers/native.js';
 import { EXIT_UNAVAILABLE } from '../core/exit-codes.js';
 import { UserError } from '../core/user-error.js';
+import type { BpfPath } from '../core/engine-result.js';
 
 /** What the user asks for with --bpf-path. */
 export type BpfPathChoice = 'auto' | 'ops' | 'map';
-/** What runs, as the engine's summary names it (engine.policy.path). */
-export type BpfPath = 'ops' | 'map-backed-sqpoll';
 
 const MAP_BACKED_FLAGS = (1 << 14) | (1 << 16) | (1 << 1); // NO_MMAP | NO_SQARRAY | SQPOLL
 

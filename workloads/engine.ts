@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { quantile } from '../tracers/histogram.js';
 import { EXIT_USAGE } from '../core/exit-codes.js';
 import { UserError } from '../core/user-error.js';
-import { chooseBpfPath, type BpfPath, type BpfPathChoice } from './bpf-path.js';
+import { chooseBpfPath } from './bpf-path.js';
 import { packageRoot } from '../tracers/native.js';
 import { LIFELINE_FD } from '../tracers/targets.js';
 import type { Summary } from '../tracers/summary.js';
@@ -18,6 +18,7 @@ import type { NativeSnapshot } from '../native/index.js';
 import type { EventBatch } from '../tracers/layout.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { compilePlan, type RunOverrides } from './plan.js';
+import type { RunOptions } from './run-options.js';
 import { buildPolicy } from './policy.js';
 import { createRunDir, scratchParent, sweepRunDirs } from './run-dir.js';
 import { tmpdirError } from './temp-dir.js';
@@ -25,50 +26,11 @@ import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
 import { ABI } from '../core/abi.js';
 import type { Strategy } from '../core/strategy.js';
-import type { EngineStall, EngineSummary, EngineTotals } from '../core/engine-summary.js';
-
-/** What the engine reports about itself (native/engine/main.cc): the totals the summary passes on, and its own detail. */
-export interface EngineResult extends Required<EngineTotals> {
-  type: 'engine';
-  /** Strategy bpf: which path ran. */
-  bpfPath?: BpfPath;
-  firstError: number;
-  chainLatencyMaxNs: number;
-  chainLatencyHist: [number, number][];
-  /** Strategy bpf: the in-kernel policy's counters (bpf/policy.h). */
-  policy?: Record<string, number>;
-  /** A replay: records in its table, requests issued, and those whose result differs from the recorded one. */
-  replay?: { requests: number; issued: number; resultsDiffer: number };
-  /** stopReason 'stalled' under link or user: what the run waited for. */
-  stall?: EngineStall;
-}
-
-export type EngineProgress = Pick<EngineResult, 'chains' | 'steps' | 'bytes' | 'resubmits' | 'cancelled' | 'enterCalls' | 'policy'>;
-
-export interface RunOptions extends RunOverrides {
-  intervalMs?: number;
-  /** Stream every request of the run as tracer event records ('events'). */
-  events?: boolean;
-  /** Where scratch files go (a fresh directory inside it); default the OS temp dir. */
-  scratchParent?: string;
-  /** A C policy (file or built-in name) for strategies user and bpf. */
-  policy?: string;
-  /** Strategy bpf: --bpf-path (default auto: ops where the kernel has it). */
-  bpfPathChoice?: BpfPathChoice;
-  /** --force-bpf-ops: attach bpf-ops even on a kernel with CVE-2026-72112. */
-  forceBpfOps?: boolean;
-}
+import type { EngineSummary } from '../core/engine-summary.js';
+import type { EngineProgress, EngineResult, PolicyEmit } from '../core/engine-result.js';
 
 /** How many us_emit() records the summary keeps (all of them reach 'emit' listeners, up to the engine's 1000). */
 const MAX_SUMMARY_EMITS = 100;
-
-/** A record a C policy sent with us_emit() (the engine passes the first 1000 on). */
-export interface PolicyEmit {
-  chain: number;
-  kind: number;
-  a: number;
-  b: number;
-}
 
 export interface RunEnd {
   summary: Summary;

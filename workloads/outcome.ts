@@ -6,7 +6,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../core/exit-codes.js';
 import { errnoName } from '../core/errno.js';
 import type { Strategy } from '../core/strategy.js';
 import type { EngineStall } from '../core/engine-summary.js';
-import type { EngineResult } from './engine.js';
+import type { EngineResult } from '../core/engine-result.js';
 
 export interface RunOutcome {
   /** A few words for a status line: "finished: 100 chains", "duration reached". */

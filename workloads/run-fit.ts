@@ -11,7 +11,7 @@ import { bufferBytes } from './plan.js';
 import { scratchParent } from './run-dir.js';
 import { MAX_RING_ENTRIES, MAX_TOTAL_BUFFER_BYTES } from './schema.js';
 import type { WorkloadSpec } from './spec.js';
-import type { RunOptions } from './engine.js';
+import type { RunOptions } from './run-options.js';
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
