@@ -2,9 +2,10 @@
 // Entry point: every error a user can act on is one line and an exit code;
 // anything else is a bug and says so, still without a stack trace unless
 // URINGSCOPE_DEBUG is set.
-import { UserError } from '../tracers/errors.js';
+import { EXIT_SOFTWARE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { exitQuietlyOnEpipe } from '../cli/epipe.js';
-import { printable } from '../tracers/printable.js';
+import { printable } from '../core/printable.js';
 import { checkFdLimit, fdLimitError } from '../cli/fd-limit.js';
 
 function report(e: unknown): never {
@@ -16,7 +17,7 @@ function report(e: unknown): never {
   const msg = printable(e instanceof Error ? e.message : String(e));
   process.stderr.write(`uringscope: internal error: ${msg} (set URINGSCOPE_DEBUG=1 for the stack)\n`);
   if (process.env.URINGSCOPE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  process.exit(70);
+  process.exit(EXIT_SOFTWARE);
 }
 
 process.on('uncaughtException', report);

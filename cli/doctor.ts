@@ -1,7 +1,9 @@
 // `uringscope doctor [--fix]`: renders the system checks; exit 0 when every
 // strategy can run. --fix removes what killed runs left behind.
 import type { Argv } from 'yargs';
+import { EXIT_FAILURE, EXIT_OK } from '../core/exit-codes.js';
 import { runDoctor, type DoctorReport } from '../tracers/doctor.js';
+import { leftoversCheck } from '../workloads/doctor-leftovers.js';
 import { writeLine } from './output.js';
 import { paint } from './style.js';
 
@@ -34,8 +36,10 @@ export function doctorBuilder(y: Argv): Argv {
 }
 
 export async function runDoctorCommand(a: DoctorArgs): Promise<number> {
-  const r = await runDoctor({ fix: a.fix });
+  const system = await runDoctor();
+  // Last in the list, and never 'missing': what killed runs left behind stops no strategy.
+  const r: DoctorReport = { ...system, checks: [...system.checks, leftoversCheck(a.fix)] };
   if (a.json) writeLine(r);
   else process.stdout.write(renderDoctor(r) + '\n');
-  return r.ok ? 0 : 1;
+  return r.ok ? EXIT_OK : EXIT_FAILURE;
 }

@@ -2,9 +2,7 @@
 // stdout fails with EPIPE. A C tool would die of SIGPIPE there, silently,
 // and so does uringscope: exit 128 + SIGPIPE, no "internal error". The exit
 // handlers still run, so the engine and its scratch files go too.
-import { constants } from 'node:os';
-
-export const SIGPIPE_EXIT = 128 + constants.signals.SIGPIPE;
+import { SIGPIPE_EXIT } from '../core/exit-codes.js';
 
 export function exitQuietlyOnEpipe(): void {
   for (const stream of [process.stdout, process.stderr]) {

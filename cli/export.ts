@@ -3,11 +3,11 @@
 // NDJSON of the summary. Memory stays bounded (recording/sink.ts).
 import type { Writable } from 'node:stream';
 import type { Argv } from 'yargs';
-import { UserError } from '../tracers/errors.js';
+import { UserError } from '../core/user-error.js';
 import { exportCsv } from '../recording/export-csv.js';
 import { exportJson } from '../recording/export-json.js';
 import { exportPerfetto } from '../recording/export-perfetto.js';
-import { EXIT_INCOMPLETE } from '../recording/reader.js';
+import { EXIT_INCOMPLETE, EXIT_OK } from '../core/exit-codes.js';
 import { AtomicOutput } from '../recording/output-file.js';
 import type { Scan } from '../recording/scan.js';
 
@@ -63,5 +63,5 @@ export async function runExport(a: ExportArgs): Promise<number> {
     process.stderr.write(`uringscope: ${a.file}: incomplete recording, ${what}; exported ${scan.chunks} chunks (${scan.events} events) up to there\n`);
     return EXIT_INCOMPLETE;
   }
-  return 0;
+  return EXIT_OK;
 }

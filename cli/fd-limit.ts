@@ -4,10 +4,8 @@
 // resolver, unable to read a package.json, reports a file that is there as
 // "Cannot find package" (ERR_MODULE_NOT_FOUND).
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../tracers/errors.js';
-
-/** Exit status when the process lacks an OS resource to run (EX_OSERR, sysexits.h). */
-export const EXIT_OSERR = 71;
+import { EXIT_OSERR } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 
 /**
  * Below this many descriptors uringscope refuses to start, so the failure is

@@ -8,7 +8,8 @@
 // timers hold at most 2^31-1 ms: a longer delay fires after 1 ms instead (a
 // TimeoutOverflowWarning, documented for setTimeout), so no flag that
 // becomes a timer may reach that.
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { COMM_MAX } from '../tracers/targets.js';
 import { MAX_TARGETS_LIMIT } from '../tracers/served-targets.js';
 import { SPEEDS } from '../tui/player.js';
@@ -60,7 +61,7 @@ export const INFLIGHT_ENTRIES = { min: 1024, max: 2 ** 24 } as const;
 export const MAX_STEP_BUDGET = Number.MAX_SAFE_INTEGER;
 
 function bad(message: string): never {
-  throw new UserError(message, 2);
+  throw new UserError(message, EXIT_USAGE);
 }
 
 const isInt = (v: number) => Number.isSafeInteger(v);

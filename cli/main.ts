@@ -2,9 +2,10 @@
 // this one wires them and turns every failure into one line + an exit code.
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { doctorBuilder, runDoctorCommand, type DoctorArgs } from './doctor.js';
-import { printable } from '../tracers/printable.js';
+import { printable } from '../core/printable.js';
 import { flushStdout } from './output.js';
 import { runTrace, traceBuilder } from './trace.js';
 import type { TraceArgs } from './trace-args.js';
@@ -108,7 +109,7 @@ export async function main(argv = hideBin(process.argv)): Promise<void> {
       const word = argv.find((w) => !w.startsWith('-'));
       const cmd = COMMANDS.some((c) => c.spec.split(' ')[0] === word) ? word : undefined;
       // yargs spreads some messages over lines ("Invalid values:\n  Argument: ..."): one line, like every error.
-      fail(`${msg.replace(/\s*\n\s*/g, ' ')} (see \`uringscope ${cmd ? cmd + ' ' : ''}--help\`)`, 2);
+      fail(`${msg.replace(/\s*\n\s*/g, ' ')} (see \`uringscope ${cmd ? cmd + ' ' : ''}--help\`)`, EXIT_USAGE);
     })
     .parseAsync();
 }

@@ -4,7 +4,8 @@
 // with --json, the same NDJSON as `trace --json` / `run --json` on stdout.
 import type { Argv } from 'yargs';
 import type { NativeSnapshot } from '../native/index.js';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_OK, EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import type { Summary } from '../tracers/summary.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { traceEnded } from '../tracers/trace-end.js';
@@ -42,10 +43,10 @@ export function recordBuilder(y: Argv): Argv<RecordArgs> {
     .example('$0 record -o app.usrec --events -- ./app', 'every request of a command')
     .check((a) => {
       const r = a as unknown as Partial<RecordArgs>;
-      if (!r.output) throw new UserError('give the recording file with -o FILE', 2);
+      if (!r.output) throw new UserError('give the recording file with -o FILE', EXIT_USAGE);
       if (r.workload) {
         if (r.pid?.length || r.comm || (r['--'] as unknown[] | undefined)?.length) {
-          throw new UserError('give a WORKLOAD (a run) or a trace target (--pid, --comm, -- CMD), not both', 2);
+          throw new UserError('give a WORKLOAD (a run) or a trace target (--pid, --comm, -- CMD), not both', EXIT_USAGE);
         }
         return checkRunArgs(r);
       }
@@ -97,13 +98,13 @@ async function recordTrace(a: RecordArgs, out: OutputOptions): Promise<number> {
   progress.done();
   if (a.json) writeLine(summary);
   doneLine(writer, end.summary, a.json);
-  return end.reason === 'command-exit' ? (end.exitCode ?? 0) : 0;
+  return end.reason === 'command-exit' ? (end.exitCode ?? EXIT_OK) : EXIT_OK;
 }
 
 
 
 async function recordRun(a: RecordArgs, out: OutputOptions): Promise<number> {
-  if (a.threads) throw new UserError('--threads is a trace option; a workload run has none', 2);
+  if (a.threads) throw new UserError('--threads is a trace option; a workload run has none', EXIT_USAGE);
   const spec = resolveWorkload(a.workload!);
   const run = new EngineRun(spec, engineRunOptions(spec, a, { progressMs: 0, events: a.events }));
   const config = { workload: spec, strategy: a.strategy, chains: a.chains, durationS: a.duration, concurrency: a.concurrency, intervalMs: a.interval, policy: a.policy };

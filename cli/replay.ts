@@ -5,9 +5,11 @@
 import { statfsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import { buildReplayStream, type ReplayStream } from '../recording/replay-stream.js';
-import { UserError } from '../tracers/errors.js';
-import type { EngineProgress, RunEnd } from '../workloads/engine.js';
-import { ReplayRun, replayPolicyPath } from '../workloads/replay-run.js';
+import { EXIT_OK, EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
+import type { RunEnd } from '../workloads/engine.js';
+import type { EngineProgress } from '../core/engine-result.js';
+import { ReplayRun, replayPolicyPath } from '../recording/replay-run.js';
 import { writeLine } from './output.js';
 import { checkOutput } from '../recording/output-file.js';
 import { EngineRecording } from './recorded.js';
@@ -58,7 +60,7 @@ export function replayBuilder(y: Argv): Argv<ReplayArgs> {
     .example('$0 replay app.usrec -o again.usrec && $0 report app.usrec again.usrec', 'recording and replay side by side')
     .check((a) => {
       checkReplaySpeed(a.speed as number | undefined);
-      if (a.events && !a.output) throw new UserError('--events records the replay\'s requests into -o FILE: give -o too', 2);
+      if (a.events && !a.output) throw new UserError('--events records the replay\'s requests into -o FILE: give -o too', EXIT_USAGE);
       checkInterval(a.interval as number | undefined);
       checkPathFlag('--scratch', a.scratch as string | undefined);
       return true;
@@ -149,5 +151,5 @@ export async function runReplay(a: ReplayArgs): Promise<number> {
     );
   }
   rec?.done(end.summary, a.json);
-  return 0;
+  return EXIT_OK;
 }

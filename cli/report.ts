@@ -5,7 +5,7 @@
 import Table from 'cli-table3';
 import type { Argv } from 'yargs';
 import { diffSummaries, lossLine, buildReport, type Diff, type ReportResult } from '../recording/report.js';
-import { EXIT_INCOMPLETE } from '../recording/reader.js';
+import { EXIT_INCOMPLETE, EXIT_OK } from '../core/exit-codes.js';
 import { endedNote } from '../tracers/trace-end.js';
 import { writeLine } from './output.js';
 import { PLAIN, renderSummary } from './summary-table.js';
@@ -99,7 +99,7 @@ export async function runReport(a: ReportArgs): Promise<number> {
     process.stdout.write(results.map(renderOne).join('\n\n') + '\n');
     if (rb) process.stdout.write('\n' + renderDiff(diffSummaries(a.file, ra.summary, a.file2!, rb.summary), ra, rb) + '\n');
   }
-  let code = 0;
+  let code = EXIT_OK;
   for (const r of results) {
     const line = lossLine(r.report.recording);
     if (line) {

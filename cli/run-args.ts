@@ -3,8 +3,9 @@
 // files import this, never each other (test/unit/layering.test.ts).
 import type { Argv, Options } from 'yargs';
 import { STRATEGIES, type Strategy } from '../core/strategy.js';
-import { UserError } from '../tracers/errors.js';
-import type { RunOptions } from '../workloads/engine.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
+import type { RunOptions } from '../workloads/run-options.js';
 import type { WorkloadSpec } from '../workloads/spec.js';
 import type { BpfPathChoice } from '../workloads/bpf-path.js';
 import { checkChains, checkConcurrency, checkDuration, checkInterval, checkPathFlag, checkRings, checkStepBudget } from './flag-bounds.js';
@@ -55,7 +56,7 @@ export function runOptions(y: Argv, except: readonly string[] = []): Argv {
 
 /** The argument checks of `run` (shared with `record`). */
 export function checkRunArgs(a: Partial<RunArgs>): true {
-  if (a.chains !== undefined && a.duration !== undefined) throw new UserError('give --chains or --duration, not both', 2);
+  if (a.chains !== undefined && a.duration !== undefined) throw new UserError('give --chains or --duration, not both', EXIT_USAGE);
   checkChains(a.chains);
   checkDuration(a.duration, false);
   checkInterval(a.interval);
@@ -63,7 +64,7 @@ export function checkRunArgs(a: Partial<RunArgs>): true {
   checkRings(a.rings);
   checkPathFlag('--scratch', a.scratch);
   checkPathFlag('--policy', a.policy);
-  if (a.rings !== undefined && a.rings > 1 && a.strategy !== undefined && a.strategy !== 'bpf') throw new UserError('--rings is for --strategy bpf (its rings)', 2);
+  if (a.rings !== undefined && a.rings > 1 && a.strategy !== undefined && a.strategy !== 'bpf') throw new UserError('--rings is for --strategy bpf (its rings)', EXIT_USAGE);
   checkConcurrency(a.concurrency);
   return true;
 }

@@ -1,10 +1,11 @@
 // `uringscope run WORKLOAD`: runs a chain workload in the native engine
 // under a strategy, with the tracer attached; one summary holds both views.
 import type { Argv } from 'yargs';
-import { UserError } from '../tracers/errors.js';
+import { UserError } from '../core/user-error.js';
 import { resolveWorkload } from '../workloads/catalog.js';
 import { bpfPathNote, chooseBpfPath } from '../workloads/bpf-path.js';
-import { EngineRun, type EngineProgress, type RunEnd } from '../workloads/engine.js';
+import { EngineRun, type RunEnd } from '../workloads/engine.js';
+import type { EngineProgress } from '../core/engine-result.js';
 import { writeLine } from './output.js';
 import { renderSummary } from './summary-table.js';
 import { fmtCount } from '../core/units.js';

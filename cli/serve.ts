@@ -4,7 +4,8 @@
 // scrape or push reads one snapshot. Runs until SIGTERM / Ctrl-C, then
 // detaches everything.
 import type { Argv } from 'yargs';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_OK, EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { buildMetrics } from '../tracers/metrics.js';
 import { formatListen, MetricsServer, parseListen } from '../tracers/metrics-server.js';
 import { checkOtlpUrl, redactUrl } from '../tracers/otlp-url.js';
@@ -29,7 +30,7 @@ export const DEFAULT_LISTEN = '127.0.0.1:9464';
 function checkServeArgs(a: Partial<ServeArgs>): true {
   checkComm(a.comm); // an empty one says so, not "give exactly one target"
   const n = (a.pid?.length ? 1 : 0) + (a.comm !== undefined ? 1 : 0) + (a.all ? 1 : 0);
-  if (n !== 1) throw new UserError('give exactly one target: --pid N (repeatable), --comm NAME or --all', 2);
+  if (n !== 1) throw new UserError('give exactly one target: --pid N (repeatable), --comm NAME or --all', EXIT_USAGE);
   checkPids(a.pid);
   checkMaxTargets(a['max-targets']);
   checkInterval(a.interval, OTLP_INTERVAL_MS);
@@ -99,5 +100,5 @@ export async function runServe(a: ServeArgs): Promise<number> {
   await server.close();
   targets.stop();
   log(`${sig}: stopped, tracer detached`);
-  return 0;
+  return EXIT_OK;
 }

@@ -1,4 +1,5 @@
 // How each kind of command ends on Ctrl-C / SIGTERM / SIGHUP, in one place.
+import { EXIT_SECOND_SIGNAL } from '../core/exit-codes.js';
 import type { EngineProcess } from '../workloads/engine.js';
 import type { TraceRun } from '../tracers/trace-run.js';
 
@@ -27,7 +28,7 @@ export function stopRunOnSignal(run: EngineProcess): void {
   const onSignal = () => {
     if (++signals > 1) {
       run.abort();
-      process.exit(130);
+      process.exit(EXIT_SECOND_SIGNAL);
     }
     run.stop();
   };
@@ -42,7 +43,7 @@ export function stopRunOnSignal(run: EngineProcess): void {
 export function stopServeOnSignal(stop: (sig: NodeJS.Signals) => void): void {
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (++signals > 1) process.exit(130);
+    if (++signals > 1) process.exit(EXIT_SECOND_SIGNAL);
     stop(sig);
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);

@@ -1,7 +1,8 @@
 // The trace arguments `trace` and `record` share: the options, their checks
 // and the target they name. Not a command (see cli/run-args.ts).
 import type { Argv } from 'yargs';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import type { TargetSpec, TraceRunOptions } from '../tracers/trace-run.js';
 import { checkComm, checkDuration, checkInflightEntries, checkInterval, checkPids, checkRingMb } from './flag-bounds.js';
 
@@ -36,7 +37,7 @@ export function traceOptions(y: Argv): Argv {
 export function checkTraceArgs(a: Partial<TraceArgs>): true {
   checkComm(a.comm); // an empty one says so, not "give exactly one target"
   const n = (a.pid?.length ? 1 : 0) + (a.comm !== undefined ? 1 : 0) + ((a['--'] as unknown[] | undefined)?.length ? 1 : 0);
-  if (n !== 1) throw new UserError('give exactly one target: --pid N, --comm NAME or -- CMD ARGS...', 2);
+  if (n !== 1) throw new UserError('give exactly one target: --pid N, --comm NAME or -- CMD ARGS...', EXIT_USAGE);
   checkInterval(a.interval);
   checkDuration(a.duration, true);
   checkInflightEntries(a['inflight-entries']);
@@ -49,7 +50,7 @@ function targetOf(a: TraceArgs): TargetSpec {
   if (a.pid?.length) return { kind: 'pids', pids: a.pid };
   if (a.comm) return { kind: 'comm', comm: a.comm };
   const cmd = (a['--'] ?? []).map(String);
-  if (!cmd.length) throw new UserError('no command given after --', 2);
+  if (!cmd.length) throw new UserError('no command given after --', EXIT_USAGE);
   return { kind: 'command', cmd: cmd[0], args: cmd.slice(1), stdout: a.json ? 'stderr' : 'inherit' };
 }
 

@@ -1,6 +1,7 @@
 // `uringscope trace`: the headless tracer. Human tables per interval or
 // NDJSON (--json) in the contract's shape, a final summary on exit.
 import type { Argv } from 'yargs';
+import { EXIT_OK } from '../core/exit-codes.js';
 import type { RequestEvent } from '../tracers/layout.js';
 import { native } from '../tracers/native.js';
 import { opName, type Summary } from '../tracers/summary.js';
@@ -76,5 +77,5 @@ export async function runTrace(a: TraceArgs): Promise<number> {
     process.stdout.write(renderSummary(end.summary, 'summary') + '\n');
     process.stderr.write(`uringscope: ${endedNote(how)}\n`);
   }
-  return end.reason === 'command-exit' ? (end.exitCode ?? 0) : 0;
+  return end.reason === 'command-exit' ? (end.exitCode ?? EXIT_OK) : EXIT_OK;
 }

@@ -3,7 +3,8 @@
 // command build these options without loading the TUI (cli/main.ts imports
 // cli/tui.ts only to run it).
 import type { Argv } from 'yargs';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { STRATEGIES, type Strategy } from '../core/strategy.js';
 import { checkComm, checkConcurrency, checkDuration, checkFps, checkPathFlag, checkPids } from './flag-bounds.js';
 
@@ -52,7 +53,7 @@ export function topBuilder(y: Argv): Argv<TopArgs> {
     .option('dashboard', { type: 'boolean', default: false, describe: 'open the full-screen dashboard' })
     .check((a) => {
       checkComm(a.comm); // an empty one says so, not "give one target"
-      if ((a.pid?.length ? 1 : 0) + (a.comm !== undefined ? 1 : 0) !== 1) throw new UserError('give one target: --pid N (repeatable) or --comm NAME', 2);
+      if ((a.pid?.length ? 1 : 0) + (a.comm !== undefined ? 1 : 0) !== 1) throw new UserError('give one target: --pid N (repeatable) or --comm NAME', EXIT_USAGE);
       checkPids(a.pid);
       checkFps(a.fps);
       return true;

@@ -9,7 +9,8 @@ import { StoreContext, ThemeContext } from '../tui/hooks.js';
 import type { Store } from '../tui/store.js';
 import { makeTheme } from '../tui/theme.js';
 import { terminalGuard } from '../tui/terminal.js';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_OK, EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 
 /** What the session and `top` suggest instead: the headless commands that show the same numbers. */
 export const HEADLESS = '`uringscope trace ...` or `uringscope run WORKLOAD --json`';
@@ -17,7 +18,7 @@ export const HEADLESS = '`uringscope trace ...` or `uringscope run WORKLOAD --js
 /** `instead`: the command that shows the same without a screen (`view` suggests `report`). */
 export function requireTty(instead = HEADLESS): void {
   // Keys need a terminal on stdin too (raw mode); one line on stderr, exit 2.
-  if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UserError(`the TUI needs a terminal; use ${instead}`, 2);
+  if (!process.stdout.isTTY || !process.stdin.isTTY) throw new UserError(`the TUI needs a terminal; use ${instead}`, EXIT_USAGE);
 }
 
 /** What feeds the store; the host calls it back for quit and the dashboard. */
@@ -49,7 +50,7 @@ export function hostTui(store: Store, fed: Hosted, o: HostOptions): Promise<numb
       void fed.shutdown().then(() => {
         ink?.unmount();
         guard.restore();
-        resolve(0);
+        resolve(EXIT_OK);
       });
     };
   });

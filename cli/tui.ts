@@ -4,9 +4,11 @@
 // tui/ never start or stop anything themselves.
 import { createElement } from 'react';
 import { runDoctor } from '../tracers/doctor.js';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { native } from '../tracers/native.js';
-import { TraceRun, checkTarget, type EndReason, type TargetSpec } from '../tracers/trace-run.js';
+import type { EndReason } from '../tracers/trace-end.js';
+import { TraceRun, checkTarget, type TargetSpec } from '../tracers/trace-run.js';
 import { listWorkloads, resolveWorkload } from '../workloads/catalog.js';
 import { EngineRun } from '../workloads/engine.js';
 import { builtinPolicies, resolvePolicy } from '../workloads/policy.js';
@@ -185,7 +187,7 @@ function workloadItems(extra?: string): WorkloadItem[] {
       // A file given by path is listed by that path, which is what resolveWorkload takes.
       items.unshift({ name: extra, description: spec.description });
     } catch (e) {
-      throw e instanceof UserError ? e : new UserError(String(e), 2);
+      throw e instanceof UserError ? e : new UserError(String(e), EXIT_USAGE);
     }
   }
   return items;
@@ -230,7 +232,7 @@ function policyArg(arg: string): string {
   try {
     resolvePolicy(arg);
   } catch (e) {
-    throw e instanceof UserError ? new UserError(e.message, 2) : e;
+    throw e instanceof UserError ? new UserError(e.message, EXIT_USAGE) : e;
   }
   return arg;
 }

@@ -4,10 +4,10 @@
 // cut one plays up to the break and, once the screen is closed, says what was
 // lost in one line and exits 3, as `report` does.
 import { createElement } from 'react';
-import { EXIT_INCOMPLETE } from '../recording/reader.js';
+import { EXIT_INCOMPLETE } from '../core/exit-codes.js';
 import { lossLine } from '../recording/report.js';
 import { loadTimeline, type Timeline } from '../recording/timeline.js';
-import { UserError } from '../tracers/errors.js';
+import { UserError } from '../core/user-error.js';
 import { showRecordings } from '../tui/compare-recordings.js';
 import type { ViewController } from '../tui/controller.js';
 import { Player } from '../tui/player.js';

@@ -3,6 +3,7 @@
 // one-line handler.
 import Table from 'cli-table3';
 import type { Argv } from 'yargs';
+import { EXIT_OK } from '../core/exit-codes.js';
 import { listWorkloads, type CatalogEntry } from '../workloads/catalog.js';
 import { loadWorkloadFile } from '../workloads/load.js';
 import { writeLine } from './output.js';
@@ -34,10 +35,10 @@ export async function runWorkloadsCommand(a: WorkloadsArgs): Promise<number> {
     const spec = loadWorkloadFile(a.validate);
     if (a.json) writeLine({ type: 'validation', ok: true, name: spec.name, steps: spec.steps.length });
     else process.stdout.write(`ok: ${spec.name} (${spec.steps.length} step${spec.steps.length === 1 ? '' : 's'})\n`);
-    return 0;
+    return EXIT_OK;
   }
   const workloads = listWorkloads();
   if (a.json) writeLine({ type: 'workloads', workloads });
   else process.stdout.write(renderWorkloads(workloads) + '\n');
-  return 0;
+  return EXIT_OK;
 }

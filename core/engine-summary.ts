@@ -1,6 +1,6 @@
 // The `engine` block of a workload run's summary (Summary.engine): what
 // workloads/engine.ts engineSummary() makes from the engine's JSON
-// (native/engine/main.cc, EngineResult) and what recordings store. One type,
+// (native/engine/main.cc, core/engine-result.ts) and what recordings store. One type,
 // so readers of a summary stop casting it to shapes of their own. Files
 // written by older versions may lack fields: readers of recordings still
 // check what they use.
@@ -9,7 +9,7 @@ import type { Strategy } from './strategy.js';
 export type EngineStopReason = 'completed' | 'duration' | 'signal' | 'budget' | 'stalled';
 
 /**
- * What the engine reports (native/engine/main.cc's JSON, workloads/engine.ts
+ * What the engine reports (native/engine/main.cc's JSON, core/engine-result.ts
  * EngineResult) and the summary passes on as it is: written once, so the two
  * shapes cannot drift apart. engineSummary() copies these by destructuring
  * the engine-only fields away, not field by field.
@@ -58,6 +58,6 @@ export interface EngineSummary extends EngineTotals {
   chainLatencyNs: { p50: number; p99: number; max: number };
   /** Strategy bpf or a C policy: the policy's numbers (workloads/engine.ts policySummary). */
   policy?: Record<string, unknown>;
-  /** A replay: how the replayed requests compare with the recording's (workloads/replay-run.ts replayInfo). */
+  /** A replay: how the replayed requests compare with the recording's (recording/replay-run.ts replayInfo). */
   replay?: Record<string, unknown>;
 }

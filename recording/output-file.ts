@@ -30,12 +30,10 @@ import {
   unlinkSync, type Stats, type WriteStream,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { EXIT_CANTCREAT, UserError } from '../tracers/errors.js';
+import { EXIT_CANTCREAT, EXIT_IOERR, EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { fileKind } from '../core/file-kind.js';
 
-export { EXIT_CANTCREAT } from '../tracers/errors.js';
-/** sysexits' EX_IOERR: writing the output failed (ENOSPC, EIO). */
-export const EXIT_IOERR = 74;
 
 export interface OutputOptions {
   /** Replace an existing file (never one of the inputs). */
@@ -68,7 +66,7 @@ function code(e: unknown): string {
 }
 
 function refuseExisting(path: string): never {
-  throw new UserError(`${path} already exists: --force replaces it`, 2);
+  throw new UserError(`${path} already exists: --force replaces it`, EXIT_USAGE);
 }
 
 /** The refusals, in one line and exit 2; otherwise what is there. Touches nothing. */
@@ -79,10 +77,10 @@ export function checkOutput(path: string, o: OutputOptions): OutputTarget {
       const i = statOrUndefined(input);
       if (!i || i.dev !== st.dev || i.ino !== st.ino) continue;
       const which = resolve(input) === resolve(path) ? 'also the input' : `the input ${input} (the same file)`;
-      throw new UserError(`${path} is ${which}: an output never replaces its input, not even with --force`, 2);
+      throw new UserError(`${path} is ${which}: an output never replaces its input, not even with --force`, EXIT_USAGE);
     }
     if (st.isCharacterDevice() || st.isFIFO()) return { kind: 'stream', path, real: path };
-    if (!st.isFile()) throw new UserError(`${path} is ${fileKind(st)}: -o takes a file to write`, 2);
+    if (!st.isFile()) throw new UserError(`${path} is ${fileKind(st)}: -o takes a file to write`, EXIT_USAGE);
   }
   // lstat: a dangling symlink is something there too.
   if (!st && !statOrUndefined(path, false)) return { kind: 'new', path, real: path };

@@ -13,18 +13,14 @@
 import type { Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { READ_NONBLOCK } from '../core/regular-file.js';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_BAD_RECORDING, EXIT_FAILURE, EXIT_NOINPUT, EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { fileKind } from '../core/file-kind.js';
 import { chunkProblem } from './chunk-check.js';
 import {
   CHUNK_HEADER_SIZE, CHUNK_OVERHEAD, ChunkType, chunkTypeName, crc32, FILE_HEADER_SIZE, FORMAT_VERSION, MAGIC,
   MAX_CHUNK_PAYLOAD, type RecordingHeader,
 } from './format.js';
-
-/** Exit status for a file that is not a readable recording (EX_DATAERR). */
-export const EXIT_BAD_RECORDING = 65;
-/** Exit status when a recording was read only in part (cut or corrupt after the header). */
-export const EXIT_INCOMPLETE = 3;
 
 const WINDOW = 4 * 1024 * 1024;
 
@@ -61,7 +57,7 @@ function refuseStdin(path: string): void {
     dash
       ? 'reading a recording from standard input ("-") is not supported: give the recording\'s file name'
       : 'the recording\'s file name is empty (""): give the recording\'s file name',
-    2,
+    EXIT_USAGE,
   );
 }
 
@@ -86,7 +82,7 @@ export class RecordingReader {
     refuseStdin(path);
     const cannot = (e: unknown) => {
       const err = e as NodeJS.ErrnoException;
-      return new UserError(`cannot open ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`, err.code === 'ENOENT' ? 66 : 1);
+      return new UserError(`cannot open ${path}: ${err.code === 'ENOENT' ? 'no such file' : (err.code ?? err.message)}`, err.code === 'ENOENT' ? EXIT_NOINPUT : EXIT_FAILURE);
     };
     // Only a regular file has a size and offsets to read chunks at: /dev/zero
     // or a pipe is not "empty", it is not a recording. Refused before open:

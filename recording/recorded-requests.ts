@@ -3,9 +3,9 @@
 // each. Refuses, in one line, a file a replay cannot trust: no request
 // records (recorded without --events) or damaged after its header.
 import { statSync } from 'node:fs';
-import { UserError } from '../tracers/errors.js';
+import { UserError } from '../core/user-error.js';
 import { EventType } from '../tracers/layout.js';
-import { EXIT_BAD_RECORDING } from './reader.js';
+import { EXIT_BAD_RECORDING } from '../core/exit-codes.js';
 import { scanRecording, type Scan } from './scan.js';
 
 export interface RecordedRequests {

@@ -7,9 +7,9 @@
 // IOSQE_IO_HARDLINK is linked to the next request submitted on that ring (a
 // kernel link is contiguous SQEs of one submission, and submissions on a
 // ring are serialised). A request without the flag ends its chain.
-import { UserError } from '../tracers/errors.js';
+import { EXIT_BAD_RECORDING } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { opName } from '../tracers/summary.js';
-import { EXIT_BAD_RECORDING } from './reader.js';
 import { readRecordedRequests, type RecordedRequests } from './recorded-requests.js';
 import { isRead, movesData, replayOpOf, skipReason, US_OP, usesFile, type ReplayOp } from './replay-ops.js';
 import { CUR_POS, ReplayTableWriter, RP } from './replay-table.js';

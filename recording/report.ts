@@ -6,8 +6,7 @@ import { opName, type Summary } from '../tracers/summary.js';
 import type { RecordingHeader } from './format.js';
 import { scanRecording, type Scan } from './scan.js';
 import { errnoName } from '../core/errno.js';
-import { traceEnded, type TraceEnded } from '../tracers/trace-end.js';
-import type { EndReason } from '../tracers/trace-run.js';
+import { traceEnded, type EndReason, type TraceEnded } from '../tracers/trace-end.js';
 
 export interface RecordingInfo {
   file: string;

@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import type { NativeSnapshot } from '../native/index.js';
 import type { Summary } from '../tracers/summary.js';
-import type { EngineProgress } from '../workloads/engine.js';
+import type { EngineProgress } from '../core/engine-result.js';
 import { snapshotFromJson, type EndRecord, type RecordingHeader } from './format.js';
 import { recordingInfo, type RecordingInfo } from './report.js';
 import { scanRecording, type Scan } from './scan.js';

@@ -11,8 +11,8 @@
 // batches are dropped and counted (`writerLost`, stored in the file) rather
 // than letting memory grow without bound.
 import { createWriteStream, fdatasync, type WriteStream } from 'node:fs';
-import { UserError } from '../tracers/errors.js';
-import { EXIT_CANTCREAT, EXIT_IOERR } from './output-file.js';
+import { UserError } from '../core/user-error.js';
+import { EXIT_CANTCREAT, EXIT_IOERR } from '../core/exit-codes.js';
 import {
   ChunkType, chunkFrame, EVENT_LAYOUT, fileHeader, jsonChunk, MAX_EVENTS_PER_CHUNK,
   type EndRecord, type IntervalRecord, type RecordingHeader,

@@ -8,7 +8,8 @@
 // in one line.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { EXIT_OSERR, MIN_NOFILE } from '../cli/fd-limit.js';
+import { EXIT_OSERR } from '../core/exit-codes.js';
+import { MIN_NOFILE } from '../cli/fd-limit.js';
 import { CLI, collect, scratchDir, type CliResult } from './support.js';
 import { writeSample } from './record-sample.js';
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ROOT, collect, prng, startCli, type CliResult } from './support.js';
 import { freePort } from './serve-support.js';
 import { parseWorkload } from '../workloads/load.js';
-import { UserError } from '../tracers/errors.js';
+import { UserError } from '../core/user-error.js';
 
 const BUILTIN = join(ROOT, 'workloads', 'builtin');
 const base = mkdtempSync(join(tmpdir(), 'uringscope-hostile-'));

@@ -13,11 +13,11 @@ import { CHUNK_HEADER_SIZE, ChunkType, fileHeader, jsonChunk, encodeChunk } from
 import { exportCsv } from '../recording/export-csv.js';
 import { exportJson } from '../recording/export-json.js';
 import { exportPerfetto } from '../recording/export-perfetto.js';
-import { EXIT_BAD_RECORDING } from '../recording/reader.js';
+import { EXIT_BAD_RECORDING } from '../core/exit-codes.js';
 import { buildReplayStream } from '../recording/replay-stream.js';
 import { buildReport } from '../recording/report.js';
 import { loadTimeline } from '../recording/timeline.js';
-import { UserError } from '../tracers/errors.js';
+import { UserError } from '../core/user-error.js';
 import { boundaries, expectOneLine, writeSample } from './record-sample.js';
 import { prng, runCli, scratchDir, type CliResult } from './support.js';
 

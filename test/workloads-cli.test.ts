@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runWorkloadsCommand, type WorkloadsArgs } from '../cli/workloads.js';
-import { UserError } from '../tracers/errors.js';
+import { UserError } from '../core/user-error.js';
 import { runCli } from './support.js';
 import { builtinDir, listWorkloads, resolveWorkload } from '../workloads/catalog.js';
 

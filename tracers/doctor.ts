@@ -1,5 +1,7 @@
 // System checks behind `uringscope doctor`: what the kernel and this process
-// allow, each with the one-line fix, and which strategies can run.
+// allow, each with the one-line fix, and which strategies can run. What
+// killed runs left behind is workloads/'s to check (workloads/doctor-leftovers.ts):
+// cli/doctor.ts adds it to the report.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
@@ -7,7 +9,6 @@ import { figureStatus, type FigureStatus } from './figures.js';
 import { native } from './native.js';
 import { canLoadTracingBpf, effectiveCaps, ensureTracefs, hasCap, CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, tracefsMounted, TRACEFS } from './system.js';
 import { TraceSession } from './tracer.js';
-import { leftoversCheck } from './doctor-leftovers.js';
 import { BPF_OPS_ABSENT, vulnerableBpfOps } from './bpf-ops.js';
 export { vulnerableBpfOps } from './bpf-ops.js';
 import type { Strategy } from '../core/strategy.js';
@@ -20,7 +21,7 @@ export interface Check {
   status: CheckStatus;
   detail: string;
   fix?: string;
-  /** The paths a check is about (stale_runs: the directories still there). */
+  /** The paths a check is about (stale_runs, workloads/doctor-leftovers.ts: the directories still there). */
   items?: string[];
   /** What `doctor --fix` removed. */
   removed?: string[];
@@ -99,7 +100,7 @@ function variantNote(figures: Record<string, FigureStatus>): string {
   return legacy.size ? ` (this kernel's variants: ${[...legacy].join(', ')})` : '';
 }
 
-export async function runDoctor(opts: { loadTest?: boolean; fix?: boolean } = {}): Promise<DoctorReport> {
+export async function runDoctor(opts: { loadTest?: boolean } = {}): Promise<DoctorReport> {
   const checks: Check[] = [];
   const add = (c: Check) => checks.push(c);
   const [maj, min] = kernelVersion();
@@ -259,8 +260,6 @@ export async function runDoctor(opts: { loadTest?: boolean; fix?: boolean } = {}
       });
     }
   }
-
-  add(leftoversCheck(!!opts.fix));
 
   const bad = (ids: string[]) => checks.filter((c) => ids.includes(c.id) && c.status === 'missing');
   const strat = (ids: string[], extra: Partial<StrategyStatus> = {}): StrategyStatus => {

@@ -3,7 +3,8 @@
 // /healthz with 200. Nothing here knows about BPF.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { UserError } from './errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import type { Exposition } from './prometheus.js';
 
 export interface ListenAddress {
@@ -14,7 +15,7 @@ export interface ListenAddress {
 /** ADDR:PORT, [IPv6]:PORT, or :PORT (every interface). */
 export function parseListen(raw: string): ListenAddress {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\[\]]*)):(\d{1,5})$/.exec(raw.trim());
-  const bad = (why: string) => new UserError(`--listen "${raw}": ${why} (give ADDR:PORT, e.g. 127.0.0.1:9464)`, 2);
+  const bad = (why: string) => new UserError(`--listen "${raw}": ${why} (give ADDR:PORT, e.g. 127.0.0.1:9464)`, EXIT_USAGE);
   if (!m) throw bad('not ADDR:PORT');
   const port = Number(m[3]);
   if (port < 1 || port > 65535) throw bad('the port must be 1-65535');
@@ -33,16 +34,16 @@ export type Render = (accept: string | undefined) => Promise<Exposition>;
 function listenError(e: NodeJS.ErrnoException, where: string): UserError {
   switch (e.code) {
     case 'EADDRINUSE':
-      return new UserError(`cannot listen on ${where}: the port is in use (another serve, or pick one with --listen)`, 2);
+      return new UserError(`cannot listen on ${where}: the port is in use (another serve, or pick one with --listen)`, EXIT_USAGE);
     case 'EADDRNOTAVAIL':
-      return new UserError(`cannot listen on ${where}: no such address on this host`, 2);
+      return new UserError(`cannot listen on ${where}: no such address on this host`, EXIT_USAGE);
     case 'EACCES':
-      return new UserError(`cannot listen on ${where}: permission denied (ports below 1024 need root)`, 2);
+      return new UserError(`cannot listen on ${where}: permission denied (ports below 1024 need root)`, EXIT_USAGE);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new UserError(`cannot listen on ${where}: the host name does not resolve`, 2);
+      return new UserError(`cannot listen on ${where}: the host name does not resolve`, EXIT_USAGE);
     default:
-      return new UserError(`cannot listen on ${where}: ${e.message}`, 2);
+      return new UserError(`cannot listen on ${where}: ${e.message}`, EXIT_USAGE);
   }
 }
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeAddon } from '../native/index.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/user-error.js';
 
 export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

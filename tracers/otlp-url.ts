@@ -1,7 +1,8 @@
 // The --otlp argument, checked without loading the OpenTelemetry SDK (which
 // tracers/otlp.ts loads only when serve really pushes), and shown without
 // the credentials it may carry.
-import { UserError } from './errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 
 const HIDDEN = '***';
 
@@ -36,12 +37,12 @@ export function checkOtlpUrl(raw: string): URL {
   try {
     u = new URL(raw);
   } catch {
-    throw new UserError(`--otlp "${redactText(raw)}" is not a URL: give e.g. http://127.0.0.1:4318/v1/metrics`, 2);
+    throw new UserError(`--otlp "${redactText(raw)}" is not a URL: give e.g. http://127.0.0.1:4318/v1/metrics`, EXIT_USAGE);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new UserError(`--otlp "${redactUrl(u)}": only http:// and https:// (OTLP/HTTP) are supported`, 2);
+    throw new UserError(`--otlp "${redactUrl(u)}": only http:// and https:// (OTLP/HTTP) are supported`, EXIT_USAGE);
   }
-  if (!u.hostname) throw new UserError(`--otlp "${redactUrl(u)}" has no host`, 2);
+  if (!u.hostname) throw new UserError(`--otlp "${redactUrl(u)}" has no host`, EXIT_USAGE);
   if (u.pathname === '/' || u.pathname === '') u.pathname = '/v1/metrics';
   return u;
 }

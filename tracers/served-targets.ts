@@ -6,7 +6,8 @@
 // checkTarget); only the lifecycle is serve's own.
 import { OpsPrograms } from './ops-programs.js';
 import type { NativeSnapshot } from '../native/index.js';
-import { UserError } from './errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import type { MetricsInput, TargetInfo } from './metrics.js';
 import { native } from './native.js';
 import { checkTarget, type TargetSpec } from './trace-run.js';
@@ -28,7 +29,7 @@ export function checkServeTarget(t: ServeTargetSpec): void {
   try {
     checkTarget(t);
   } catch (e) {
-    if (e instanceof UserError) throw new UserError(e.message, 2);
+    if (e instanceof UserError) throw new UserError(e.message, EXIT_USAGE);
     throw e;
   }
 }

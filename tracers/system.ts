@@ -4,7 +4,8 @@
 // machine here it is not mounted, and `doctor` mounts it).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from './errors.js';
+import { EXIT_NOPERM } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 
 export const TRACEFS = '/sys/kernel/tracing';
 export const CAP_SYS_ADMIN = 21;
@@ -30,7 +31,7 @@ export function requireBpfPrivileges(): void {
   if (!canLoadTracingBpf()) {
     throw new UserError(
       'uringscope needs root or CAP_BPF+CAP_PERFMON to load its BPF tracer: run it with sudo',
-      77,
+      EXIT_NOPERM,
     );
   }
 }

@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { UserError } from './errors.js';
+import { EXIT_CANNOT_EXECUTE, EXIT_COMMAND_NOT_FOUND, EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 
 /** The state letter of /proc/PID/stat (R, S, Z, ...), or undefined when there is no such process. */
 function processState(pid: number): string | undefined {
@@ -31,7 +32,7 @@ function parentOf(pid: number): string {
 }
 
 export function checkPid(pid: number): number {
-  if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`--pid takes a positive process id, not "${pid}"`, 2);
+  if (!Number.isInteger(pid) || pid <= 0) throw new UserError(`--pid takes a positive process id, not "${pid}"`, EXIT_USAGE);
   const state = processState(pid);
   // A zombie has exited and runs nothing: "no process" would send the user looking for the wrong thing.
   if (state === 'Z' || state === 'X') throw new UserError(`pid ${pid} is a zombie: it has exited and ${parentOf(pid)}; there is nothing to trace`);
@@ -127,15 +128,15 @@ function executable(path: string): boolean {
  */
 export function checkCommand(cmd: string): void {
   // An empty word would be looked up as a PATH directory ("/usr/bin/"), not as a command.
-  if (cmd.trim() === '') throw new UserError(`the command after -- is empty (got ${JSON.stringify(cmd)}): give the program to run, e.g. -- ./app ARGS`, 2);
+  if (cmd.trim() === '') throw new UserError(`the command after -- is empty (got ${JSON.stringify(cmd)}): give the program to run, e.g. -- ./app ARGS`, EXIT_USAGE);
   if (cmd.includes('/')) {
-    if (!existsSync(cmd)) throw new UserError(`command not found: ${cmd}`, 127);
-    if (!executable(cmd)) throw new UserError(`not executable: ${cmd} (${statSync(cmd).isDirectory() ? 'a directory' : 'no execute permission or not a regular file'})`, 126);
+    if (!existsSync(cmd)) throw new UserError(`command not found: ${cmd}`, EXIT_COMMAND_NOT_FOUND);
+    if (!executable(cmd)) throw new UserError(`not executable: ${cmd} (${statSync(cmd).isDirectory() ? 'a directory' : 'no execute permission or not a regular file'})`, EXIT_CANNOT_EXECUTE);
     return;
   }
   const dirs = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(':').filter(Boolean);
   if (dirs.some((d) => executable(`${d}/${cmd}`))) return;
   const found = dirs.find((d) => existsSync(`${d}/${cmd}`));
-  if (found) throw new UserError(`not executable: ${found}/${cmd} (found in PATH, but it cannot be run)`, 126);
-  throw new UserError(`command not found: ${cmd} (not in PATH)`, 127);
+  if (found) throw new UserError(`not executable: ${found}/${cmd} (found in PATH, but it cannot be run)`, EXIT_CANNOT_EXECUTE);
+  throw new UserError(`command not found: ${cmd} (not in PATH)`, EXIT_COMMAND_NOT_FOUND);
 }

@@ -2,7 +2,9 @@
 // summary line and stderr note, record's end chunk, report. A traced command
 // that dies mid-run (killed by a signal) is an ending like any other: the
 // summary is whole up to its death, and says so.
-import type { EndReason } from './trace-run.js';
+
+/** Why a trace ended (TraceRun's 'end' event, the end chunk of a recording). */
+export type EndReason = 'duration' | 'command-exit' | 'targets-exited' | 'stopped' | 'signal';
 
 export interface TraceEnded {
   reason: EndReason;

@@ -6,11 +6,13 @@ import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { NativeSnapshot } from '../native/index.js';
-import { UserError } from './errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import type { EventBatch } from './layout.js';
 import { native } from './native.js';
 import { OpsPrograms } from './ops-programs.js';
 import { emptySnapshot, snapshotDelta, summarize, type Summary } from './summary.js';
+import type { EndReason } from './trace-end.js';
 import { checkCommand, checkPid, COMM_MAX, LIFELINE_FD, pidsWithComm, processExists, spawnGated, type ChildStdout, type GatedChild } from './targets.js';
 import type { Readable, Writable } from 'node:stream';
 import { TraceSession, type TraceOptions } from './tracer.js';
@@ -27,8 +29,6 @@ export interface TraceRunOptions extends TraceOptions {
   /** Per-thread rows in summaries. */
   threads?: boolean;
 }
-
-export type EndReason = 'duration' | 'command-exit' | 'targets-exited' | 'stopped' | 'signal';
 
 export interface TraceEnd {
   reason: EndReason;
@@ -50,13 +50,13 @@ const EVENT_DRAIN_MS = 50;
 /** Validates a target before any BPF is loaded, so mistakes fail fast. */
 export function checkTarget(t: TargetSpec): void {
   if (t.kind === 'pids') {
-    if (t.pids.length === 0) throw new UserError('no pid given', 2);
+    if (t.pids.length === 0) throw new UserError('no pid given', EXIT_USAGE);
     t.pids.forEach(checkPid);
   } else if (t.kind === 'comm') {
-    if (!t.comm) throw new UserError('--comm is empty: give the process name, as `ps -o comm=` shows it', 2);
+    if (!t.comm) throw new UserError('--comm is empty: give the process name, as `ps -o comm=` shows it', EXIT_USAGE);
     // The kernel keeps COMM_MAX bytes (cli/flag-bounds.ts checks the flag itself first).
     if (Buffer.byteLength(t.comm) > COMM_MAX) {
-      throw new UserError(`--comm "${t.comm}" is longer than the ${COMM_MAX} characters the kernel keeps: use "${t.comm.slice(0, COMM_MAX)}"`, 2);
+      throw new UserError(`--comm "${t.comm}" is longer than the ${COMM_MAX} characters the kernel keeps: use "${t.comm.slice(0, COMM_MAX)}"`, EXIT_USAGE);
     }
   } else {
     checkCommand(t.cmd);

@@ -5,7 +5,7 @@
 // reason; the kernel also drops our programs when the process dies because
 // nothing is pinned.
 import type { NativeSnapshot, NativeTracer, NativeTracerHook } from '../native/index.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/user-error.js';
 import { EventBatch } from './layout.js';
 import { absentFigures } from './figures.js';
 import { native } from './native.js';

@@ -4,7 +4,7 @@
 // under bpf "emitsLost" (records that found the ring buffer full). The store
 // turns that map into this shape, with per-second rates, so views only print.
 import { fmtCount } from '../core/units.js';
-import type { PolicyEmit } from '../workloads/engine.js';
+import type { PolicyEmit } from '../core/engine-result.js';
 
 export interface PolicyStat {
   name: string;

@@ -7,7 +7,7 @@
 import type { NativeSnapshot, ThreadKind } from '../native/index.js';
 import { bucketRange } from '../tracers/histogram.js';
 import type { LatencySummary, Summary, ThreadSummary } from '../tracers/summary.js';
-import type { EngineProgress, PolicyEmit } from '../workloads/engine.js';
+import type { EngineProgress, PolicyEmit } from '../core/engine-result.js';
 import { emitLine, moreEmitsLine, policyNumbers, withRates, type PolicyNumbers } from './policy-stats.js';
 import { errnoName } from '../core/errno.js';
 

@@ -6,12 +6,12 @@
 import { release } from 'node:os';
 import { hasIoUringBpfOps, vulnerableBpfOps } from '../tracers/bpf-ops.js';
 import { native } from '../tracers/native.js';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_UNAVAILABLE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
+import type { BpfPath } from '../core/engine-result.js';
 
 /** What the user asks for with --bpf-path. */
 export type BpfPathChoice = 'auto' | 'ops' | 'map';
-/** What runs, as the engine's summary names it (engine.policy.path). */
-export type BpfPath = 'ops' | 'map-backed-sqpoll';
 
 const MAP_BACKED_FLAGS = (1 << 14) | (1 << 16) | (1 << 1); // NO_MMAP | NO_SQARRAY | SQPOLL
 
@@ -47,11 +47,11 @@ export function opsRefusal(kernelRelease = release(), hasOps = hasIoUringBpfOps(
 export function chooseBpfPath(asked: BpfPathChoice = 'auto', forced = false): BpfPath {
   if (asked === 'ops' || (asked === 'auto' && !opsRefusal(release(), hasIoUringBpfOps(), false))) {
     const no = opsRefusal(release(), hasIoUringBpfOps(), forced);
-    if (no) throw new UserError(`--bpf-path ops: ${no}`, 69);
+    if (no) throw new UserError(`--bpf-path ops: ${no}`, EXIT_UNAVAILABLE);
     return 'ops';
   }
   const no = mapBackedRefusal();
-  if (no) throw new UserError(no, 69);
+  if (no) throw new UserError(no, EXIT_UNAVAILABLE);
   return 'map-backed-sqpoll';
 }
 

@@ -5,7 +5,8 @@
 // its path.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { packageRoot } from '../tracers/native.js';
 import { loadWorkloadFile } from './load.js';
 import type { WorkloadSpec } from './spec.js';
@@ -45,7 +46,7 @@ function scanFile(path: string, source: CatalogEntry['source']): Scanned {
   try {
     // The user's directory may hold anything: only regular files are opened there.
     const spec = loadWorkloadFile(path, { regularOnly: source === 'local' });
-    if (spec.name !== name) throw new UserError(`${path}: /name: must match the file name, "${name}" (got "${spec.name}")`, 2);
+    if (spec.name !== name) throw new UserError(`${path}: /name: must match the file name, "${name}" (got "${spec.name}")`, EXIT_USAGE);
     return { entry: { name, description: spec.description, source, path }, spec };
   } catch (e) {
     // a broken built-in is our bug, not the user's
@@ -77,12 +78,12 @@ export function resolveWorkload(nameOrPath: string, extraDirs = localDirs()): Wo
   const all = scan(extraDirs);
   const hit = all.find((s) => s.entry.name === nameOrPath);
   if (hit?.spec) return hit.spec;
-  if (hit?.entry.error) throw new UserError(hit.entry.error, 2);
+  if (hit?.entry.error) throw new UserError(hit.entry.error, EXIT_USAGE);
   const names = (source: CatalogEntry['source']) => all.filter((s) => s.entry.source === source).map((s) => s.entry.name);
   const local = names('local');
   throw new UserError(
     `no workload named "${nameOrPath}": built-ins are ${names('builtin').join(', ')}` +
       `${local.length ? `; local: ${local.join(', ')}` : ''} (see \`uringscope workloads\`)`,
-    2,
+    EXIT_USAGE,
   );
 }

@@ -5,7 +5,8 @@
 // or a mistake (a pasted line break), and it would also forge lines in every
 // message and log that prints the path. Refused up front, before anything
 // exists.
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 
 const NAMES: Record<number, string> = { 0: 'a NUL', 9: 'a tab', 10: 'a newline', 13: 'a carriage return', 27: 'an ESC' };
 
@@ -26,5 +27,5 @@ export function controlCharProblem(what: string, path: string): string | undefin
 /** Throws that refusal as a UserError (exit 2: the input is wrong). */
 export function refuseControlChars(what: string, path: string | undefined): void {
   const problem = path === undefined ? undefined : controlCharProblem(what, path);
-  if (problem) throw new UserError(problem, 2);
+  if (problem) throw new UserError(problem, EXIT_USAGE);
 }

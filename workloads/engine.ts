@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { quantile } from '../tracers/histogram.js';
-import { UserError } from '../tracers/errors.js';
-import { chooseBpfPath, type BpfPath, type BpfPathChoice } from './bpf-path.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
+import { chooseBpfPath } from './bpf-path.js';
 import { packageRoot } from '../tracers/native.js';
 import { LIFELINE_FD } from '../tracers/targets.js';
 import type { Summary } from '../tracers/summary.js';
@@ -17,6 +18,7 @@ import type { NativeSnapshot } from '../native/index.js';
 import type { EventBatch } from '../tracers/layout.js';
 import { TraceRun, type TraceEnd } from '../tracers/trace-run.js';
 import { compilePlan, type RunOverrides } from './plan.js';
+import type { RunOptions } from './run-options.js';
 import { buildPolicy } from './policy.js';
 import { createRunDir, scratchParent, sweepRunDirs } from './run-dir.js';
 import { tmpdirError } from './temp-dir.js';
@@ -24,50 +26,11 @@ import { checkRunFits } from './run-fit.js';
 import type { WorkloadSpec } from './spec.js';
 import { ABI } from '../core/abi.js';
 import type { Strategy } from '../core/strategy.js';
-import type { EngineStall, EngineSummary, EngineTotals } from '../core/engine-summary.js';
-
-/** What the engine reports about itself (native/engine/main.cc): the totals the summary passes on, and its own detail. */
-export interface EngineResult extends Required<EngineTotals> {
-  type: 'engine';
-  /** Strategy bpf: which path ran. */
-  bpfPath?: BpfPath;
-  firstError: number;
-  chainLatencyMaxNs: number;
-  chainLatencyHist: [number, number][];
-  /** Strategy bpf: the in-kernel policy's counters (bpf/policy.h). */
-  policy?: Record<string, number>;
-  /** A replay: records in its table, requests issued, and those whose result differs from the recorded one. */
-  replay?: { requests: number; issued: number; resultsDiffer: number };
-  /** stopReason 'stalled' under link or user: what the run waited for. */
-  stall?: EngineStall;
-}
-
-export type EngineProgress = Pick<EngineResult, 'chains' | 'steps' | 'bytes' | 'resubmits' | 'cancelled' | 'enterCalls' | 'policy'>;
-
-export interface RunOptions extends RunOverrides {
-  intervalMs?: number;
-  /** Stream every request of the run as tracer event records ('events'). */
-  events?: boolean;
-  /** Where scratch files go (a fresh directory inside it); default the OS temp dir. */
-  scratchParent?: string;
-  /** A C policy (file or built-in name) for strategies user and bpf. */
-  policy?: string;
-  /** Strategy bpf: --bpf-path (default auto: ops where the kernel has it). */
-  bpfPathChoice?: BpfPathChoice;
-  /** --force-bpf-ops: attach bpf-ops even on a kernel with CVE-2026-72112. */
-  forceBpfOps?: boolean;
-}
+import type { EngineSummary } from '../core/engine-summary.js';
+import type { EngineProgress, EngineResult, PolicyEmit } from '../core/engine-result.js';
 
 /** How many us_emit() records the summary keeps (all of them reach 'emit' listeners, up to the engine's 1000). */
 const MAX_SUMMARY_EMITS = 100;
-
-/** A record a C policy sent with us_emit() (the engine passes the first 1000 on). */
-export interface PolicyEmit {
-  chain: number;
-  kind: number;
-  a: number;
-  b: number;
-}
 
 export interface RunEnd {
   summary: Summary;
@@ -94,7 +57,7 @@ export function engineSummary(e: EngineResult, policyName?: string): EngineSumma
   const hist = new Float64Array(ABI.histBuckets);
   for (const [b, n] of e.chainLatencyHist) hist[b] = n;
   // Everything but the engine's own detail passes through (EngineTotals);
-  // replay is the replay run's to fill in (replay-run.ts replayInfo).
+  // replay is the replay run's to fill in (recording/replay-run.ts replayInfo).
   const { type: _t, bpfPath: _p, firstError: _f, chainLatencyMaxNs: max, chainLatencyHist: _h, policy, replay: _r, ...totals } = e;
   return {
     ...totals,
@@ -187,7 +150,7 @@ export abstract class EngineProcess extends EventEmitter<EngineRunEvents> {
     }
     if (this.options.policy) {
       if (this.options.strategy === 'link') {
-        throw new UserError('--policy needs --strategy user or bpf (under link the kernel\'s own link rules decide)', 2);
+        throw new UserError('--policy needs --strategy user or bpf (under link the kernel\'s own link rules decide)', EXIT_USAGE);
       }
       const policyBuild = await buildPolicy(this.options.policy);
       this.policyName = policyBuild.name;

@@ -6,7 +6,8 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { MAX_JSON_DEPTH, shortPointer, tooDeep } from './json-depth.js';
 import { NotRegularFile, openRegularFileSync } from '../core/regular-file.js';
 import { Ajv } from 'ajv';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { describeJsonError } from './json-error.js';
 import { formatProblem, fsReason } from './problem.js';
 import { schemaProblem } from './schema-errors.js';
@@ -24,15 +25,15 @@ export function parseWorkload(text: string, sourceName: string): WorkloadSpec {
   try {
     value = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
-    throw new UserError(`${sourceName}: ${describeJsonError((e as Error).message, text)}`, 2);
+    throw new UserError(`${sourceName}: ${describeJsonError((e as Error).message, text)}`, EXIT_USAGE);
   }
   const deep = tooDeep(value);
   if (deep !== undefined) {
-    throw new UserError(formatProblem(sourceName, { path: shortPointer(deep), message: `nested deeper than ${MAX_JSON_DEPTH} levels (a workload needs 5)` }), 2);
+    throw new UserError(formatProblem(sourceName, { path: shortPointer(deep), message: `nested deeper than ${MAX_JSON_DEPTH} levels (a workload needs 5)` }), EXIT_USAGE);
   }
-  if (!validate(value)) throw new UserError(formatProblem(sourceName, schemaProblem(validate.errors ?? [])), 2);
+  if (!validate(value)) throw new UserError(formatProblem(sourceName, schemaProblem(validate.errors ?? [])), EXIT_USAGE);
   const problem = semanticProblem(value);
-  if (problem) throw new UserError(formatProblem(sourceName, problem), 2);
+  if (problem) throw new UserError(formatProblem(sourceName, problem), EXIT_USAGE);
   return value;
 }
 
@@ -55,13 +56,13 @@ function readWorkloadText(path: string, regularOnly: boolean): string {
       fd = openRegularFileSync(path);
     } catch (e) {
       if (!(e instanceof NotRegularFile)) throw e;
-      throw new UserError(`${path} is ${e.kind}, not a regular file: not opened (a FIFO can be run by its path)`, 2);
+      throw new UserError(`${path} is ${e.kind}, not a regular file: not opened (a FIFO can be run by its path)`, EXIT_USAGE);
     }
   } else {
     const st = statSync(path);
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     fifo = st.isFIFO();
-    if (!st.isFile() && !fifo) throw new UserError(`cannot read workload file ${path}: not a regular file or a FIFO`, 2);
+    if (!st.isFile() && !fifo) throw new UserError(`cannot read workload file ${path}: not a regular file or a FIFO`, EXIT_USAGE);
     if (fifo && fifoTexts.has(path)) return fifoTexts.get(path)!;
     fd = openSync(path, 'r');
   }
@@ -73,7 +74,7 @@ function readWorkloadText(path: string, regularOnly: boolean): string {
       const n = readSync(fd, b, 0, b.length, null);
       if (n === 0) break;
       total += n;
-      if (total > MAX_WORKLOAD_BYTES) throw new UserError(`cannot read workload file ${path}: larger than ${MAX_WORKLOAD_BYTES >> 20} MiB`, 2);
+      if (total > MAX_WORKLOAD_BYTES) throw new UserError(`cannot read workload file ${path}: larger than ${MAX_WORKLOAD_BYTES >> 20} MiB`, EXIT_USAGE);
       chunks.push(b.subarray(0, n));
     }
   } finally {
@@ -103,7 +104,7 @@ export function loadWorkloadFile(path: string, { regularOnly = false } = {}): Wo
     text = readWorkloadText(path, regularOnly);
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`cannot read workload file ${path}: ${fsReason(e)}`, 2);
+    throw new UserError(`cannot read workload file ${path}: ${fsReason(e)}`, EXIT_USAGE);
   }
   const spec = parseWorkload(text, path);
   sources.set(spec, path);

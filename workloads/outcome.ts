@@ -2,16 +2,17 @@
 // status and the line `run`/`record` print. Every command that runs the
 // engine reads this instead of checking stopReason and chainsFailed itself
 // (they drifted: `record` once had no step-budget branch).
+import { EXIT_FAILURE, EXIT_OK } from '../core/exit-codes.js';
 import { errnoName } from '../core/errno.js';
 import type { Strategy } from '../core/strategy.js';
 import type { EngineStall } from '../core/engine-summary.js';
-import type { EngineResult } from './engine.js';
+import type { EngineResult } from '../core/engine-result.js';
 
 export interface RunOutcome {
   /** A few words for a status line: "finished: 100 chains", "duration reached". */
   note: string;
   /** 0 when the run did what was asked, 1 when it stopped on a budget or a stall, or chains failed. */
-  exitCode: 0 | 1;
+  exitCode: typeof EXIT_OK | typeof EXIT_FAILURE;
   /** Why the exit code is 1, one line for stderr (without the "uringscope: " prefix). */
   message?: string;
 }
@@ -30,12 +31,12 @@ export interface RunContext {
 
 /** `e` is undefined when the engine gave no result (it failed to start or died). */
 export function runOutcome(e: EngineResult | undefined, ctx: RunContext): RunOutcome {
-  if (!e) return { note: 'failed', exitCode: 1 };
+  if (!e) return { note: 'failed', exitCode: EXIT_FAILURE };
   const note = endNote(e);
   if (e.stopReason === 'budget') {
     const who = ctx.strategy === 'bpf' ? 'BPF ' : '';
     return {
-      note, exitCode: 1,
+      note, exitCode: EXIT_FAILURE,
       message: `the ${who}policy reached its step budget (${ctx.stepBudget} steps) and was stopped: raise --step-budget if that is expected`,
     };
   }
@@ -45,14 +46,14 @@ export function runOutcome(e: EngineResult | undefined, ctx: RunContext): RunOut
     const failed = e.chainsFailed > 0 ? `; ${e.chainsFailed} failed (first error ${errnoName(e.firstError)})` : '';
     const waited = e.stall ? stallDetail(e.stall) : 'nothing completed for 10 s';
     return {
-      note, exitCode: 1,
+      note, exitCode: EXIT_FAILURE,
       message: `the ${who} stalled after ${e.chains}${of} chains: ${waited}, so the run was stopped${failed} (does a chain end without issuing a request, or wait on one that never completes?)`,
     };
   }
   if (e.chainsFailed > 0) {
-    return { note, exitCode: 1, message: `${e.chainsFailed} chains of ${ctx.name} failed (first error ${errnoName(e.firstError)})` };
+    return { note, exitCode: EXIT_FAILURE, message: `${e.chainsFailed} chains of ${ctx.name} failed (first error ${errnoName(e.firstError)})` };
   }
-  return { note, exitCode: 0 };
+  return { note, exitCode: EXIT_OK };
 }
 
 /** What a stalled link/user run waited for, in a few words: "nothing completed for 10.0 s (since 2.1 s into the run) while 16 requests were in flight (16 READ) for 16 chains, the oldest chain 212 from 1.9 s". */

@@ -1,7 +1,7 @@
 // Compiles a validated WorkloadSpec into the engine's plan text
 // (native/engine/plan.h): targets become fd-table entries, steps the
 // numeric fields of struct us_step (bpf/chain.h).
-import type { BpfPath } from './bpf-path.js';
+import type { BpfPath } from '../core/engine-result.js';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { ABI } from '../core/abi.js';

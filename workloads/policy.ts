@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { packageRoot } from '../tracers/native.js';
 import { boundPolicyCache, POLICY_CACHE_DIR, policyCacheRoot, touchEntry } from './policy-cache.js';
 import { ownTmpSubdir, tmpdirError } from './temp-dir.js';
@@ -47,11 +48,11 @@ function checkPolicyFile(arg: string, p: string): void {
     accessSync(p, constants.R_OK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `policy file ${arg} not found` : `cannot read policy file ${arg}: ${code ?? e}`, 2);
+    throw new UserError(code === 'ENOENT' ? `policy file ${arg} not found` : `cannot read policy file ${arg}: ${code ?? e}`, EXIT_USAGE);
   }
-  if (st.isDirectory()) throw new UserError(`policy file ${arg} is a directory: give a .c file`, 2);
-  if (!st.isFile()) throw new UserError(`policy file ${arg} is not a regular file: give a .c file`, 2);
-  if (st.size === 0) throw new UserError(`policy file ${arg} is empty: a policy defines US_ON_START(c) and US_ON_COMPLETE(c, e) (see bpf/uringscope.h)`, 2);
+  if (st.isDirectory()) throw new UserError(`policy file ${arg} is a directory: give a .c file`, EXIT_USAGE);
+  if (!st.isFile()) throw new UserError(`policy file ${arg} is not a regular file: give a .c file`, EXIT_USAGE);
+  if (st.size === 0) throw new UserError(`policy file ${arg} is empty: a policy defines US_ON_START(c) and US_ON_COMPLETE(c, e) (see bpf/uringscope.h)`, EXIT_USAGE);
 }
 
 /** A policy argument: a file (anything with a slash or ending in .c) or a built-in name. */
@@ -62,7 +63,7 @@ export function resolvePolicy(arg: string): string {
     return p;
   }
   const p = join(policyDir(), `${arg}.c`);
-  if (!existsSync(p)) throw new UserError(`unknown policy "${arg}": built-ins are ${builtinPolicies().join(', ')}; or give a .c file`, 2);
+  if (!existsSync(p)) throw new UserError(`unknown policy "${arg}": built-ins are ${builtinPolicies().join(', ')}; or give a .c file`, EXIT_USAGE);
   return p;
 }
 

@@ -4,19 +4,20 @@
 // validation cannot know. Each failure is one UserError line (exit 2) naming
 // the workload, the JSON path and what was expected.
 import { accessSync, constants, statfsSync } from 'node:fs';
-import { UserError } from '../tracers/errors.js';
+import { EXIT_USAGE } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 import { workloadSource } from './load.js';
 import { bufferBytes } from './plan.js';
 import { scratchParent } from './run-dir.js';
 import { MAX_RING_ENTRIES, MAX_TOTAL_BUFFER_BYTES } from './schema.js';
 import type { WorkloadSpec } from './spec.js';
-import type { RunOptions } from './engine.js';
+import type { RunOptions } from './run-options.js';
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 
 /** "x.json: /targets/in/size: ..." as at load time; a spec built in code is named by its name. */
 function refuse(spec: WorkloadSpec, path: string, message: string): never {
-  throw new UserError(`${workloadSource(spec) ?? `workload ${spec.name}`}: ${path}: ${message}`, 2);
+  throw new UserError(`${workloadSource(spec) ?? `workload ${spec.name}`}: ${path}: ${message}`, EXIT_USAGE);
 }
 
 function writable(dir: string): boolean {
@@ -38,7 +39,7 @@ function checkScratchSpace(spec: WorkloadSpec, parent: string): void {
     const st = statfsSync(parent);
     free = st.bavail * st.bsize;
   } catch (e) {
-    throw new UserError(`cannot use ${parent} for scratch files: ${(e as NodeJS.ErrnoException).code ?? e}`, 2);
+    throw new UserError(`cannot use ${parent} for scratch files: ${(e as NodeJS.ErrnoException).code ?? e}`, EXIT_USAGE);
   }
   if (need > free) {
     const big = files.reduce((a, b) => (b.size > a.size ? b : a));
@@ -55,7 +56,7 @@ function checkRingFits(spec: WorkloadSpec, o: RunOptions): void {
   if (need > MAX_RING_ENTRIES) {
     const max = Math.floor((MAX_RING_ENTRIES - 1) / spec.steps.length);
     const what = `${conc} linked chains of ${spec.steps.length} steps need ${need} ring entries; io_uring holds at most ${MAX_RING_ENTRIES} (use at most ${max})`;
-    if (o.concurrency !== undefined) throw new UserError(`--concurrency: ${what} for workload ${spec.name}`, 2);
+    if (o.concurrency !== undefined) throw new UserError(`--concurrency: ${what} for workload ${spec.name}`, EXIT_USAGE);
     refuse(spec, '/concurrency', what);
   }
 }

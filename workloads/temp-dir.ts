@@ -7,7 +7,8 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT_CANTCREAT, UserError } from '../tracers/errors.js';
+import { EXIT_CANTCREAT } from '../core/exit-codes.js';
+import { UserError } from '../core/user-error.js';
 
 const WHY: Record<string, string> = {
   ENOENT: 'no such directory',

@@ -1,5 +1,5 @@
 // The run plan the engine executes, as written by workloads/plan.ts and
-// workloads/replay-run.ts (through workloads/plan-text.ts): one line per
+// recording/replay-run.ts (through workloads/plan-text.ts): one line per
 // item, `kind key=value ...`, fields separated by spaces. Text because it is
 // tiny, written once per run, and readable in a bug report.
 //

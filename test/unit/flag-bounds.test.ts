@@ -8,7 +8,7 @@ import {
   checkComm, checkConcurrency, checkDuration, checkFps, checkInterval, checkMaxTargets, checkPids, checkReplaySpeed,
   checkRings, checkViewSpeed, FPS, INTERVAL_MS, MAX_DURATION_S, MAX_PID, OTLP_INTERVAL_MS, SPEED,
 } from '../../cli/flag-bounds.js';
-import { UserError } from '../../tracers/errors.js';
+import { UserError } from '../../core/user-error.js';
 import { checkOtlpUrl, redactUrl } from '../../tracers/otlp-url.js';
 import { checkCommand } from '../../tracers/targets.js';
 

@@ -1,5 +1,5 @@
 // runOutcome: the one decision of how a workload run ended (workloads/outcome.ts).
-import type { EngineResult } from '../../workloads/engine.js';
+import type { EngineResult } from '../../core/engine-result.js';
 import { runOutcome } from '../../workloads/outcome.js';
 
 const ctx = { name: 'short-read', strategy: 'bpf' as const, stepBudget: 20000 };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ReplayStream } from '../../recording/replay-stream.js';
 import { compilePlan } from '../../workloads/plan.js';
 import { planLine, planValue } from '../../workloads/plan-text.js';
-import { replayPlan } from '../../workloads/replay-run.js';
+import { replayPlan } from '../../recording/replay-run.js';
 import type { WorkloadSpec } from '../../workloads/spec.js';
 import { ROOT } from '../support.js';
 

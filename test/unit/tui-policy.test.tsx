@@ -11,7 +11,7 @@ import { policyNumbers, policyTable } from '../../tui/policy-stats.js';
 import { POLICY_EVENTS_LOGGED, Store } from '../../tui/store.js';
 import { makeTheme } from '../../tui/theme.js';
 import type { Strategies, WorkloadItem } from '../../tui/controller.js';
-import type { EngineProgress } from '../../workloads/engine.js';
+import type { EngineProgress } from '../../core/engine-result.js';
 import { fakeController, plain, summary, tick } from '../tui-fixtures.js';
 import { renderSized } from '../tui-sized.js';
 

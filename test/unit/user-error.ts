@@ -1,6 +1,6 @@
 // The one-line UserError (exit 2) that `f` throws; fails the test if it throws
 // none, another error, or a message of more than one line.
-import { UserError } from '../../tracers/errors.js';
+import { UserError } from '../../core/user-error.js';
 
 export function userErrorOf(f: () => void, what = 'it'): string {
   try {

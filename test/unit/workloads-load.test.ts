@@ -4,7 +4,7 @@ import { userErrorOf } from './user-error.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { UserError } from '../../tracers/errors.js';
+import { UserError } from '../../core/user-error.js';
 import { builtinDir, listWorkloads } from '../../workloads/catalog.js';
 import { loadWorkloadFile, parseWorkload, withDefaults } from '../../workloads/load.js';
 import type { FileTarget, StepSpec, TargetSpec, WorkloadSpec } from '../../workloads/spec.js';

@@ -5,11 +5,13 @@
 // never named: only scratch paths inside the run's own directory.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReplayStream } from '../recording/replay-stream.js';
+import type { ReplayStream } from './replay-stream.js';
 import { packageRoot } from '../tracers/native.js';
-import { EngineProcess, engineSummary, type EngineResult, type RunOptions } from './engine.js';
-import { policyLines, type RunOverrides } from './plan.js';
-import { planLine } from './plan-text.js';
+import { EngineProcess, engineSummary } from '../workloads/engine.js';
+import type { EngineResult } from '../core/engine-result.js';
+import type { RunOptions } from '../workloads/run-options.js';
+import { policyLines, type RunOverrides } from '../workloads/plan.js';
+import { planLine } from '../workloads/plan-text.js';
 import type { Strategy } from '../core/strategy.js';
 import type { EngineSummary } from '../core/engine-summary.js';
 

@@ -3,8 +3,8 @@
 // doctor lists them, and `doctor --fix` removes them. Never a blocker: no
 // strategy needs the temp dir clean.
 import { tmpdir } from 'node:os';
-import { staleRunDirs, sweepRunDirs, type StaleDir } from '../workloads/run-dir.js';
-import type { Check } from './doctor.js';
+import { staleRunDirs, sweepRunDirs, type StaleDir } from './run-dir.js';
+import type { Check } from '../tracers/doctor.js';
 
 function listed(dirs: StaleDir[]): string {
   const first = dirs.slice(0, 3).map((d) => `${d.path} (${d.reason})`).join(', ');
