@@ -9,10 +9,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EngineSummary } from '../core/engine-summary.js';
 import type { DoctorReport } from '../tracers/doctor.js';
-import type { Summary } from '../tracers/summary.js';
-import { bpfPrograms } from '../test/bpf-programs.js';
+import { expectEq, firstLine, opsShape, outcomeOf, summaryOf, type EngineView } from './checks/expect.js';
+import { loopStepPrograms, noProgramsWithin, ourPrograms } from './checks/programs.js';
+import { uringscope as runCli } from './checks/uringscope.js';
+import { guestSysctls } from './guest-sysctls.js';
 import type { KernelResult, CheckResult } from './results.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,86 +26,7 @@ const MAX_CHAINS = 500;
 const USER_REPEATS = 4;
 const USER_REPEAT_CHAINS = 400;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-// One engine run takes 10-45 s under TCG; far beyond that it is stuck.
-const RUN_TIMEOUT_MS = 240_000;
-
-/**
- * Runs the CLI. A run still going after timeoutMs is killed and reported with
- * what its processes were blocked in (a hang in a guest kernel is a finding,
- * and the checks after it still run). The result does not wait for the pipes
- * to close: a process stuck unkillably in the kernel can hold them forever.
- */
-function uringscope(args: string[], timeoutMs = RUN_TIMEOUT_MS): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      const blocked = blockedIn(child.pid ?? 0);
-      child.kill('SIGKILL');
-      setTimeout(() => fail(new Error(`uringscope ${args.slice(0, 2).join(' ')} still running after ${timeoutMs / 1000} s (killed); ${blocked}`)), 5000);
-    }, timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      // Let the pipes drain, but never wait on them for long.
-      const finish = () => done({ code: code ?? 128 + (signal ? 9 : 0), stdout, stderr });
-      const grace = setTimeout(finish, 5000);
-      child.on('close', () => {
-        clearTimeout(grace);
-        finish();
-      });
-    });
-  });
-}
-
-/** The process tree under pid with each process's state and kernel wait channel, for a hang report. */
-function blockedIn(pid: number): string {
-  const read = (f: string) => {
-    try {
-      return readFileSync(f, 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  const children = new Map<number, number[]>();
-  for (const d of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    const stat = read(`/proc/${d}/stat`);
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-  }
-  const tree: number[] = [];
-  for (const queue = [pid]; queue.length; ) {
-    const p = queue.shift()!;
-    tree.push(p);
-    queue.push(...(children.get(p) ?? []));
-  }
-  return tree.map((p) => {
-    const stat = read(`/proc/${p}/stat`);
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-    const stack = read(`/proc/${p}/stack`).split('\n').slice(0, 4).map((l) => l.replace(/^\[<[0-9a-f]+>\] /, '').replace(/\+0x.*$/, '')).filter(Boolean);
-    return `${comm}[${p}] ${state} in ${read(`/proc/${p}/wchan`) || '?'}${stack.length ? ` (${stack.join(' < ')})` : ''}`;
-  }).join('; ');
-}
-
-function summaryOf(out: string): Summary {
-  const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
-  const s = lines.map((l) => JSON.parse(l) as Summary).reverse().find((o) => o.type === 'summary');
-  if (!s) throw new Error('no summary line in the output');
-  return s;
-}
-
-function firstLine(s: string): string {
-  return s.trim().split('\n').filter(Boolean).pop() ?? '';
-}
+const uringscope = (args: string[], timeoutMs?: number) => runCli(root, cli, args, timeoutMs);
 
 const checks: CheckResult[] = [];
 
@@ -145,55 +67,6 @@ async function check(name: string, fn: () => Promise<string | void>): Promise<bo
   return ok;
 }
 
-function expectEq(what: string, got: unknown, want: unknown): void {
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`${what}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
-}
-
-/** Our programs still loaded: the tracer's (on_*) and the policies' (policy_*). */
-function ourPrograms(): string[] {
-  return bpfPrograms()
-    .map((p) => p.name ?? '')
-    .filter((n) => n.startsWith('on_') || n.startsWith('policy_'));
-}
-
-/** struct_ops loop_step programs (uring_ops') still loaded. */
-function loopStepPrograms(): string[] {
-  return bpfPrograms()
-    .filter((p) => p.type === 'struct_ops' && p.name === 'loop_step')
-    .map((p) => `struct_ops ${p.name}`);
-}
-
-/**
- * Waits up to ms for every program of ours (or of `programs`) to be gone: the
- * kernel frees an exited process's programs a moment later (deferred fput, RCU).
- */
-async function noProgramsWithin(ms: number, programs: () => string[] = ourPrograms): Promise<void> {
-  let left = programs();
-  for (const t0 = Date.now(); left.length && Date.now() - t0 < ms; left = programs()) await new Promise((r) => setTimeout(r, 100));
-  if (left.length) throw new Error(`still loaded after ${ms / 1000} s: ${left.join(', ')}`);
-}
-
-/** The summary's engine block, with the policy numbers (open in EngineSummary) these checks read. */
-type EngineView = EngineSummary & { policy?: { path?: string; loopSteps?: number; stats?: Record<string, number> } };
-
-/** What must be identical whichever strategy or path ran a workload. */
-function outcomeOf(e: EngineView) {
-  return { chains: e.chains, failed: e.chainsFailed, steps: e.steps, bytes: e.bytes, readChecksum: e.readChecksum, files: e.files };
-}
-
-/**
- * The ops path's promise, on the tracer's figures of the same run: a handful
- * of io_uring_enter per ring for the whole run, and no SQPOLL thread at all.
- */
-function opsShape(label: string, s: Summary, rings: number): void {
-  const e = s.engine as EngineView;
-  if (!(e.enterCalls !== undefined && e.enterCalls >= rings && e.enterCalls <= 4 * rings)) {
-    throw new Error(`${label}: ${e.enterCalls} io_uring_enter for ${rings} ring(s), expected 1-4 each`);
-  }
-  const sq = s.ctxSwitches.byThread.sqpoll;
-  expectEq(`${label}: SQPOLL thread activity`, [sq.voluntary, sq.involuntary, sq.onCpuNs], [0, 0, 0]);
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const outDir = resolve(argv.find((a) => !a.startsWith('--')) ?? process.env.LAB_OUT ?? mkdtempSync(join(tmpdir(), 'uringscope-matrix-')));
@@ -203,30 +76,7 @@ async function main(): Promise<void> {
     const before = JSON.parse(readFileSync(resultsFile, 'utf8')) as KernelResult;
     for (const c of before.checks) resumeFrom.set(c.name, c);
   }
-  if (process.env.LAB_KERNEL) {
-    // BPF run-time statistics on for the whole boot: the tracer turns them on
-    // while it traces a bpf-ops kernel, and each on/off live-patches the
-    // static branch in every BPF program run (text_poke through a temporary
-    // int3), which multi-threaded TCG does not emulate reliably: a stale int3
-    // in bpf_trace_run4 oopses the guest. With the sysctl on, the tracer's
-    // requests patch nothing.
-    try {
-      writeFileSync('/proc/sys/kernel/bpf_stats_enabled', '1');
-    } catch {
-      /* an older kernel without the sysctl has no bpf-ops either */
-    }
-    // A soft lockup's report names the stuck task at KERN_EMERG, but its
-    // stack comes at the default level, which the lab's "loglevel=3" keeps
-    // off the console: let warnings through, with every CPU's stack, so a
-    // guest that locks up says where.
-    for (const [file, value] of [['/proc/sys/kernel/printk', '5'], ['/proc/sys/kernel/softlockup_all_cpu_backtrace', '1']]) {
-      try {
-        writeFileSync(file, value);
-      } catch {
-        /* a kernel built without the soft-lockup detector */
-      }
-    }
-  }
+  if (process.env.LAB_KERNEL) guestSysctls();
   const scratch = mkdtempSync(join(tmpdir(), 'uringscope-matrix-'));
   const result: KernelResult = {
     kernel: release(),
