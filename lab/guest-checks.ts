@@ -4,22 +4,23 @@
 // kernel can run (identical steps, bytes and checksums), and nothing of ours
 // left loaded. Writes results.json to $LAB_OUT (or the directory given) and
 // ends with the "N passed, M failed" line; exit 0 only when all passed.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DoctorReport } from '../tracers/doctor.js';
+import { contextOf, lab, type Check } from './checks/context.js';
+import { doctor } from './checks/doctor.js';
 import { expectEq, firstLine, opsShape, outcomeOf, summaryOf, type EngineView } from './checks/expect.js';
 import { loopStepPrograms, noProgramsWithin, ourPrograms } from './checks/programs.js';
+import { tracerChecks } from './checks/tracer.js';
 import { uringscope as runCli } from './checks/uringscope.js';
 import { guestSysctls } from './guest-sysctls.js';
 import type { KernelResult, CheckResult } from './results.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'dist/bin/uringscope.js');
-const load = join(root, 'build/helpers/uring_load');
-const CHAINS = 1000;
 // The matrix runs each built-in at most this many chains: TCG is 5-10x slower.
 const MAX_CHAINS = 500;
 // The repeated user-strategy run: each takes 15-35 s under TCG (more on a loaded host), so 4 keep the check near 2 minutes.
@@ -88,102 +89,20 @@ async function main(): Promise<void> {
   };
   save = () => writeFileSync(resultsFile, JSON.stringify(result, null, 2));
 
-  let doctor: DoctorReport | undefined;
-  await check('doctor', async () => {
-    const r = await uringscope(['doctor', '--json']);
-    doctor = JSON.parse(r.stdout) as DoctorReport;
-    result.strategies = doctor.strategies;
-    result.figures = doctor.figures;
-    const tracer = doctor.checks.find((c) => c.id === 'tracer');
-    if (tracer?.status !== 'ok') throw new Error(`tracer: ${tracer?.detail ?? 'not checked'}`);
-    if (!doctor.strategies.link.ok || !doctor.strategies.user.ok) throw new Error(`link/user: ${doctor.strategies.link.reason}`);
-    // doctor's exit status says whether every strategy can run.
-    expectEq('doctor exit status', r.code, doctor.ok ? 0 : 1);
-    const absent = Object.entries(doctor.figures ?? {}).filter(([, f]) => !f.measured).map(([n]) => n);
-    return `bpf ${doctor.strategies.bpf.ok ? `via ${doctor.strategies.bpf.path}` : `refused (${doctor.strategies.bpf.reason})`}` +
-      (absent.length ? `; not measured: ${absent.join(', ')}` : '; every figure measured');
-  });
+  const l = lab(root, scratch);
+  let report: DoctorReport | undefined;
+  await check('doctor', () => doctor(l, (d) => {
+    report = d;
+    result.strategies = d.strategies;
+    result.figures = d.figures;
+  }));
+  const ctx = contextOf(l, report);
+  const { strategies, ops, runs } = ctx;
+  const runChecks = async (list: Check[]) => {
+    for (const c of list) if (c.when?.(ctx) ?? true) await check(c.name, () => c.run(ctx));
+  };
+  await runChecks(tracerChecks(ctx));
 
-  await check(`chains: ${CHAINS} linked read->nop->nop`, async () => {
-    const r = await uringscope(['trace', '--json', '--', load, 'chains', String(CHAINS)]);
-    expectEq('exit status', r.code, 0);
-    const s = summaryOf(r.stdout);
-    expectEq('READ submitted/completed', [s.requests.READ?.submitted, s.requests.READ?.completed], [CHAINS, CHAINS]);
-    expectEq('NOP submitted/completed/cancelled', [s.requests.NOP?.submitted, s.requests.NOP?.completed, s.requests.NOP?.cancelled], [2 * CHAINS, 2 * CHAINS, 2 * CHAINS]);
-    expectEq('fail_link', s.failLinks, 2 * CHAINS);
-    expectEq('latency samples', s.requests.READ?.latencyNs.count, CHAINS);
-    return `${CHAINS} READ, ${2 * CHAINS} NOP, ${2 * CHAINS} cancelled, ${2 * CHAINS} fail_link`;
-  });
-
-  await check('fio: READ completed = total_ios', async () => {
-    const data = join(scratch, 'fio.data');
-    writeFileSync(data, Buffer.alloc(4 << 20, 7));
-    const out = join(scratch, 'fio.json');
-    const r = await uringscope([
-      'trace', '--json', '--', 'fio', '--name=t', '--ioengine=io_uring', '--rw=randread', '--bs=4k', '--iodepth=8',
-      `--filename=${data}`, '--size=4M', '--output-format=json', `--output=${out}`,
-    ]);
-    expectEq('exit status', r.code, 0);
-    const fio = JSON.parse(readFileSync(out, 'utf8')) as { jobs: { read: { total_ios: number } }[] };
-    const total = fio.jobs.reduce((a, j) => a + j.read.total_ios, 0);
-    const s = summaryOf(r.stdout);
-    expectEq('READ completed', s.requests.READ?.completed, total);
-    expectEq('READ submitted', s.requests.READ?.submitted, total);
-    return `${total} reads`;
-  });
-
-  await check('serve: /metrics while fio runs: READ completed = total_ios', async () => {
-    const port = 19464;
-    const serve = spawn(process.execPath, [cli, 'serve', '--comm', 'fio', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
-    let err = '';
-    serve.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number>((res) => serve.on('exit', (code, sig) => res(code ?? (sig ? 128 : 1))));
-    try {
-      const get = async (path: string) => {
-        const r = await fetch(`http://127.0.0.1:${port}${path}`);
-        return { status: r.status, body: await r.text() };
-      };
-      for (const t0 = Date.now(); ; ) {
-        // /healthz answers from the start; /metrics only once the tracer is attached (503 before).
-        const up = await get('/metrics').then((r) => r.status === 200, () => false);
-        if (up) break;
-        if (Date.now() - t0 > 60_000) throw new Error(`serve not up after 60 s: ${firstLine(err)}`);
-        await new Promise((res) => setTimeout(res, 300));
-      }
-      const data = join(scratch, 'serve-fio.dat');
-      const out = join(scratch, 'serve-fio.json');
-      execFileSync('fio', ['--name=s', '--ioengine=io_uring', '--rw=randread', '--bs=4k', '--iodepth=8', `--filename=${data}`,
-        '--size=4M', '--number_ios=1500', '--output-format=json', `--output=${out}`], { stdio: 'ignore' });
-      const fio = JSON.parse(readFileSync(out, 'utf8')) as { jobs: { read: { total_ios: number } }[] };
-      const total = fio.jobs.reduce((a, j) => a + j.read.total_ios, 0);
-      // A target that exited is kept until it has been scraped: the first scrape has it.
-      const body = (await get('/metrics')).body;
-      const reads = body.split('\n').filter((l) => l.startsWith('uringscope_requests_completed_total{') && l.includes('op="READ"'));
-      const got = reads.reduce((a, l) => a + Number(l.split(' ').pop()), 0);
-      expectEq('READ completed in /metrics', got, total);
-      serve.kill('SIGTERM');
-      expectEq('serve exit status after SIGTERM', await exited, 0);
-      return `${total} reads`;
-    } finally {
-      serve.kill('SIGKILL');
-    }
-  });
-
-  const strategies = (['link', 'user', 'bpf'] as const).filter((st) => doctor?.strategies[st].ok ?? st !== 'bpf');
-  // Where bpf takes the ops path (7.1+), the map-backed path is checked beside it.
-  const ops = doctor?.strategies.bpf.ok && doctor.strategies.bpf.path === 'ops';
-  type Run = { label: string; args: string[]; path?: string };
-  const runs: Run[] = strategies.flatMap((st): Run[] =>
-    st !== 'bpf'
-      ? [{ label: st, args: ['--strategy', st] }]
-      : ops
-        ? [
-          { label: 'bpf (ops)', args: ['--strategy', 'bpf', '--bpf-path', 'ops'], path: 'ops' },
-          { label: 'bpf (ops, 2 rings)', args: ['--strategy', 'bpf', '--bpf-path', 'ops', '--rings', '2'], path: 'ops' },
-          { label: 'bpf (map)', args: ['--strategy', 'bpf', '--bpf-path', 'map'], path: 'map-backed-sqpoll' },
-        ]
-        : [{ label: 'bpf', args: ['--strategy', 'bpf'], path: 'map-backed-sqpoll' }],
-  );
   const builtins = readdirSync(join(root, 'workloads/builtin')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
   for (const w of builtins) {
     const spec = JSON.parse(readFileSync(join(root, 'workloads/builtin', `${w}.json`), 'utf8')) as { chains?: number };
@@ -311,7 +230,7 @@ async function main(): Promise<void> {
   }
 
   // Upstream io_uring bpf-ops (7.1+): an application's own loop_step drives its ring.
-  const bpfOps = doctor?.checks.find((c) => c.id === 'bpf_ops');
+  const bpfOps = report?.checks.find((c) => c.id === 'bpf_ops');
   if (bpfOps?.detail.startsWith('present')) {
     await check('bpf-ops: an application ring driven by its own loop_step, traced from outside', async () => {
       const n = 2000;
