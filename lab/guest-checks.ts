@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { DoctorReport } from '../tracers/doctor.js';
 import { contextOf, lab, type Check } from './checks/context.js';
 import { doctor } from './checks/doctor.js';
+import { engineChecks } from './checks/engine.js';
 import { expectEq, firstLine, opsShape, outcomeOf, summaryOf, type EngineView } from './checks/expect.js';
 import { loopStepPrograms, noProgramsWithin, ourPrograms } from './checks/programs.js';
 import { tracerChecks } from './checks/tracer.js';
@@ -23,9 +24,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'dist/bin/uringscope.js');
 // The matrix runs each built-in at most this many chains: TCG is 5-10x slower.
 const MAX_CHAINS = 500;
-// The repeated user-strategy run: each takes 15-35 s under TCG (more on a loaded host), so 4 keep the check near 2 minutes.
-const USER_REPEATS = 4;
-const USER_REPEAT_CHAINS = 400;
 
 const uringscope = (args: string[], timeoutMs?: number) => runCli(root, cli, args, timeoutMs);
 
@@ -103,48 +101,7 @@ async function main(): Promise<void> {
   };
   await runChecks(tracerChecks(ctx));
 
-  const builtins = readdirSync(join(root, 'workloads/builtin')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
-  for (const w of builtins) {
-    const spec = JSON.parse(readFileSync(join(root, 'workloads/builtin', `${w}.json`), 'utf8')) as { chains?: number };
-    const chains = Math.min(spec.chains ?? MAX_CHAINS, MAX_CHAINS);
-    await check(`${w} under ${runs.map((r) => r.label).join(', ')}`, async () => {
-      const seen: Record<string, EngineView> = {};
-      for (const run of runs) {
-        const r = await uringscope(['run', w, ...run.args, '--chains', String(chains), '--json', '--scratch', scratch]);
-        if (r.code !== 0) throw new Error(`${run.label}: exit ${r.code}: ${firstLine(r.stderr)}`);
-        const s = summaryOf(r.stdout);
-        const e = s.engine as EngineView;
-        if (e.stopReason !== 'completed') throw new Error(`${run.label}: stopped (${e.stopReason})`);
-        if (run.path) expectEq(`${run.label}: engine.policy.path`, e.policy?.path, run.path);
-        if (run.path === 'ops') opsShape(run.label, s, run.args.includes('--rings') ? 2 : 1);
-        seen[run.label] = e;
-      }
-      const first = outcomeOf(seen[runs[0].label]);
-      for (const run of runs.slice(1)) expectEq(`${run.label} against ${runs[0].label}`, outcomeOf(seen[run.label]), first);
-      const loop = seen['bpf (ops)'];
-      return `${first.chains} chains, ${first.steps} steps, ${first.bytes} bytes, identical` +
-        (loop ? `; ops: ${loop.enterCalls} io_uring_enter, ${loop.policy?.loopSteps} loop steps` : '');
-    });
-  }
-  // The same run several times: a stall that comes only now and then needs
-  // repeats to show. The engine stops a run after 10 s without a completion
-  // and says what it waited for, so such a run fails here with that line.
-  await check(`short-read under user, ${USER_REPEATS} runs of ${USER_REPEAT_CHAINS} chains: exact counts each`, async () => {
-    const walls: string[] = [];
-    for (let i = 1; i <= USER_REPEATS; i++) {
-      const r = await uringscope(['run', 'short-read', '--strategy', 'user', '--chains', String(USER_REPEAT_CHAINS), '--json', '--scratch', scratch], 120_000);
-      if (r.code !== 0) throw new Error(`run ${i}: exit ${r.code}: ${firstLine(r.stderr)}`);
-      const s = summaryOf(r.stdout);
-      const e = s.engine as EngineView;
-      // short-read: 4 steps a chain (4096, 4096, 1808 bytes, then EOF) over a 10000-byte file.
-      expectEq(`run ${i}: stopReason, chains, failed, steps, bytes`, [e.stopReason, e.chains, e.chainsFailed, e.steps, e.bytes],
-        ['completed', USER_REPEAT_CHAINS, 0, 4 * USER_REPEAT_CHAINS, 10000 * USER_REPEAT_CHAINS]);
-      expectEq(`run ${i}: engine READ submitted/completed`, [e.requests.READ?.submitted, e.requests.READ?.completed], [4 * USER_REPEAT_CHAINS, 4 * USER_REPEAT_CHAINS]);
-      expectEq(`run ${i}: traced READ submitted/completed`, [s.requests.READ?.submitted, s.requests.READ?.completed], [4 * USER_REPEAT_CHAINS, 4 * USER_REPEAT_CHAINS]);
-      walls.push(`${(e.wallNs / 1e6).toFixed(0)}`);
-    }
-    return `${USER_REPEATS} x ${USER_REPEAT_CHAINS} chains, ${4 * USER_REPEAT_CHAINS} reads each; engine ms: ${walls.join(', ')}`;
-  });
+  await runChecks(engineChecks(ctx));
 
   if (strategies.includes('bpf')) {
     // Every built-in policy (bpf/policies/) on its workload: one source, the
