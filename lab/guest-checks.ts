@@ -13,7 +13,8 @@ import type { DoctorReport } from '../tracers/doctor.js';
 import { contextOf, lab, type Check } from './checks/context.js';
 import { doctor } from './checks/doctor.js';
 import { engineChecks } from './checks/engine.js';
-import { expectEq, firstLine, opsShape, outcomeOf, summaryOf, type EngineView } from './checks/expect.js';
+import { expectEq, summaryOf, type EngineView } from './checks/expect.js';
+import { policyChecks } from './checks/policies.js';
 import { loopStepPrograms, noProgramsWithin, ourPrograms } from './checks/programs.js';
 import { tracerChecks } from './checks/tracer.js';
 import { uringscope as runCli } from './checks/uringscope.js';
@@ -22,8 +23,6 @@ import type { KernelResult, CheckResult } from './results.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'dist/bin/uringscope.js');
-// The matrix runs each built-in at most this many chains: TCG is 5-10x slower.
-const MAX_CHAINS = 500;
 
 const uringscope = (args: string[], timeoutMs?: number) => runCli(root, cli, args, timeoutMs);
 
@@ -95,7 +94,7 @@ async function main(): Promise<void> {
     result.figures = d.figures;
   }));
   const ctx = contextOf(l, report);
-  const { strategies, ops, runs } = ctx;
+  const { ops } = ctx;
   const runChecks = async (list: Check[]) => {
     for (const c of list) if (c.when?.(ctx) ?? true) await check(c.name, () => c.run(ctx));
   };
@@ -103,42 +102,7 @@ async function main(): Promise<void> {
 
   await runChecks(engineChecks(ctx));
 
-  if (strategies.includes('bpf')) {
-    // Every built-in policy (bpf/policies/) on its workload: one source, the
-    // same decisions on every in-kernel path, its counters included. Where
-    // the kernel has bpf-ops that is ops against map (user against bpf is
-    // the host suite's test/policies.test.ts, and short-read's here); with
-    // one path only, short-read under user and bpf, as before bpf-ops.
-    const bpfPolicyRuns = runs.filter((r) => r.path).map((r): [string, string[]] => [r.label, r.args]);
-    const pairs: [string, string][] = [
-      ['short-read', 'short-read'], ['header-body', 'header-body'], ['copy', 'copy'], ['echo', 'echo'],
-      ['echo-tcp', 'echo'], ['retry', 'retry'], ['nop-chain', 'nop-chain'], ['open-read-close', 'open-read-close'],
-    ].filter(([w]) => ops || w === 'short-read') as [string, string][];
-    for (const [w, policy] of pairs) {
-      const spec = JSON.parse(readFileSync(join(root, 'workloads/builtin', `${w}.json`), 'utf8')) as { chains?: number };
-      const chains = Math.min(spec.chains ?? MAX_CHAINS, MAX_CHAINS);
-      const policyRuns: [string, string[]][] = w === 'short-read'
-        ? [['user', ['--strategy', 'user']], ...bpfPolicyRuns]
-        : bpfPolicyRuns.filter(([, args]) => !args.includes('--rings'));
-      await check(`${w} with C policy ${policy} under ${policyRuns.map(([l]) => l).join(', ')}`, async () => {
-        const got: [string, EngineView][] = [];
-        for (const [label, args] of policyRuns) {
-          const r = await uringscope(['run', w, ...args, '--policy', policy, '--chains', String(chains), '--json', '--scratch', scratch]);
-          if (r.code !== 0) throw new Error(`${label}: exit ${r.code}: ${firstLine(r.stderr)}`);
-          const s = summaryOf(r.stdout);
-          const e = s.engine as EngineView;
-          if (e.stopReason !== 'completed') throw new Error(`${label}: stopped (${e.stopReason})`);
-          if (e.policy?.path === 'ops') opsShape(label, s, args.includes('--rings') ? 2 : 1);
-          got.push([label, e]);
-        }
-        const [, first] = got[0];
-        for (const [label, e] of got.slice(1)) {
-          expectEq(`${label} against ${got[0][0]}`, { ...outcomeOf(e), stats: e.policy?.stats }, { ...outcomeOf(first), stats: first.policy?.stats });
-        }
-        return `${first.steps} steps, counters ${JSON.stringify(first.policy?.stats ?? {})}, identical`;
-      });
-    }
-  }
+  await runChecks(policyChecks(ctx));
 
   if (ops) {
     await check('bpf (ops): a runaway is stopped by the step budget (IOU_LOOP_STOP), nothing left attached', async () => {
