@@ -5,7 +5,7 @@
 // left loaded. Writes results.json to $LAB_OUT (or the directory given) and
 // ends with the "N passed, M failed" line; exit 0 only when all passed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,8 @@ import type { DoctorReport } from '../tracers/doctor.js';
 import { contextOf, lab, type Check } from './checks/context.js';
 import { doctor } from './checks/doctor.js';
 import { engineChecks } from './checks/engine.js';
-import { expectEq, summaryOf, type EngineView } from './checks/expect.js';
+import { engineOpsChecks } from './checks/engine-ops.js';
+import { expectEq, summaryOf } from './checks/expect.js';
 import { policyChecks } from './checks/policies.js';
 import { loopStepPrograms, noProgramsWithin, ourPrograms } from './checks/programs.js';
 import { tracerChecks } from './checks/tracer.js';
@@ -94,7 +95,6 @@ async function main(): Promise<void> {
     result.figures = d.figures;
   }));
   const ctx = contextOf(l, report);
-  const { ops } = ctx;
   const runChecks = async (list: Check[]) => {
     for (const c of list) if (c.when?.(ctx) ?? true) await check(c.name, () => c.run(ctx));
   };
@@ -104,51 +104,7 @@ async function main(): Promise<void> {
 
   await runChecks(policyChecks(ctx));
 
-  if (ops) {
-    await check('bpf (ops): a runaway is stopped by the step budget (IOU_LOOP_STOP), nothing left attached', async () => {
-      const r = await uringscope(['run', 'nop-chain', '--strategy', 'bpf', '--bpf-path', 'ops', '--chains', '1000000', '--step-budget', '5000', '--json', '--scratch', scratch]);
-      expectEq('exit status', r.code, 1);
-      const e = summaryOf(r.stdout).engine as EngineView & { policy: { stepsFromBpf: number; loopStops: number } };
-      expectEq('stopReason', e.stopReason, 'budget');
-      if (!(e.policy.stepsFromBpf <= 5000)) throw new Error(`stepsFromBpf ${e.policy.stepsFromBpf} > 5000`);
-      expectEq('loopStops', e.policy.loopStops, 1);
-      await noProgramsWithin(10_000);
-      return `${e.policy.stepsFromBpf} steps, ${e.enterCalls} io_uring_enter, stopped by the loop`;
-    });
-    await check('bpf (ops): a policy the verifier refuses is one line naming it', async () => {
-      const r = await uringscope(['run', 'nop-chain', '--strategy', 'bpf', '--bpf-path', 'ops', '--policy', join(root, 'test/policies/out-of-bounds.c'), '--chains', '10', '--json']);
-      expectEq('exit status', r.code, 1);
-      const lines = r.stderr.trim().split('\n');
-      if (lines.length !== 1 || !/the verifier of Linux \S+ refused policy out-of-bounds\.c/.test(lines[0])) throw new Error(`stderr: ${r.stderr.trim()}`);
-      return lines[0].replace(/^.*refused/, 'refused').slice(0, 80);
-    });
-    await check('bpf (ops): uringscope killed with SIGKILL mid-run: the engine and its ops go too', async () => {
-      const child = spawn(process.execPath, [cli, 'run', 'nop-chain', '--strategy', 'bpf', '--bpf-path', 'ops', '--duration', '60', '--json', '--scratch', scratch], { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      // The first interval line comes from the tracer, which can be ready before the engine has
-      // loaded and attached its policy (seconds under TCG): wait for both, then kill.
-      try {
-        const t0 = Date.now();
-        while (!out.includes('"type":"interval"') || !ourPrograms().some((n) => n.startsWith('policy_loop'))) {
-          if (child.exitCode !== null) throw new Error(`run ended early (exit ${child.exitCode})`);
-          if (Date.now() - t0 > 60_000) throw new Error(`within 60 s: ${out.includes('"type":"interval"') ? 'no loop step attached' : 'no interval line'}`);
-          await new Promise((res) => setTimeout(res, 200));
-        }
-      } finally {
-        child.kill('SIGKILL');
-      }
-      await noProgramsWithin(10_000);
-      const engines = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
-        try {
-          return readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'uringscope-engi';
-        } catch {
-          return false;
-        }
-      });
-      if (engines.length) throw new Error(`engine still running: pid ${engines.join(', ')}`);
-    });
-  }
+  await runChecks(engineOpsChecks(ctx));
 
   // Upstream io_uring bpf-ops (7.1+): an application's own loop_step drives its ring.
   const bpfOps = report?.checks.find((c) => c.id === 'bpf_ops');
