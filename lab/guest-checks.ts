@@ -4,28 +4,23 @@
 // kernel can run (identical steps, bytes and checksums), and nothing of ours
 // left loaded. Writes results.json to $LAB_OUT (or the directory given) and
 // ends with the "N passed, M failed" line; exit 0 only when all passed.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DoctorReport } from '../tracers/doctor.js';
+import { bpfOpsChecks } from './checks/bpf-ops.js';
 import { contextOf, lab, type Check } from './checks/context.js';
 import { doctor } from './checks/doctor.js';
 import { engineChecks } from './checks/engine.js';
 import { engineOpsChecks } from './checks/engine-ops.js';
-import { expectEq, summaryOf } from './checks/expect.js';
 import { policyChecks } from './checks/policies.js';
-import { loopStepPrograms, noProgramsWithin, ourPrograms } from './checks/programs.js';
+import { noProgramsWithin } from './checks/programs.js';
 import { tracerChecks } from './checks/tracer.js';
-import { uringscope as runCli } from './checks/uringscope.js';
 import { guestSysctls } from './guest-sysctls.js';
 import type { KernelResult, CheckResult } from './results.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'dist/bin/uringscope.js');
-
-const uringscope = (args: string[], timeoutMs?: number) => runCli(root, cli, args, timeoutMs);
 
 const checks: CheckResult[] = [];
 
@@ -106,75 +101,7 @@ async function main(): Promise<void> {
 
   await runChecks(engineOpsChecks(ctx));
 
-  // Upstream io_uring bpf-ops (7.1+): an application's own loop_step drives its ring.
-  const bpfOps = report?.checks.find((c) => c.id === 'bpf_ops');
-  if (bpfOps?.detail.startsWith('present')) {
-    await check('bpf-ops: an application ring driven by its own loop_step, traced from outside', async () => {
-      const n = 2000;
-      // Held 1 s after its loop, as a long-running application: the tracer finds its program meanwhile.
-      const r = await uringscope(['trace', '--json', '--interval', '200', '--', join(root, 'build/helpers/uring_ops'), String(n), '1000']);
-      expectEq('exit status', r.code, 0);
-      const s = summaryOf(r.stdout);
-      expectEq('NOP submitted/completed', [s.requests.NOP?.submitted, s.requests.NOP?.completed], [n, n]);
-      expectEq('io_uring_enter calls', s.enter.calls, 1);
-      // The tracer's bpf-ops hooks: the NOPs came from the program, one loop run that stopped.
-      const steps = Number(/steps=(\d+)/.exec(r.stdout + r.stderr)?.[1]);
-      const o = s.bpfOps!;
-      expectEq('bpfOps', { ...o, runNs: o.runNs > 0, programs: o.programs.map((p) => p.name) },
-        { rings: 1, loopSteps: steps, loopRuns: 1, stops: 1, errors: 0, sqesFromBpf: n, sqesFromUser: 0, runNs: true, programs: ['loop_step'] });
-      await noProgramsWithin(10_000, () => ourPrograms().concat(loopStepPrograms()));
-      return `${n} NOPs from loop_step (bpfOps.sqesFromBpf), ${steps} loop steps, ${(o.runNs / steps).toFixed(0)} ns/step in BPF, 1 io_uring_enter, detached at exit`;
-    });
-  }
-
-  if (bpfOps?.detail.startsWith('present')) {
-    await check('bpf-ops: recorded, then reported and exported with its bpfOps', async () => {
-      const rec = join(scratch, 'ops.usrec');
-      const r = await uringscope(['record', '-o', rec, '--force', '--interval', '200', '--', join(root, 'build/helpers/uring_ops'), '2000', '1000']);
-      expectEq('record exit status', r.code, 0);
-      const rep = await uringscope(['report', rec]);
-      const line = rep.stdout.split('\n').find((l) => l.includes('bpf-ops ('));
-      if (!line || !/2000, from userspace 0/.test(line)) throw new Error(`report: ${line ?? 'no bpf-ops line'}`);
-      const exp = await uringscope(['export', rec, '--format', 'json']);
-      const last = summaryOf(exp.stdout);
-      expectEq('exported summary bpfOps.sqesFromBpf', last.bpfOps?.sqesFromBpf, 2000);
-      return line.trim().replace(/\s+/g, ' ').slice(0, 90);
-    });
-  }
-  if (bpfOps?.detail.startsWith('present')) {
-    await check('serve: a bpf-ops ring\'s loop steps and SQEs from BPF in /metrics', async () => {
-      const port = 19465;
-      const serve = spawn(process.execPath, [cli, 'serve', '--comm', 'uring_ops', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
-      try {
-        const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.text());
-        const ready = () => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.status === 200, () => false);
-        for (const t0 = Date.now(); !(await ready()); ) {
-          if (Date.now() - t0 > 60_000) throw new Error('serve not up after 60 s');
-          await new Promise((res) => setTimeout(res, 300));
-        }
-        const n = 1000;
-        const app = spawn(join(root, 'build/helpers/uring_ops'), [String(n), '3000'], { stdio: ['ignore', 'pipe', 'ignore'] });
-        let out = '';
-        app.stdout.on('data', (d) => (out += d));
-        let running = true;
-        const ended = new Promise((res) => app.on('close', res)).then(() => (running = false));
-        // Scraped while it holds after its loop (3 s): serve finds its program then, and the loop is over.
-        const value = (body: string, name: string) => Number(body.split('\n').find((l) => l.startsWith(`${name}{`))?.split(' ').pop());
-        let body = '';
-        while (running) {
-          const b = await get('/metrics');
-          if (value(b, 'uringscope_bpf_ops_loop_steps_total') > 0) body = b;
-          await new Promise((res) => setTimeout(res, 300));
-        }
-        await ended;
-        const steps = Number(/steps=(\d+)/.exec(out)?.[1]);
-        expectEq('loop steps, SQEs from BPF', [value(body, 'uringscope_bpf_ops_loop_steps_total'), value(body, 'uringscope_bpf_ops_sqes_total')], [steps, n]);
-        return `${steps} loop steps, ${n} SQEs from BPF`;
-      } finally {
-        serve.kill('SIGKILL');
-      }
-    });
-  }
+  await runChecks(bpfOpsChecks(ctx));
 
   await check('no BPF program of ours left loaded', () => noProgramsWithin(10_000));
 
