@@ -4,19 +4,15 @@
 // kernel can run (identical steps, bytes and checksums), and nothing of ours
 // left loaded. Writes results.json to $LAB_OUT (or the directory given) and
 // ends with the "N passed, M failed" line; exit 0 only when all passed.
+// The checks themselves are under lab/checks/ (lab/checks/table.ts lists them).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DoctorReport } from '../tracers/doctor.js';
-import { bpfOpsChecks } from './checks/bpf-ops.js';
-import { contextOf, lab, type Check } from './checks/context.js';
+import { contextOf, lab } from './checks/context.js';
 import { doctor } from './checks/doctor.js';
-import { engineChecks } from './checks/engine.js';
-import { engineOpsChecks } from './checks/engine-ops.js';
-import { policyChecks } from './checks/policies.js';
-import { noProgramsWithin } from './checks/programs.js';
-import { tracerChecks } from './checks/tracer.js';
+import { checksFor } from './checks/table.js';
 import { guestSysctls } from './guest-sysctls.js';
 import type { KernelResult, CheckResult } from './results.js';
 
@@ -90,20 +86,7 @@ async function main(): Promise<void> {
     result.figures = d.figures;
   }));
   const ctx = contextOf(l, report);
-  const runChecks = async (list: Check[]) => {
-    for (const c of list) if (c.when?.(ctx) ?? true) await check(c.name, () => c.run(ctx));
-  };
-  await runChecks(tracerChecks(ctx));
-
-  await runChecks(engineChecks(ctx));
-
-  await runChecks(policyChecks(ctx));
-
-  await runChecks(engineOpsChecks(ctx));
-
-  await runChecks(bpfOpsChecks(ctx));
-
-  await check('no BPF program of ours left loaded', () => noProgramsWithin(10_000));
+  for (const c of checksFor(ctx)) await check(c.name, () => c.run(ctx));
 
   rmSync(scratch, { recursive: true, force: true });
   result.complete = true;
