@@ -1,5 +1,5 @@
 // Which path `--strategy bpf` takes (workloads/bpf-path.ts). The ops path
-// itself needs Linux 7.1+ and runs in the kernel matrix (lab/guest-checks.ts:
+// itself needs Linux 7.1+ and runs in the kernel matrix (lab/checks/engine.ts:
 // every built-in under bpf ops and map, identical to link and user); here, on
 // a kernel without bpf-ops, the choice and the refusals.
 import { opsRefusal } from '../workloads/bpf-path.js';
