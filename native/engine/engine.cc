@@ -411,24 +411,8 @@ void Engine::cancelAll() {
 // Nothing completed for StallWatch::kQuietNs with chains in flight: says
 // what the run waits for (EngineStats::stall), cancels it and stops.
 void Engine::noteStall(uint64_t now) {
-  StallDetail &d = st_->stall;
-  d.set = true;
-  d.quietSinceNs = stall_.quietSince() - t0_;
-  d.quietForNs = now - stall_.quietSince();
-  for (int op = 0; op <= US_OP_COUNT; op++) d.inFlight[op] = st_->submitted[op] - st_->completed[op];
-  bool first = true;
-  for (const Slot &s : slots_) {
-    if (!s.active) continue;
-    d.chains++;
-    if (first || s.startNs - t0_ < d.oldestStartNs) {
-      d.oldestChain = s.c.index;
-      d.oldestStartNs = s.startNs - t0_;
-      first = false;
-    }
-  }
-  st_->stopReason = "stalled";
+  stall_.report(st_, now, t0_, slots_, [](const Slot &s) { return s.c.index; });
   stopping_ = true;
-  stall_.stalled(now);
   cancelAll();
 }
 

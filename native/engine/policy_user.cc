@@ -364,24 +364,8 @@ void PolicyRun::cancelAll() {
 // Nothing completed for StallWatch::kQuietNs with chains in flight: says
 // what the run waits for (EngineStats::stall), cancels it and stops.
 void PolicyRun::noteStall(uint64_t now, uint64_t t0) {
-  StallDetail &d = st_->stall;
-  d.set = true;
-  d.quietSinceNs = stall_.quietSince() - t0;
-  d.quietForNs = now - stall_.quietSince();
-  for (int op = 0; op <= US_OP_COUNT; op++) d.inFlight[op] = st_->submitted[op] - st_->completed[op];
-  bool first = true;
-  for (const Slot &s : slots_) {
-    if (!s.active) continue;
-    d.chains++;
-    if (first || s.startNs - t0 < d.oldestStartNs) {
-      d.oldestChain = s.c->chain;
-      d.oldestStartNs = s.startNs - t0;
-      first = false;
-    }
-  }
-  st_->stopReason = "stalled";
+  stall_.report(st_, now, t0, slots_, [](const Slot &s) { return s.c->chain; });
   stopping_ = noMore_ = true;
-  stall_.stalled(now);
   cancelAll();
 }
 

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "engine.h"
+
 class StallWatch {
  public:
   static constexpr uint64_t kQuietNs = 10000000000ull;
@@ -41,6 +43,31 @@ class StallWatch {
   bool isStalled() const { return stalled_; }
   // Since when nothing has completed (CLOCK_MONOTONIC ns).
   uint64_t quietSince() const { return since_; }
+
+  // Reports the stall in `st` (EngineStats::stall: how long it has been
+  // quiet, the requests still in the kernel, the chains waiting on them and
+  // the oldest of those; `chainOf(slot)` is a slot's chain index), ends the
+  // run as "stalled" and starts the grace period. The caller cancels.
+  template <class Slots, class ChainOf>
+  void report(EngineStats *st, uint64_t now, uint64_t t0, const Slots &slots, ChainOf chainOf) {
+    StallDetail &d = st->stall;
+    d.set = true;
+    d.quietSinceNs = since_ - t0;
+    d.quietForNs = now - since_;
+    for (int op = 0; op <= US_OP_COUNT; op++) d.inFlight[op] = st->submitted[op] - st->completed[op];
+    bool first = true;
+    for (const auto &s : slots) {
+      if (!s.active) continue;
+      d.chains++;
+      if (first || s.startNs - t0 < d.oldestStartNs) {
+        d.oldestChain = chainOf(s);
+        d.oldestStartNs = s.startNs - t0;
+        first = false;
+      }
+    }
+    st->stopReason = "stalled";
+    stalled(now);
+  }
 
  private:
   uint64_t reaped_ = 0;
