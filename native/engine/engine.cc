@@ -79,7 +79,6 @@ class Engine {
   void onReplayCqe(Slot &s, uint32_t k, int32_t res);
   uint64_t startOffsetNs(uint64_t chain, double ratePerNs) const;
   void finishChain(Slot &s);
-  void cancelAll();
   void noteStall(uint64_t now);
 
   const EnginePlan &plan_;
@@ -400,20 +399,12 @@ void Engine::finishChain(Slot &s) {
   }
 }
 
-void Engine::cancelAll() {
-  io_uring_sqe *q = sqe();
-  if (!q) return;
-  io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY);
-  io_uring_sqe_set_data64(q, US_UD_CANCEL_ALL);
-  st_->submitted[kCancelOp]++;
-}
-
 // Nothing completed for StallWatch::kQuietNs with chains in flight: says
 // what the run waits for (EngineStats::stall), cancels it and stops.
 void Engine::noteStall(uint64_t now) {
   stall_.report(st_, now, t0_, slots_, [](const Slot &s) { return s.c.index; });
   stopping_ = true;
-  cancelAll();
+  ring_.cancelAll();
 }
 
 void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
@@ -433,7 +424,7 @@ void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
     if (!stopping_ && stop.load(std::memory_order_relaxed)) {
       stopping_ = true;
       st_->stopReason = "signal";
-      if (active_) cancelAll();
+      if (active_) ring_.cancelAll();
     }
     bool timeUp = plan_.durationNs && now - t0_ >= plan_.durationNs;
     if (timeUp && st_->stopReason == "completed") st_->stopReason = "duration";

@@ -24,6 +24,9 @@ class EngineRing {
 
   // An SQE (nullptr only if even a flushed SQ has no room).
   io_uring_sqe *sqe();
+  // Queues one request that cancels everything in flight (the stop, or a
+  // stall), counted as an ASYNC_CANCEL; its CQE carries US_UD_CANCEL_ALL.
+  void cancelAll();
   // Hands pending SQEs to the kernel; with `wait`, also waits for a CQE.
   void submit(bool wait);
   // Submits what is pending and waits for a CQE or `ns` to pass.
