@@ -1,7 +1,8 @@
 // The liburing ring of the userspace-driven strategies (the declarative
-// engine, engine.cc, and C policies under `user`, policy_user.cc): setup from
-// the plan's ring options, SQEs that flush when the SQ is full, and every
-// io_uring_enter counted by liburing's own rules (EngineStats::enterCalls).
+// engine, link_user_loop.cc, and C policies under `user`, policy_user.cc):
+// setup from the plan's ring options, SQEs that flush when the SQ is full,
+// and every io_uring_enter counted by liburing's own rules
+// (EngineStats::enterCalls).
 #pragma once
 
 #include <liburing.h>

@@ -1,9 +1,10 @@
-// When a userspace-driven run (engine.cc, policy_user.cc) has waited too long
-// for a completion. Those loops block in io_uring_enter until a CQE comes; a
-// request the kernel never completes would block them forever, silently. The
-// rule is the bpf strategy's (bpf_strategy.cc checkStall): nothing completed
-// for 10 s while chains are in flight is a stall, and the cancel that follows
-// gets 2 s more before the run gives up on what is still in the kernel.
+// When a userspace-driven run (link_user_loop.cc, policy_user.cc) has waited
+// too long for a completion. Those loops block in io_uring_enter until a CQE
+// comes; a request the kernel never completes would block them forever,
+// silently. The rule is the bpf strategy's (bpf_strategy.cc checkStall):
+// nothing completed for 10 s while chains are in flight is a stall, and the
+// cancel that follows gets 2 s more before the run gives up on what is still
+// in the kernel.
 #pragma once
 
 #include <algorithm>

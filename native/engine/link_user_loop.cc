@@ -1,3 +1,10 @@
+// The userspace loop of the `link` and `user` strategies over a declarative
+// chain (and of a replay under them): one liburing ring (EngineRing), each
+// chain's next step planned from bpf/chain.h's rules; under `link` the rest
+// of the chain goes into the SQ as one kernel link (IOSQE_IO_LINK: a short
+// read or failure cancels the rest with -ECANCELED, which is re-planned),
+// under `user` one request at a time. C policies under `user` run in
+// policy_user.cc, the `bpf` strategy in bpf_strategy.cc.
 #include "engine.h"
 #include "engine_ring.h"
 #include "sqe_prep.h"
