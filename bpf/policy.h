@@ -2,7 +2,7 @@
 /*
  * The `bpf` strategy: types shared by the in-kernel chain policy
  * (bpf/policies/chain.bpf.c) and the engine that loads it
- * (native/engine/bpf_strategy.cc).
+ * (native/engine/bpf_*.cc, listed in bpf_run.h).
  *
  * The ring's memory (ring header + CQEs, then the SQE array) is a
  * BPF_F_MMAPABLE array map handed to io_uring_setup with IORING_SETUP_NO_MMAP

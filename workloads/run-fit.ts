@@ -48,7 +48,7 @@ function checkScratchSpace(spec: WorkloadSpec, parent: string): void {
   }
 }
 
-/** Under link a chain's steps are all in the SQ at once (native/engine/engine.cc sizes the ring for that). */
+/** Under link a chain's steps are all in the SQ at once (native/engine/link_user_loop.cc sizes the ring for that). */
 function checkRingFits(spec: WorkloadSpec, o: RunOptions): void {
   if (o.strategy !== 'link') return;
   const conc = o.concurrency ?? spec.concurrency ?? 16;

@@ -19,7 +19,7 @@
  * Built only into the .ops objects (-DUS_OPS_LOOP, see the Makefile and
  * scripts/build-policy.sh): an object with a struct_ops map does not load on
  * a kernel without io_uring_bpf_ops. The engine switches the completion
- * programs off in these objects (native/engine/bpf_strategy.cc).
+ * programs off in these objects (native/engine/bpf_ring_setup.cc).
  */
 #ifndef URINGSCOPE_OPS_BPF_H
 #define URINGSCOPE_OPS_BPF_H

@@ -7,7 +7,7 @@
  * issues them. Shared by the declarative interpreter
  * (bpf/policies/chain.bpf.c) and the runtime of C policies
  * (bpf/runtime/policy.bpf.c); the engine's loader (native/engine/
- * bpf_strategy.cc) finds the globals below by name.
+ * bpf_ring_setup.cc) finds the globals below by name.
  */
 #ifndef URINGSCOPE_RING_BPF_H
 #define URINGSCOPE_RING_BPF_H

@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+extern "C" {
+#include "policy.h" /* US_UD_CANCEL_ALL */
+}
+
 EngineRing::~EngineRing() {
   if (up_) io_uring_queue_exit(&ring_);
 }
@@ -31,6 +35,14 @@ io_uring_sqe *EngineRing::sqe() {
   }
   if (q) pending_++;
   return q;
+}
+
+void EngineRing::cancelAll() {
+  io_uring_sqe *q = sqe();
+  if (!q) return;
+  io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY);
+  io_uring_sqe_set_data64(q, US_UD_CANCEL_ALL);
+  st_->submitted[US_OP_COUNT]++;
 }
 
 void EngineRing::submit(bool wait) {

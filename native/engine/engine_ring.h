@@ -1,7 +1,8 @@
 // The liburing ring of the userspace-driven strategies (the declarative
-// engine, engine.cc, and C policies under `user`, policy_user.cc): setup from
-// the plan's ring options, SQEs that flush when the SQ is full, and every
-// io_uring_enter counted by liburing's own rules (EngineStats::enterCalls).
+// engine, link_user_loop.cc, and C policies under `user`, policy_user.cc):
+// setup from the plan's ring options, SQEs that flush when the SQ is full,
+// and every io_uring_enter counted by liburing's own rules
+// (EngineStats::enterCalls).
 #pragma once
 
 #include <liburing.h>
@@ -24,6 +25,9 @@ class EngineRing {
 
   // An SQE (nullptr only if even a flushed SQ has no room).
   io_uring_sqe *sqe();
+  // Queues one request that cancels everything in flight (the stop, or a
+  // stall), counted as an ASYNC_CANCEL; its CQE carries US_UD_CANCEL_ALL.
+  void cancelAll();
   // Hands pending SQEs to the kernel; with `wait`, also waits for a CQE.
   void submit(bool wait);
   // Submits what is pending and waits for a CQE or `ns` to pass.

@@ -119,7 +119,6 @@ class PolicyRun {
   void settle(Slot &s);
   void finishChain(Slot &s);
   void collect();
-  void cancelAll();
   void noteStall(uint64_t now, uint64_t t0);
 
   const EnginePlan &plan_;
@@ -353,36 +352,12 @@ void PolicyRun::collect() {
   st_->policy["budgetStops"] = budgetStops_;
 }
 
-void PolicyRun::cancelAll() {
-  io_uring_sqe *q = sqe();
-  if (!q) return;
-  io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY);
-  io_uring_sqe_set_data64(q, US_UD_CANCEL_ALL);
-  st_->submitted[US_OP_COUNT]++;
-}
-
 // Nothing completed for StallWatch::kQuietNs with chains in flight: says
 // what the run waits for (EngineStats::stall), cancels it and stops.
 void PolicyRun::noteStall(uint64_t now, uint64_t t0) {
-  StallDetail &d = st_->stall;
-  d.set = true;
-  d.quietSinceNs = stall_.quietSince() - t0;
-  d.quietForNs = now - stall_.quietSince();
-  for (int op = 0; op <= US_OP_COUNT; op++) d.inFlight[op] = st_->submitted[op] - st_->completed[op];
-  bool first = true;
-  for (const Slot &s : slots_) {
-    if (!s.active) continue;
-    d.chains++;
-    if (first || s.startNs - t0 < d.oldestStartNs) {
-      d.oldestChain = s.c->chain;
-      d.oldestStartNs = s.startNs - t0;
-      first = false;
-    }
-  }
-  st_->stopReason = "stalled";
+  stall_.report(st_, now, t0, slots_, [](const Slot &s) { return s.c->chain; });
   stopping_ = noMore_ = true;
-  stall_.stalled(now);
-  cancelAll();
+  ring_.cancelAll();
 }
 
 void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
@@ -397,7 +372,7 @@ void PolicyRun::run(std::atomic<bool> &stop, ProgressSink *sink) {
     if (!stopping_ && stop.load(std::memory_order_relaxed)) {
       stopping_ = noMore_ = true;
       st_->stopReason = "signal";
-      if (active_) cancelAll();
+      if (active_) ring_.cancelAll();
     }
     bool timeUp = plan_.durationNs && now - t0 >= plan_.durationNs;
     if (timeUp && !noMore_) {

@@ -1,6 +1,6 @@
 // One request of an engine op (enum us_op, bpf/chain.h) written into an SQE
-// with liburing: shared by the declarative engine (engine.cc) and the runner
-// of C policies (policy_user.cc), so an op means the same under both.
+// with liburing: shared by the declarative engine (link_user_loop.cc) and the
+// runner of C policies (policy_user.cc), so an op means the same under both.
 #pragma once
 
 #include <liburing.h>

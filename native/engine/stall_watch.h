@@ -1,13 +1,16 @@
-// When a userspace-driven run (engine.cc, policy_user.cc) has waited too long
-// for a completion. Those loops block in io_uring_enter until a CQE comes; a
-// request the kernel never completes would block them forever, silently. The
-// rule is the bpf strategy's (bpf_strategy.cc checkStall): nothing completed
-// for 10 s while chains are in flight is a stall, and the cancel that follows
-// gets 2 s more before the run gives up on what is still in the kernel.
+// When a userspace-driven run (link_user_loop.cc, policy_user.cc) has waited
+// too long for a completion. Those loops block in io_uring_enter until a CQE
+// comes; a request the kernel never completes would block them forever,
+// silently. The rule is the bpf strategy's (bpf_strategy.cc checkStall):
+// nothing completed for 10 s while chains are in flight is a stall, and the
+// cancel that follows gets 2 s more before the run gives up on what is still
+// in the kernel.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+
+#include "engine.h"
 
 class StallWatch {
  public:
@@ -41,6 +44,31 @@ class StallWatch {
   bool isStalled() const { return stalled_; }
   // Since when nothing has completed (CLOCK_MONOTONIC ns).
   uint64_t quietSince() const { return since_; }
+
+  // Reports the stall in `st` (EngineStats::stall: how long it has been
+  // quiet, the requests still in the kernel, the chains waiting on them and
+  // the oldest of those; `chainOf(slot)` is a slot's chain index), ends the
+  // run as "stalled" and starts the grace period. The caller cancels.
+  template <class Slots, class ChainOf>
+  void report(EngineStats *st, uint64_t now, uint64_t t0, const Slots &slots, ChainOf chainOf) {
+    StallDetail &d = st->stall;
+    d.set = true;
+    d.quietSinceNs = since_ - t0;
+    d.quietForNs = now - since_;
+    for (int op = 0; op <= US_OP_COUNT; op++) d.inFlight[op] = st->submitted[op] - st->completed[op];
+    bool first = true;
+    for (const auto &s : slots) {
+      if (!s.active) continue;
+      d.chains++;
+      if (first || s.startNs - t0 < d.oldestStartNs) {
+        d.oldestChain = chainOf(s);
+        d.oldestStartNs = s.startNs - t0;
+        first = false;
+      }
+    }
+    st->stopReason = "stalled";
+    stalled(now);
+  }
 
  private:
   uint64_t reaped_ = 0;

@@ -1,3 +1,10 @@
+// The userspace loop of the `link` and `user` strategies over a declarative
+// chain (and of a replay under them): one liburing ring (EngineRing), each
+// chain's next step planned from bpf/chain.h's rules; under `link` the rest
+// of the chain goes into the SQ as one kernel link (IOSQE_IO_LINK: a short
+// read or failure cancels the rest with -ECANCELED, which is re-planned),
+// under `user` one request at a time. C policies under `user` run in
+// policy_user.cc, the `bpf` strategy in bpf_strategy.cc.
 #include "engine.h"
 #include "engine_ring.h"
 #include "sqe_prep.h"
@@ -79,7 +86,6 @@ class Engine {
   void onReplayCqe(Slot &s, uint32_t k, int32_t res);
   uint64_t startOffsetNs(uint64_t chain, double ratePerNs) const;
   void finishChain(Slot &s);
-  void cancelAll();
   void noteStall(uint64_t now);
 
   const EnginePlan &plan_;
@@ -400,36 +406,12 @@ void Engine::finishChain(Slot &s) {
   }
 }
 
-void Engine::cancelAll() {
-  io_uring_sqe *q = sqe();
-  if (!q) return;
-  io_uring_prep_cancel64(q, 0, IORING_ASYNC_CANCEL_ANY);
-  io_uring_sqe_set_data64(q, US_UD_CANCEL_ALL);
-  st_->submitted[kCancelOp]++;
-}
-
 // Nothing completed for StallWatch::kQuietNs with chains in flight: says
 // what the run waits for (EngineStats::stall), cancels it and stops.
 void Engine::noteStall(uint64_t now) {
-  StallDetail &d = st_->stall;
-  d.set = true;
-  d.quietSinceNs = stall_.quietSince() - t0_;
-  d.quietForNs = now - stall_.quietSince();
-  for (int op = 0; op <= US_OP_COUNT; op++) d.inFlight[op] = st_->submitted[op] - st_->completed[op];
-  bool first = true;
-  for (const Slot &s : slots_) {
-    if (!s.active) continue;
-    d.chains++;
-    if (first || s.startNs - t0_ < d.oldestStartNs) {
-      d.oldestChain = s.c.index;
-      d.oldestStartNs = s.startNs - t0_;
-      first = false;
-    }
-  }
-  st_->stopReason = "stalled";
+  stall_.report(st_, now, t0_, slots_, [](const Slot &s) { return s.c.index; });
   stopping_ = true;
-  stall_.stalled(now);
-  cancelAll();
+  ring_.cancelAll();
 }
 
 void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
@@ -449,7 +431,7 @@ void Engine::run(std::atomic<bool> &stop, ProgressSink *sink) {
     if (!stopping_ && stop.load(std::memory_order_relaxed)) {
       stopping_ = true;
       st_->stopReason = "signal";
-      if (active_) cancelAll();
+      if (active_) ring_.cancelAll();
     }
     bool timeUp = plan_.durationNs && now - t0_ >= plan_.durationNs;
     if (timeUp && st_->stopReason == "completed") st_->stopReason = "duration";
