@@ -8,32 +8,12 @@
  *   seqfork N [NOPS]    (NOPS defaults to 10)
  * Prints "children=<n> nops=<n>" when every child has exited with status 0.
  */
-#include <liburing.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int child(unsigned nops)
-{
-	struct io_uring ring;
-	struct io_uring_cqe *cqe;
-	unsigned i;
-
-	if (io_uring_queue_init(nops, &ring, 0))
-		return 1;
-	for (i = 0; i < nops; i++)
-		io_uring_prep_nop(io_uring_get_sqe(&ring));
-	if (io_uring_submit_and_wait(&ring, nops) != (int)nops)
-		return 1;
-	for (i = 0; i < nops; i++) {
-		if (io_uring_wait_cqe(&ring, &cqe) || cqe->res != 0)
-			return 1;
-		io_uring_cqe_seen(&ring, cqe);
-	}
-	io_uring_queue_exit(&ring);
-	return 0;
-}
+#include "own_ring_nops.h"
 
 int main(int argc, char **argv)
 {
@@ -59,7 +39,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (pid == 0)
-			_exit(child(nops));
+			_exit(nops_on_own_ring(nops));
 		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
 			fprintf(stderr, "seqfork: child %lu failed\n", i);
 			return 1;
