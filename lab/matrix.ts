@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { relay } from './relay.js';
+import { bootLost, relay } from './relay.js';
 import type { KernelResult } from './results.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -53,10 +53,7 @@ async function main(): Promise<void> {
       'run', k, '--out', dir, '--timeout', String(GUEST_TIMEOUT_S), '--', process.execPath, join(root, 'dist/lab/guest-checks.js'),
       ...(resume ? ['--resume'] : []),
     ], k);
-    // A guest that stalled, or whose kernel died (exit 125 from the lab, its
-    // checks unfinished: seen as an "Oops: int3" under multi-threaded TCG),
-    // is booted once more, keeping the checks the first boot finished.
-    const lost = (c: number | 'stalled') => c === 'stalled' || (c === 125 && readResult(dir)?.complete === false);
+    const lost = (c: number | 'stalled') => bootLost(c, readResult(dir));
     let code = await boot(false);
     let stalls = 0;
     if (lost(code)) {

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import type { KernelResult } from './results.js';
 
 /** A printk line on the serial console: "[ seconds.microseconds] text". */
 const KERNEL_LINE = /^\[\s*\d+\.\d{6}\] /;
@@ -60,4 +61,16 @@ export function relay(cmd: string, argv: string[], o: RelayOptions): Promise<num
       done(stalled ? 'stalled' : (code ?? 1));
     });
   });
+}
+
+/**
+ * Whether a guest's boot was lost, and the kernel is booted once more
+ * (keeping the checks it finished): it stalled, or its kernel died (the lab's
+ * exit 125) before the checks were complete, including before the first one
+ * wrote its results. Multi-threaded TCG can oops a guest while code is
+ * live-patched (an "Oops: int3" in __schedule when a tracepoint is switched
+ * on), on 6.12 as early as 20 s after boot.
+ */
+export function bootLost(code: number | 'stalled', result: KernelResult | undefined): boolean {
+  return code === 'stalled' || (code === 125 && result?.complete !== true);
 }

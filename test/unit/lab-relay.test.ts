@@ -2,7 +2,8 @@
 // checks' lines count as progress, never the kernel's own console messages,
 // which a guest with every CPU in a soft lockup goes on printing.
 import { PassThrough } from 'node:stream';
-import { isKernelMessage, relay } from '../../lab/relay.js';
+import { bootLost, isKernelMessage, relay } from '../../lab/relay.js';
+import type { KernelResult } from '../../lab/results.js';
 import { ROOT } from '../support.js';
 
 function sink() {
@@ -37,4 +38,15 @@ test('a guest whose checks print is relayed to its exit status, partial last lin
   expect(out.text().split('\n').filter((l) => l.startsWith('[6.1] ok   check'))).toHaveLength(3);
   expect(out.text()).toContain('[6.1] [    1.000003] kernel line\n');
   expect(out.text()).toContain('[6.1] last\n');
+});
+
+test('a boot is lost when the guest stalled or its kernel died before the checks were complete', () => {
+  const result = (complete: boolean): KernelResult => ({ kernel: 'k', package: 'p', emulated: true, strategies: {}, checks: [], complete });
+  expect(bootLost('stalled', undefined)).toBe(true);
+  expect(bootLost(125, undefined)).toBe(true); // died before the first check wrote results.json
+  expect(bootLost(125, result(false))).toBe(true);
+  expect(bootLost(125, result(true))).toBe(false); // every check done: nothing to boot again for
+  expect(bootLost(0, result(true))).toBe(false);
+  expect(bootLost(1, result(true))).toBe(false); // a check failed: that is a result, not a lost boot
+  expect(bootLost(124, result(false))).toBe(false); // the guest's whole time ran out
 });
