@@ -36,6 +36,22 @@ mount -t tmpfs tmpfs /mnt/root/run
 mount -t tmpfs tmpfs /mnt/root/dev/shm 2>/dev/null
 mkdir -p /mnt/root/dev/pts && mount -t devpts devpts /mnt/root/dev/pts
 mount -t tracefs tracefs /mnt/root/sys/kernel/tracing 2>/dev/null
+# Multi-threaded TCG does not emulate live code patching reliably: switching
+# a tracepoint on rewrites the nop at each of its call sites (text_poke with
+# a temporary int3), and a vCPU running that code meanwhile can take a stale
+# int3 and oops (seen in __schedule at sched_switch's site). The tracepoints
+# uringscope attaches to are switched on here, while nothing else runs, as
+# ftrace events with recording off: a BPF program attached later only adds a
+# probe to a key that is already on, and no code is patched under load. Real
+# hardware patches safely; this is the lab's alone.
+t=/mnt/root/sys/kernel/tracing
+if [ -w "$t/tracing_on" ]; then
+  echo 0 > "$t/tracing_on"
+  for e in io_uring sched/sched_switch sched/sched_process_fork sched/sched_process_exit \
+           sched/sched_process_exec raw_syscalls; do
+    [ -w "$t/events/$e/enable" ] && echo 1 > "$t/events/$e/enable"
+  done
+fi
 mount -t debugfs debugfs /mnt/root/sys/kernel/debug 2>/dev/null
 mount -t bpf bpf /mnt/root/sys/fs/bpf 2>/dev/null
 mount -t cgroup2 cgroup2 /mnt/root/sys/fs/cgroup 2>/dev/null

@@ -189,7 +189,7 @@ build_initrd() { # KDIR -> path of initrd
   mdir=$(modules_dir "$kdir")
   [ -n "$mdir" ] || die "no modules in $kdir"
   out=$kdir/lab-initrd.cpio.gz
-  [ -f "$out" ] && [ "$out" -nt "$0" ] && { echo "$out"; return; }
+  [ -f "$out" ] && [ "$out" -nt "$0" ] && [ "$out" -nt "$(dirname "$0")/kernel-lab-init.sh" ] && { echo "$out"; return; }
   work=$(mktemp -d)
   mkdir -p "$work"/{bin,mods,proc,sys,dev,mnt/host,mnt/rw,mnt/root,mnt/out}
   cp /bin/busybox "$work/bin/busybox"
