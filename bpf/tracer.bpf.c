@@ -24,6 +24,7 @@
 #define PF_EXITING 0x00000004
 #define IORING_CQE_F_MORE (1U << 1)
 #define PF_IO_WORKER 0x00000010
+#define TASK_DEAD 0x00000080 /* include/linux/sched.h, the same since 4.14 */
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -762,11 +763,12 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	u32 tgid = prev->tgid;
 	struct us_thread *th;
 
-	if (is_target_tgid(tgid)) {
+	/* A task's final switch out (do_task_dead) was counted by on_process_exit. */
+	if (is_target_tgid(tgid) && !(prev_state & TASK_DEAD)) {
 		now = bpf_ktime_get_ns();
 		th = thread_entry(prev, prev->pid, tgid);
 		if (!th && (prev->flags & PF_EXITING)) {
-			/* Its final switch out, after on_process_exit retired it. */
+			/* A switch out between on_process_exit, which retired it, and its death. */
 			struct us_thread k = {};
 
 			classify(&k, prev);
@@ -813,12 +815,19 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 }
 
 /*
- * A thread exits: once the threads table holds US_THREADS_KEEP entries, its
- * counts move to its kind's retired entry and its own entry goes, so the
- * table has room however many threads come and go. When it was the process's last thread (do_exit drops signal->live
- * before this tracepoint, on every kernel since 2.6), the process stops being
- * a target, so a target table never fills up with the dead. Per-target mode
- * (serve) leaves the process to the loader, which forgets it once reported.
+ * A thread exits. Its final switch out, in do_task_dead, may come after a
+ * sibling has removed the target, so it is counted here, as the voluntary
+ * switch it is (sched_switch skips TASK_DEAD). An io thread names itself
+ * iou-sqp-* or iou-wrk-* only once it runs, so one that never left the CPU
+ * since its first switch in still carries its creator's name: name it now.
+ *
+ * Once the threads table holds US_THREADS_KEEP entries, the thread's counts
+ * move to its kind's retired entry and its own entry goes, so the table has
+ * room however many threads come and go. When no thread of the process is
+ * left (do_exit drops signal->live before this tracepoint, on every kernel
+ * since 2.6), the process stops being a target, so a target table never
+ * fills up with the dead. Per-target mode (serve) leaves the process to the
+ * loader, which forgets it once reported.
  */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(on_process_exit, struct task_struct *p)
@@ -827,25 +836,32 @@ int BPF_PROG(on_process_exit, struct task_struct *p)
 	struct us_thread *th, *r;
 	u64 now;
 
-	if (!is_target_tgid(tgid))
-		return 0;
-	th = thread_entries >= US_THREADS_KEEP ? bpf_map_lookup_elem(&threads, &tid) : NULL;
-	if (th) {
-		r = retired_entry(th->kind, tgid);
-		if (r) {
-			now = bpf_ktime_get_ns();
-			__sync_fetch_and_add(&r->voluntary, th->voluntary);
-			__sync_fetch_and_add(&r->involuntary, th->involuntary);
-			__sync_fetch_and_add(&r->offcpu_ns, th->offcpu_ns);
-			__sync_fetch_and_add(&r->oncpu_ns, th->oncpu_ns + (th->last_in_ns ? now - th->last_in_ns : 0));
-			__sync_fetch_and_add(&r->enter_calls, th->enter_calls);
-			__sync_fetch_and_add(&r->enter_ns, th->enter_ns);
-			__sync_fetch_and_add(&r->enter_to_submit, th->enter_to_submit);
+	/* By tid, not by target: a sibling may have removed the target already. */
+	th = bpf_map_lookup_elem(&threads, &tid);
+	if (th && th->tgid == tgid) {
+		now = bpf_ktime_get_ns();
+		if (th->kind != US_KIND_APP && !iou_named(th->comm))
+			classify(th, p);
+		__sync_fetch_and_add(&th->voluntary, 1);
+		if (th->last_in_ns)
+			__sync_fetch_and_add(&th->oncpu_ns, now - th->last_in_ns);
+		th->last_in_ns = 0;
+		if (thread_entries >= US_THREADS_KEEP) {
+			r = retired_entry(th->kind, tgid);
+			if (r) {
+				__sync_fetch_and_add(&r->voluntary, th->voluntary);
+				__sync_fetch_and_add(&r->involuntary, th->involuntary);
+				__sync_fetch_and_add(&r->offcpu_ns, th->offcpu_ns);
+				__sync_fetch_and_add(&r->oncpu_ns, th->oncpu_ns);
+				__sync_fetch_and_add(&r->enter_calls, th->enter_calls);
+				__sync_fetch_and_add(&r->enter_ns, th->enter_ns);
+				__sync_fetch_and_add(&r->enter_to_submit, th->enter_to_submit);
+			}
+			if (bpf_map_delete_elem(&threads, &tid) == 0)
+				__sync_fetch_and_sub(&thread_entries, 1);
 		}
-		if (bpf_map_delete_elem(&threads, &tid) == 0)
-			__sync_fetch_and_sub(&thread_entries, 1);
 	}
-	if (!PER_TARGET && p->signal->live.counter == 0)
+	if (!PER_TARGET && p->signal->live.counter == 0 && is_target_tgid(tgid))
 		remove_target(tgid);
 	return 0;
 }

@@ -30,6 +30,10 @@ describe('trace -- a process that forks short-lived children', () => {
     expect(s.threads?.every((t) => t.tid < 2 ** 31)).toBe(true);
     expect(s.threads?.length ?? 0).toBeGreaterThan(1000);
     expect(s.threads?.length ?? 0).toBeLessThanOrEqual(4096);
+    // Each child's final switch out (do_task_dead) comes after its process stopped being
+    // a target: it is still counted, one voluntary switch per thread at least.
+    expect(s.threads?.every((t) => t.voluntary >= 1)).toBe(true);
+    expect(s.ctxSwitches.byThread.app.voluntary).toBeGreaterThanOrEqual(CHILDREN + 1);
   });
 
   test('more live processes than the targets table holds: the ones left out are counted and said', async () => {
