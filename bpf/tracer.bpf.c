@@ -155,6 +155,13 @@ struct {
 } threads SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, US_OPS_PROGS_MAX);
+	__type(key, u32); /* program id */
+	__type(value, struct us_ops_prog);
+} ops_progs SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20); /* resized by the loader */
 } events SEC(".maps");
@@ -587,6 +594,123 @@ int BPF_PROG(on_complete_args, void *ring, void *req, u64 user_data, int res, un
 }
 
 /*
+ * The program behind a ring's bpf-ops (7.1+), from the kernel's own records:
+ * ctx->bpf_ops is the kdata of the struct_ops map's value (bpf_io_reg), which
+ * is kvalue.data inside struct bpf_struct_ops_map; links[] holds one link per
+ * function member with a program, in member order, and loop_step is
+ * io_uring_bpf_ops's only one. ctx->bpf_ops is not in this build's vmlinux.h
+ * (6.18 has no bpf-ops): CO-RE finds the field where the program loads.
+ */
+struct io_ring_ctx___ops {
+	void *bpf_ops;
+} __attribute__((preserve_access_index));
+
+#define BPF_MAP_TYPE_STRUCT_OPS_ 26
+#define BPF_PROG_TYPE_STRUCT_OPS_ 27
+#define US_OPS_MAX_CPUS 1024
+
+/* Each CPU's per-cpu offset (x86: this_cpu_off), to read a __percpu pointer
+ * whose BTF carries no percpu tag: bpf_per_cpu_ptr() takes only tagged ones. */
+extern const unsigned long this_cpu_off __ksym __weak;
+
+static __always_inline struct bpf_prog *ops_prog_of(void *ring)
+{
+	void *kdata = BPF_CORE_READ((struct io_ring_ctx___ops *)ring, bpf_ops);
+	struct bpf_struct_ops_map *m;
+	struct bpf_link **links, *link = NULL;
+	struct bpf_prog *prog;
+
+	if (!kdata)
+		return NULL;
+	m = (void *)((char *)kdata - bpf_core_field_offset(struct bpf_struct_ops_map, kvalue) -
+		     bpf_core_field_offset(struct bpf_struct_ops_value, data));
+	if (BPF_CORE_READ(m, map.map_type) != BPF_MAP_TYPE_STRUCT_OPS_)
+		return NULL;
+	links = BPF_CORE_READ(m, links);
+	if (!links || bpf_probe_read_kernel(&link, sizeof(link), links) || !link)
+		return NULL;
+	prog = BPF_CORE_READ(link, prog);
+	if (!prog || BPF_CORE_READ(prog, type) != BPF_PROG_TYPE_STRUCT_OPS_)
+		return NULL;
+	return prog;
+}
+
+/* The program's run count and BPF time, summed over CPUs as bpf_prog_get_stats() does. */
+static __always_inline void ops_prog_stats(struct bpf_prog *prog, u64 *cnt, u64 *ns)
+{
+	unsigned long stats = (unsigned long)BPF_CORE_READ(prog, stats);
+	u32 cpu;
+
+	*cnt = 0;
+	*ns = 0;
+	if (!stats || !&this_cpu_off)
+		return;
+	for (cpu = 0; cpu < US_OPS_MAX_CPUS; cpu++) {
+		const unsigned long *off = bpf_per_cpu_ptr(&this_cpu_off, cpu);
+		struct bpf_prog_stats *st;
+		u64 v;
+
+		if (!off)
+			break;
+		st = (struct bpf_prog_stats *)(stats + *off);
+		if (!bpf_probe_read_kernel(&v, sizeof(v), &st->cnt))
+			*cnt += v;
+		if (!bpf_probe_read_kernel(&v, sizeof(v), &st->nsecs))
+			*ns += v;
+	}
+}
+
+/*
+ * A loop starts on a traced ring: the first time its program is seen, take
+ * its statistics as the base, so that steps are counted even for a program
+ * that is gone before anyone could open it.
+ */
+SEC("fentry/io_run_loop")
+int BPF_PROG(on_ops_loop_start, void *ring)
+{
+	struct us_ops_prog p = {};
+	struct bpf_prog *prog;
+	u32 id;
+
+	if (!ring_lookup((u64)ring))
+		return 0;
+	prog = ops_prog_of(ring);
+	if (!prog)
+		return 0;
+	id = BPF_CORE_READ(prog, aux, id);
+	if (bpf_map_lookup_elem(&ops_progs, &id))
+		return 0;
+	p.tgid = current_tgid();
+	BPF_CORE_READ_STR_INTO(&p.name, prog, aux, name);
+	ops_prog_stats(prog, &p.first_cnt, &p.first_ns);
+	p.last_cnt = p.first_cnt;
+	p.last_ns = p.first_ns;
+	bpf_map_update_elem(&ops_progs, &id, &p, BPF_NOEXIST);
+	return 0;
+}
+
+/* A loop ends: its program's statistics now, unless the ops went meanwhile. */
+static __always_inline void ops_loop_done(void *ring)
+{
+	struct bpf_prog *prog = ops_prog_of(ring);
+	struct us_ops_prog *p;
+	u64 cnt, ns;
+	u32 id;
+
+	if (!prog)
+		return;
+	id = BPF_CORE_READ(prog, aux, id);
+	p = bpf_map_lookup_elem(&ops_progs, &id);
+	if (!p)
+		return;
+	ops_prog_stats(prog, &cnt, &ns);
+	if (cnt > p->last_cnt)
+		p->last_cnt = cnt;
+	if (ns > p->last_ns)
+		p->last_ns = ns;
+}
+
+/*
  * Upstream io_uring bpf-ops (Linux 7.1+): io_run_loop(ctx) is an
  * io_uring_enter that runs the ring's loop_step until it stops (0) or fails;
  * bpf_io_uring_submit_sqes(ctx, nr) is the kfunc through which the program
@@ -601,6 +725,7 @@ int BPF_PROG(on_ops_loop, void *ring, int ret)
 	if (!r)
 		return 0;
 	count_at(r - 1, US_C_OPS_LOOPS, 1);
+	ops_loop_done(ring);
 	if (ret == 0)
 		count_at(r - 1, US_C_OPS_STOPS, 1);
 	else if (ret < 0 && ret != -4 /* EINTR: a signal, not the loop's failure */)

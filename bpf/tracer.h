@@ -158,4 +158,25 @@ struct us_event {
 };
 #define US_EVENT_SIZE 80
 
+/*
+ * An io_uring_bpf_ops program (Linux 7.1+) seen running the loop of a traced
+ * ring, keyed by its program id. The program's own run statistics (the
+ * kernel's bpf_prog_stats summed over CPUs, counted while BPF_ENABLE_STATS is
+ * held) are read when the first loop seen starts (first_*) and whenever a
+ * loop ends (last_*): its loop steps while traced are last_cnt - first_cnt,
+ * still readable once the program and its process are gone.
+ */
+#define US_OPS_PROGS_MAX 1024
+#define US_PROG_NAME_LEN 16 /* BPF_OBJ_NAME_LEN */
+
+struct us_ops_prog {
+	u32 tgid; /* the process whose ring ran it first */
+	u32 pad;
+	char name[US_PROG_NAME_LEN];
+	u64 first_cnt;
+	u64 first_ns;
+	u64 last_cnt;
+	u64 last_ns;
+};
+
 #endif /* URINGSCOPE_TRACER_H */

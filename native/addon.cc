@@ -19,6 +19,20 @@ const char *const kCounterNames[US_C_COUNT] = {US_COUNTERS(US_COUNTER_NAME)};
 
 const char *const kThreadKinds[US_KIND_COUNT] = {"app", "sqpoll", "iowq"};
 
+Napi::Array opsProgramsArray(Napi::Env env, const std::vector<us::OpsProgram> &progs) {
+  Napi::Array a = Napi::Array::New(env, progs.size());
+  for (size_t i = 0; i < progs.size(); i++) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("id", progs[i].id);
+    o.Set("tgid", progs[i].tgid);
+    o.Set("name", progs[i].name);
+    o.Set("runCnt", double(progs[i].runCnt));
+    o.Set("runTimeNs", double(progs[i].runTimeNs));
+    a.Set(uint32_t(i), o);
+  }
+  return a;
+}
+
 // Loads and attaches off the JS thread: the verifier can take a while.
 class OpenWorker : public Napi::AsyncWorker {
  public:
@@ -52,6 +66,7 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
                         InstanceMethod("forgetTarget", &Tracer::ForgetTarget),
                         InstanceMethod("snapshot", &Tracer::Snap),
                         InstanceMethod("hooks", &Tracer::Hooks),
+                        InstanceMethod("opsPrograms", &Tracer::OpsProgramsSeen),
                         InstanceMethod("drain", &Tracer::Drain)});
   }
 
@@ -133,6 +148,10 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
   }
 
   // The hook plan: which program runs for which figures, and why not.
+  Napi::Value OpsProgramsSeen(const Napi::CallbackInfo &info) {
+    return opsProgramsArray(info.Env(), session_->seenOpsPrograms());
+  }
+
   Napi::Value Hooks(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     const auto &hooks = session_->hooks();
@@ -269,18 +288,7 @@ Napi::Value OpsPrograms(const Napi::CallbackInfo &info) {
   std::vector<uint32_t> pids;
   Napi::Array in = info[0].As<Napi::Array>();
   for (uint32_t i = 0; i < in.Length(); i++) pids.push_back(in.Get(i).As<Napi::Number>().Uint32Value());
-  auto progs = us::opsPrograms(pids);
-  Napi::Array a = Napi::Array::New(info.Env(), progs.size());
-  for (size_t i = 0; i < progs.size(); i++) {
-    Napi::Object o = Napi::Object::New(info.Env());
-    o.Set("id", progs[i].id);
-    o.Set("tgid", progs[i].tgid);
-    o.Set("name", progs[i].name);
-    o.Set("runCnt", double(progs[i].runCnt));
-    o.Set("runTimeNs", double(progs[i].runTimeNs));
-    a.Set(uint32_t(i), o);
-  }
-  return a;
+  return opsProgramsArray(info.Env(), us::opsPrograms(pids));
 }
 
 Napi::Value ReleaseOpsPrograms(const Napi::CallbackInfo &info) {

@@ -141,6 +141,8 @@ export declare class NativeTracer {
   snapshot(): NativeSnapshot;
   /** The hook plan chosen at open() for the running kernel. */
   hooks(): NativeTracerHook[];
+  /** The bpf-ops programs seen running a traced ring's loop: steps and BPF time while traced. */
+  opsPrograms(): NativeOpsProgram[];
   /** Records consumed since the last call, or null when there are none. */
   drain(): ArrayBuffer | null;
 }

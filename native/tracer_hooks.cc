@@ -57,6 +57,7 @@ const std::vector<Known> &known() {
       {"on_sys_enter", "sys_enter", {"enter"}, any, ""},
       {"on_sys_exit", "sys_exit", {"enter"}, any, ""},
       // Upstream io_uring bpf-ops (7.1+): kernel functions, not tracepoints.
+      {"on_ops_loop_start", "ops_loop_start", {"bpfOps"}, [](const Args &a) { return a.size() == 1; }, "io_run_loop(ctx)"},
       {"on_ops_loop", "ops_loop", {"bpfOps"}, [](const Args &a) { return a.size() == 1; }, "io_run_loop(ctx)"},
       {"on_ops_submit", "ops_submit", {"bpfOps"}, [](const Args &a) { return a.size() == 2; }, "bpf_io_uring_submit_sqes(ctx, nr)"},
   };
@@ -79,8 +80,12 @@ std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forc
     h.program = bpf_program__name(p);
     const char *sec = bpf_program__section_name(p);
     h.tracepoint = sec && strncmp(sec, "tp_btf/", 7) == 0 ? sec + 7 : (sec ? sec : "");
-    h.function = sec && strncmp(sec, "fexit/", 6) == 0;
-    if (h.function) h.tracepoint = sec + 6;
+    for (const char *kind : {"fentry/", "fexit/"}) {
+      if (sec && strncmp(sec, kind, strlen(kind)) == 0) {
+        h.function = true;
+        h.tracepoint = sec + strlen(kind);
+      }
+    }
     auto k = std::find_if(known().begin(), known().end(), [&](const Known &x) { return h.program == x.program; });
     h.group = k != known().end() ? k->group : h.program;
     h.figures = k != known().end() ? k->figures : std::vector<std::string>{h.program};

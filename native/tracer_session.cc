@@ -334,6 +334,23 @@ Snapshot TracerSession::snapshot() const {
   return s;
 }
 
+std::vector<us::OpsProgram> TracerSession::seenOpsPrograms() const {
+  std::vector<us::OpsProgram> out;
+  if (!skel_) return out;
+  int fd = bpf_map__fd(skel_->maps.ops_progs);
+  uint32_t key, next;
+  uint32_t *prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    us_ops_prog p;
+    if (bpf_map_lookup_elem(fd, &next, &p) == 0)
+      out.push_back({next, p.tgid, std::string(p.name, strnlen(p.name, US_PROG_NAME_LEN)),
+                     p.last_cnt - p.first_cnt, p.last_ns - p.first_ns});
+    key = next;
+    prev = &key;
+  }
+  return out;
+}
+
 std::string TracerSession::forgetTarget(uint32_t tgid) {
   if (!skel_) return "tracer is not open";
   removeTarget(tgid);
@@ -387,5 +404,16 @@ std::string TracerSession::forgetTarget(uint32_t tgid) {
   uint32_t deleted = 0;
   for (auto tid : tids) deleted += bpf_map_delete_elem(thFd, &tid) == 0;
   __atomic_fetch_sub(&skel_->bss->thread_entries, deleted, __ATOMIC_SEQ_CST);
+  // And the bpf-ops programs its rings ran: reported already, like its counts.
+  int opsFd = bpf_map__fd(skel_->maps.ops_progs);
+  std::vector<uint32_t> ids;
+  prev = nullptr;
+  while (bpf_map_get_next_key(opsFd, prev, &next) == 0) {
+    us_ops_prog p;
+    if (bpf_map_lookup_elem(opsFd, &next, &p) == 0 && p.tgid == tgid) ids.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  for (auto id : ids) bpf_map_delete_elem(opsFd, &id);
   return "";
 }

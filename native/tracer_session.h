@@ -13,6 +13,7 @@
 extern "C" {
 #include "tracer.h"  // bpf/tracer.h: shared with the BPF side
 }
+#include "ops_programs.h"
 #include "tracer_hooks.h"
 
 struct tracer_bpf;
@@ -77,6 +78,9 @@ class TracerSession {
   // time. Its slots are zeroed and freed, its rings and threads forgotten,
   // and it stops being a target. (Its counts leave the global totals too.)
   std::string forgetTarget(uint32_t tgid);
+  // The bpf-ops programs seen running a traced ring's loop (bpf/tracer.h us_ops_prog),
+  // with their steps and BPF time while traced.
+  std::vector<us::OpsProgram> seenOpsPrograms() const;
 
   // Which programs run on this kernel and which figures are absent (after open()).
   const std::vector<us::TracerHook> &hooks() const { return hooks_; }

@@ -86,7 +86,7 @@ export class ServedTargets {
       opNames: this.opNames,
       targetsDropped: snapshot.counters.targetsDropped,
       absent: s.absentFigures(),
-      opsPrograms: this.ops.read(s.targets()),
+      opsPrograms: this.ops.read(s.targets(), s.opsPrograms()),
     };
   }
 

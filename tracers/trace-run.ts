@@ -10,7 +10,7 @@ import { EXIT_USAGE } from '../core/exit-codes.js';
 import { UserError } from '../core/user-error.js';
 import type { EventBatch } from './layout.js';
 import { native } from './native.js';
-import { OpsPrograms } from './ops-programs.js';
+import { OpsPrograms, withSeen } from './ops-programs.js';
 import { emptySnapshot, snapshotDelta, summarize, type Summary } from './summary.js';
 import type { EndReason } from './trace-end.js';
 import { checkCommand, checkPid, COMM_MAX, LIFELINE_FD, pidsWithComm, processExists, spawnGated, type ChildStdout, type GatedChild } from './targets.js';
@@ -164,7 +164,7 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
     const cur = this.session.snapshot();
     const delta = snapshotDelta(cur, this.prev);
     const summary = summarize(delta, {
-      opsPrograms: this.ops.delta(this.session.targets()),
+      opsPrograms: this.ops.delta(this.session.targets(), this.session.opsPrograms()),
       type: 'interval',
       durationNs: cur.ktimeNs - this.prev.ktimeNs,
       opNames: this.opNames,
@@ -216,9 +216,10 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
     this.timers = [];
     const s = this.session;
     if (!s) return;
-    const opsPrograms = this.ops.read(s.targets());
+    const held = this.ops.read(s.targets());
     this.ops.release();
     const final = s.stop();
+    const opsPrograms = withSeen(held, s.opsPrograms());
     if (this.options.events) this.drainEvents();
     const summary = summarize(final, {
       opsPrograms,

@@ -4,7 +4,7 @@
 // stop. Every open session is closed when the process exits, whatever the
 // reason; the kernel also drops our programs when the process dies because
 // nothing is pinned.
-import type { NativeSnapshot, NativeTracer, NativeTracerHook } from '../native/index.js';
+import type { NativeOpsProgram, NativeSnapshot, NativeTracer, NativeTracerHook } from '../native/index.js';
 import { UserError } from '../core/user-error.js';
 import { EventBatch } from './layout.js';
 import { absentFigures } from './figures.js';
@@ -37,6 +37,7 @@ function installExitHook(): void {
 export class TraceSession {
   private closed = false;
   private finalSnapshot?: NativeSnapshot;
+  private finalOps: NativeOpsProgram[] = [];
   private readonly hookPlan: NativeTracerHook[];
   readonly startedNs: number;
 
@@ -109,6 +110,15 @@ export class TraceSession {
     return this.t.snapshot();
   }
 
+  /**
+   * The bpf-ops programs (7.1+) seen running a traced ring's loop, with their
+   * loop steps while traced, kept by the tracer itself: still there once the
+   * program and its process are gone (the last ones taken, once stopped).
+   */
+  opsPrograms(): NativeOpsProgram[] {
+    return this.closed ? this.finalOps : this.t.opsPrograms();
+  }
+
   /** Event records consumed since the last call (null when none). */
   drain(): EventBatch | null {
     const buf = this.t.drain();
@@ -123,6 +133,7 @@ export class TraceSession {
     if (!this.closed) {
       this.t.detach();
       this.finalSnapshot = this.t.snapshot();
+      this.finalOps = this.t.opsPrograms();
       this.t.close();
       this.closed = true;
       open.delete(this);

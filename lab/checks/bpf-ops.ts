@@ -29,6 +29,23 @@ const traced: Check = {
   },
 };
 
+const shortLived: Check = {
+  name: 'bpf-ops: a program gone within a second still has its loop steps and name',
+  when: present,
+  async run({ root, uringscope }) {
+    const n = 1000;
+    // No hold: the process and its program are gone before any interval could read them.
+    const r = await uringscope(['trace', '--json', '--', join(root, 'build/helpers/uring_ops'), String(n), '0']);
+    expectEq('exit status', r.code, 0);
+    const s = summaryOf(r.stdout);
+    const steps = Number(/steps=(\d+)/.exec(r.stdout + r.stderr)?.[1]);
+    const o = s.bpfOps!;
+    expectEq('bpfOps', { loopSteps: o.loopSteps, sqesFromBpf: o.sqesFromBpf, runNs: o.runNs > 0, programs: o.programs.map((p) => p.name) },
+      { loopSteps: steps, sqesFromBpf: n, runNs: true, programs: ['loop_step'] });
+    return `${steps} loop steps, ${n} SQEs from BPF, program loop_step named, after its process exited`;
+  },
+};
+
 const recorded: Check = {
   name: 'bpf-ops: recorded, then reported and exported with its bpfOps',
   when: present,
@@ -83,4 +100,4 @@ const served: Check = {
   },
 };
 
-export const bpfOpsChecks: Checks = () => [traced, recorded, served];
+export const bpfOpsChecks: Checks = () => [traced, shortLived, recorded, served];

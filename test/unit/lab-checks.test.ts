@@ -65,6 +65,7 @@ test('an ops kernel with bpf-ops: every policy, the ops path\'s own checks, bpf-
     'bpf (ops): a policy the verifier refuses is one line naming it',
     'bpf (ops): uringscope killed with SIGKILL mid-run: the engine and its ops go too',
     'bpf-ops: an application ring driven by its own loop_step, traced from outside',
+    'bpf-ops: a program gone within a second still has its loop steps and name',
     'bpf-ops: recorded, then reported and exported with its bpfOps',
     'serve: a bpf-ops ring\'s loop steps and SQEs from BPF in /metrics',
     CLEANUP,
