@@ -175,7 +175,7 @@ modules_dir() {
 
 # The modules the initramfs loads, in dependency order, with their own
 # dependencies (modinfo's depends=). Whatever is built in is skipped.
-WANTED_MODULES="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
+WANTED_MODULES="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay loop"
 
 module_path() { # DIR NAME -> path of NAME.ko[.xz|.zst] or nothing
   local f
