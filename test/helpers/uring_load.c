@@ -11,6 +11,9 @@
  *   uring_load nops N [BATCH]      N NOPs, BATCH per io_uring_enter (256).
  *   uring_load skip N              N NOPs flagged IOSQE_CQE_SKIP_SUCCESS (no
  *                                  CQE, no completion event), then one NOP.
+ *   uring_load recvwait N          N recvs on an empty socket, each followed
+ *                                  by the peer's write: the kernel arms a
+ *                                  poll for each, and the write wakes it.
  *   uring_load loop                nop -> nop chains until SIGTERM/SIGINT;
  *                                  prints "ready" once the ring is up and
  *                                  the number of chains run on exit.
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,6 +140,28 @@ static void run_nops(struct io_uring *ring, unsigned long n, unsigned batch)
 	}
 }
 
+static void run_recvwait(struct io_uring *ring, unsigned long n)
+{
+	char buf[64];
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		die("socketpair", errno);
+	for (unsigned long i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+		io_uring_prep_recv(sqe, sv[1], buf, sizeof(buf), 0);
+		io_uring_submit(ring);
+		submitted++;
+		/* Nothing to read at submit: the recv is parked on a poll until this write. */
+		if (write(sv[0], "x", 1) != 1)
+			die("write", errno);
+		reap(ring, 1);
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void run_skip(struct io_uring *ring, unsigned long n)
 {
 	while (n) {
@@ -185,7 +211,7 @@ int main(int argc, char **argv)
 	unsigned long long t0, t1;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: uring_load chains N [--full] | nops N [BATCH] | loop [--sqpoll]\n");
+		fprintf(stderr, "usage: uring_load chains N [--full] | nops N [BATCH] | skip N | recvwait N | loop [--sqpoll]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -213,6 +239,8 @@ int main(int argc, char **argv)
 		run_nops(&ring, strtoul(argv[2], NULL, 0), batch);
 	} else if (!strcmp(argv[1], "skip") && argc > 2) {
 		run_skip(&ring, strtoul(argv[2], NULL, 0));
+	} else if (!strcmp(argv[1], "recvwait") && argc > 2) {
+		run_recvwait(&ring, strtoul(argv[2], NULL, 0));
 	} else if (!strcmp(argv[1], "loop")) {
 		run_loop(&ring);
 	} else {
