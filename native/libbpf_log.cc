@@ -141,6 +141,18 @@ std::string kernelName() {
   return uname(&u) == 0 ? std::string("Linux ") + u.release : "this kernel";
 }
 
+// The active kernel lockdown mode, as /sys/kernel/security/lockdown brackets it.
+static std::string lockdownMode() {
+  FILE *f = fopen("/sys/kernel/security/lockdown", "r");
+  char buf[128] = {};
+  if (!f) return "lockdown unknown";
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  std::string s(buf, n);
+  size_t a = s.find('['), b = s.find(']');
+  return a != std::string::npos && b > a ? "lockdown " + s.substr(a + 1, b - a - 1) : "lockdown unknown";
+}
+
 std::string explainLoadFailure(const std::string &what, int err, const std::string &log) {
   VerifierError v;
   if (parseVerifierLog(log, &v)) {
@@ -156,7 +168,8 @@ std::string explainLoadFailure(const std::string &what, int err, const std::stri
            ". Run as root, or grant CAP_BPF and CAP_PERFMON (sudo setcap cap_bpf,cap_perfmon+ep $(which node))";
   if (e == EPERM || e == EACCES)
     return "cannot load " + subject + ": " + kernelName() + " said " + strerror(e) +
-           " although this process has CAP_BPF and CAP_PERFMON (lockdown=confidentiality or an LSM forbids it?): run `uringscope doctor`";
+           " although this process has CAP_BPF and CAP_PERFMON (" + lockdownMode() +
+           "; the kernel's build or an LSM forbids it): run `uringscope doctor`";
   if (e == ESRCH || e == ENOENT)
     return "cannot load " + subject + ": a kernel hook or type it needs is missing on " + kernelName() +
            ": run `uringscope doctor`";
