@@ -39,6 +39,8 @@ const volatile u32 stat_slots = 1;
 /* `serve --all`: every process that creates or submits to a ring becomes a target. */
 const volatile bool trace_all = false;
 const volatile u32 self_tgid = 0; /* never adopted by trace_all: our own process */
+/* trace --anatomy: each request's path (the anatomy hooks load only then). */
+const volatile bool anatomy = false;
 
 #define PER_TARGET (stat_slots > 1)
 
@@ -409,6 +411,133 @@ int BPF_PROG(on_create, int fd, void *ring)
  */
 
 /*
+ * trace --anatomy: how each request's issue went. A thread's place in the
+ * submission path is kept per tid: inside io_submit_sqes (the submit batch,
+ * whose end posts the CQEs of requests that completed while issued), and
+ * which request io_issue_sqe is issuing (so a bio queued meanwhile is that
+ * request's block IO, in the submitter or an io-wq worker alike).
+ */
+struct us_issuing {
+	u64 req;       /* the request in io_issue_sqe, 0 when none */
+	u64 in_submit; /* inside io_submit_sqes */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, US_THREADS_MAX);
+	__type(key, u32); /* tid */
+	__type(value, struct us_issuing);
+} issuing SEC(".maps");
+
+static __always_inline void mark_path(u64 key, u8 bits)
+{
+	u32 idx = inflight_slot(key);
+	struct us_inflight *in = bpf_map_lookup_elem(&inflight, &idx);
+
+	if (in && in->req == key)
+		in->path |= bits;
+}
+
+/*
+ * At the final completion: a request that took no other path and whose CQE
+ * the submitting thread posts inside its submit batch completed inline; one
+ * completed later, by an interrupt's task work or a timer, was queued.
+ */
+static __always_inline void count_paths(struct us_op_stats *st, u8 path)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct us_issuing *is;
+
+	if (!(path & (1 << US_PATH_POLL | 1 << US_PATH_IOWQ | 1 << US_PATH_BLOCK))) {
+		is = bpf_map_lookup_elem(&issuing, &tid);
+		path |= is && is->in_submit ? 1 << US_PATH_INLINE : 1 << US_PATH_QUEUED;
+	}
+	if (path & 1 << US_PATH_INLINE)
+		st->paths[US_PATH_INLINE]++;
+	if (path & 1 << US_PATH_POLL)
+		st->paths[US_PATH_POLL]++;
+	if (path & 1 << US_PATH_IOWQ)
+		st->paths[US_PATH_IOWQ]++;
+	if (path & 1 << US_PATH_BLOCK)
+		st->paths[US_PATH_BLOCK]++;
+	if (path & 1 << US_PATH_QUEUED)
+		st->paths[US_PATH_QUEUED]++;
+}
+
+static __always_inline struct us_issuing *issuing_entry(void)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct us_issuing *is = bpf_map_lookup_elem(&issuing, &tid), init = {};
+
+	if (is)
+		return is;
+	bpf_map_update_elem(&issuing, &tid, &init, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&issuing, &tid);
+}
+
+SEC("fentry/io_submit_sqes")
+int BPF_PROG(on_submit_batch, void *ring)
+{
+	struct us_issuing *is;
+
+	if (!ring_lookup((u64)ring))
+		return 0;
+	is = issuing_entry();
+	if (is)
+		is->in_submit = 1;
+	return 0;
+}
+
+SEC("fexit/io_submit_sqes")
+int BPF_PROG(on_submit_batch_end, void *ring)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct us_issuing *is = bpf_map_lookup_elem(&issuing, &tid);
+
+	if (is)
+		is->in_submit = 0;
+	return 0;
+}
+
+SEC("fentry/io_issue_sqe")
+int BPF_PROG(on_issue, struct io_kiocb *req)
+{
+	struct us_issuing *is;
+	u64 key;
+
+	if (!ring_lookup((u64)req->ctx))
+		return 0;
+	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
+	is = issuing_entry();
+	if (is)
+		is->req = key;
+	return 0;
+}
+
+SEC("fexit/io_issue_sqe")
+int BPF_PROG(on_issue_end, struct io_kiocb *req)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct us_issuing *is = bpf_map_lookup_elem(&issuing, &tid);
+
+	if (is)
+		is->req = 0;
+	return 0;
+}
+
+/* A bio queued while a traced request is being issued is that request's block IO. */
+SEC("tp_btf/block_bio_queue")
+int BPF_PROG(on_bio_queue, void *bio)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct us_issuing *is = bpf_map_lookup_elem(&issuing, &tid);
+
+	if (is && is->req)
+		mark_path(is->req, 1 << US_PATH_BLOCK);
+	return 0;
+}
+
+/*
  * A request is submitted: 6.3+ names the tracepoint io_uring_submit_req(req),
  * 6.1 io_uring_submit_sqe(req, force_nonblock). `key` is the req address as a
  * number: the verifier refuses arithmetic on a BTF pointer, and the inflight
@@ -443,6 +572,7 @@ static __always_inline int submit_common(struct io_kiocb *req, u64 key)
 	in->req = key;
 	in->submit_ns = bpf_ktime_get_ns();
 	in->opcode = opcode;
+	in->path = 0;
 	if (events_enabled) {
 		/* Only records use these: aggregate mode skips the reads. */
 		in->tid = (u32)bpf_get_current_pid_tgid();
@@ -560,6 +690,8 @@ static __always_inline int complete_common(u64 ring, void *req, u64 user_data, s
 			u64 lat = now - in->submit_ns;
 			u32 b = us_hist_bucket(lat);
 
+			if (anatomy)
+				count_paths(st, in->path);
 			st->lat_count++;
 			st->lat_sum_ns += lat;
 			if (lat > st->lat_max_ns)
@@ -780,17 +912,30 @@ SEC("tp_btf/io_uring_queue_async_work")
 int BPF_PROG(on_queue_async_work, struct io_kiocb *req, int rw)
 {
 	u32 r = ring_lookup((u64)req->ctx);
+	u64 key;
 
-	if (r)
-		count_at(r - 1, US_C_ASYNC_PUNT, 1);
+	if (!r)
+		return 0;
+	count_at(r - 1, US_C_ASYNC_PUNT, 1);
+	if (anatomy) {
+		bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
+		mark_path(key, 1 << US_PATH_IOWQ);
+	}
 	return 0;
 }
 
 SEC("tp_btf/io_uring_poll_arm")
 int BPF_PROG(on_poll_arm, struct io_kiocb *req, int mask, int events)
 {
-	if (ring_traced((u64)req->ctx))
-		count(US_C_POLL_ARM, 1);
+	u64 key;
+
+	if (!ring_traced((u64)req->ctx))
+		return 0;
+	count(US_C_POLL_ARM, 1);
+	if (anatomy) {
+		bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
+		mark_path(key, 1 << US_PATH_POLL);
+	}
 	return 0;
 }
 
@@ -986,6 +1131,8 @@ int BPF_PROG(on_process_exit, struct task_struct *p)
 				__sync_fetch_and_sub(&thread_entries, 1);
 		}
 	}
+	if (anatomy)
+		bpf_map_delete_elem(&issuing, &tid);
 	if (!PER_TARGET && p->signal->live.counter == 0 && is_target_tgid(tgid))
 		remove_target(tgid);
 	return 0;

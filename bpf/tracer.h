@@ -74,6 +74,23 @@ typedef __u64 u64;
 enum us_counter { US_COUNTERS(US_COUNTER_ENUM) US_C_COUNT };
 #undef US_COUNTER_ENUM
 
+/*
+ * The paths a request's issue can take (trace --anatomy), one bit each in
+ * us_inflight.path and one count each in us_op_stats.paths: a request that
+ * takes several in turn (poll, then block IO on the retry) counts in each.
+ * X(enum suffix, name in summaries, meaning).
+ */
+#define US_PATHS(X)                                                                     \
+	X(INLINE, inline) /* the first issue attempt completed it (a result or an error) */ \
+	X(POLL, poll)     /* -EAGAIN, then a poll armed: retried when the file is ready */  \
+	X(IOWQ, iowq)     /* handed to an io-wq worker (IOSQE_ASYNC, or it would block) */  \
+	X(BLOCK, block)   /* an issue attempt queued block IO (a bio) */                    \
+	X(QUEUED, queued) /* the first attempt queued it elsewhere, without block IO */
+
+#define US_PATH_ENUM(e, n) US_PATH_##e,
+enum us_path { US_PATHS(US_PATH_ENUM) US_PATH_COUNT };
+#undef US_PATH_ENUM
+
 /* Per-opcode statistics, one per-CPU array slot per opcode. */
 struct us_op_stats {
 	u64 submitted;
@@ -83,6 +100,7 @@ struct us_op_stats {
 	u64 lat_count;  /* requests with a measured submit->final completion latency */
 	u64 lat_sum_ns;
 	u64 lat_max_ns;
+	u64 paths[US_PATH_COUNT]; /* final completions by path taken (trace --anatomy) */
 	u64 hist[US_HIST_BUCKETS];
 };
 
@@ -128,7 +146,7 @@ struct us_inflight {
 	u32 len;
 	s32 fd;
 	u8 opcode;
-	u8 pad;
+	u8 path;         /* 1 << US_PATH_* bits (trace --anatomy) */
 	u16 sqe_flags;
 };
 

@@ -75,7 +75,7 @@ async function recordTrace(a: RecordArgs, out: OutputOptions): Promise<number> {
   const file = RecordingOutput.open(a.output, out);
   const writer = await RecordingWriter.create(
     a.output,
-    baseHeader('trace', { target: targetJson, intervalMs: opts.intervalMs, durationS: opts.durationS, threads: opts.threads, inflightEntries: opts.inflightEntries, ringBytes: opts.ringBytes }, a.events),
+    baseHeader('trace', { target: targetJson, intervalMs: opts.intervalMs, durationS: opts.durationS, threads: opts.threads, anatomy: opts.anatomy, inflightEntries: opts.inflightEntries, ringBytes: opts.ringBytes }, a.events),
     { fd: file.fd },
   );
   writer.onFailure(() => run.stop('stopped'));
@@ -105,6 +105,7 @@ async function recordTrace(a: RecordArgs, out: OutputOptions): Promise<number> {
 
 async function recordRun(a: RecordArgs, out: OutputOptions): Promise<number> {
   if (a.threads) throw new UserError('--threads is a trace option; a workload run has none', EXIT_USAGE);
+  if (a.anatomy) throw new UserError('--anatomy is a trace option; a workload run has none', EXIT_USAGE);
   const spec = resolveWorkload(a.workload!);
   const run = new EngineRun(spec, engineRunOptions(spec, a, { progressMs: 0, events: a.events }));
   const config = { workload: spec, strategy: a.strategy, chains: a.chains, durationS: a.duration, concurrency: a.concurrency, intervalMs: a.interval, policy: a.policy };

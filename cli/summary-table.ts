@@ -1,5 +1,7 @@
 // Human rendering of a Summary (interval or final) as a compact table.
 import Table from 'cli-table3';
+import type { PathName } from '../native/index.js';
+import { ABI } from '../core/abi.js';
 import type { Summary } from '../tracers/summary.js';
 import { fmtCount, fmtNs, fmtRate, fmtRatio } from '../core/units.js';
 
@@ -37,6 +39,19 @@ function requestTable(s: Summary): string {
   return t.toString().replace(/^/gm, '  ');
 }
 
+/** trace --anatomy: per opcode, the share of its requests that took each path. */
+function pathsTable(s: Summary): string | undefined {
+  const rows = Object.entries(s.requests).filter(([, r]) => r.anatomy);
+  if (!rows.length) return undefined;
+  const names = Object.keys(ABI.path) as PathName[];
+  const t = new Table({ ...PLAIN, head: ['paths', ...names], colAligns: ['left', ...names.map(() => 'right' as const)] });
+  for (const [op, r] of rows) {
+    const n = r.latencyNs.count;
+    t.push([op, ...names.map((k) => (n ? `${((100 * r.anatomy!.paths[k]) / n).toFixed(1)}%` : '-'))]);
+  }
+  return t.toString().replace(/^/gm, '  ');
+}
+
 function switchesLine(s: Summary): string {
   const k = s.ctxSwitches.byThread;
   const part = (name: string, v: { voluntary: number; involuntary: number }) =>
@@ -49,6 +64,7 @@ export function renderSummary(s: Summary, title: string): string {
   const lines = [
     `── ${title} (${fmtNs(s.durationNs)}) ${'─'.repeat(Math.max(0, 60 - title.length))}`,
     requestTable(s),
+    ...[pathsTable(s)].filter((x): x is string => !!x),
     `  links broken ${fmtCount(s.failLinks)}  req failed ${fmtCount(s.reqFailed)}  cq overflows ${fmtCount(s.cqOverflows)}  io-wq punts ${fmtCount(s.asyncPunts)}  poll arms ${fmtCount(s.pollArms)}  task work ${fmtCount(s.taskWork.runs + s.taskWork.localRuns)}`,
     `  io_uring_enter ${fmtCount(s.enter.calls)} calls, ${fmtRatio(submitted, s.enter.calls)} req/call, ${fmtNs(s.enter.timeNs)} inside`,
     switchesLine(s),

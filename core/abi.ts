@@ -34,6 +34,8 @@ export const ABI = {
   stepFlag: { hardlink: 1, async: 2, dontwait: 4 },
   /** enum us_event_type (bpf/tracer.h) */
   eventType: { complete: 0, more: 1 },
+  /** enum us_path (US_PATHS in bpf/tracer.h): how a request's issue went (trace --anatomy). */
+  path: { inline: 0, poll: 1, iowq: 2, block: 3, queued: 4 },
   /** struct us_event (bpf/tracer.h) */
   event: {
     size: 80,

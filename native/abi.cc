@@ -109,6 +109,9 @@ Napi::Object abiObject(Napi::Env env) {
   abi.Set("stepFlag", table(env, {{"hardlink", US_STEP_HARDLINK}, {"async", US_STEP_ASYNC}, {"dontwait", US_STEP_DONTWAIT}}));
 
   abi.Set("eventType", table(env, {{"complete", US_EV_COMPLETE}, {"more", US_EV_MORE}}));
+#define US_PATH_ENTRY(e, n) {#n, US_PATH_##e},
+  abi.Set("path", table(env, {US_PATHS(US_PATH_ENTRY)}));
+#undef US_PATH_ENTRY
   abi.Set("event", eventRecord(env));
 
   abi.Set("replayReq", replayRecord(env));

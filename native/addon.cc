@@ -19,6 +19,10 @@ const char *const kCounterNames[US_C_COUNT] = {US_COUNTERS(US_COUNTER_NAME)};
 
 const char *const kThreadKinds[US_KIND_COUNT] = {"app", "sqpoll", "iowq"};
 
+#define US_PATH_NAME(e, n) #n,
+const char *const kPathNames[US_PATH_COUNT] = {US_PATHS(US_PATH_NAME)};
+#undef US_PATH_NAME
+
 Napi::Array opsProgramsArray(Napi::Env env, const std::vector<us::OpsProgram> &progs) {
   Napi::Array a = Napi::Array::New(env, progs.size());
   for (size_t i = 0; i < progs.size(); i++) {
@@ -78,6 +82,7 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
       if (o.Has("followForks")) cfg.followForks = o.Get("followForks").ToBoolean();
       if (o.Has("comm") && o.Get("comm").IsString()) cfg.comm = o.Get("comm").As<Napi::String>();
       if (o.Has("traceAll")) cfg.traceAll = o.Get("traceAll").ToBoolean();
+      if (o.Has("anatomy")) cfg.anatomy = o.Get("anatomy").ToBoolean();
       if (o.Get("perTarget").IsNumber()) {
         double n = o.Get("perTarget").As<Napi::Number>().DoubleValue();
         if (!(n >= 0 && n < US_STAT_SLOTS_MAX))
@@ -191,6 +196,14 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
       op.Set("latCount", double(st.lat_count));
       op.Set("latSumNs", double(st.lat_sum_ns));
       op.Set("latMaxNs", double(st.lat_max_ns));
+      // Only under trace --anatomy are paths counted: otherwise the object is left out.
+      bool anyPath = false;
+      for (int p = 0; p < US_PATH_COUNT; p++) anyPath = anyPath || st.paths[p];
+      if (anyPath) {
+        Napi::Object paths = Napi::Object::New(env);
+        for (int p = 0; p < US_PATH_COUNT; p++) paths.Set(kPathNames[p], double(st.paths[p]));
+        op.Set("paths", paths);
+      }
       Napi::Float64Array hist = Napi::Float64Array::New(env, US_HIST_BUCKETS);
       for (int b = 0; b < US_HIST_BUCKETS; b++) hist[b] = double(st.hist[b]);
       op.Set("hist", hist);

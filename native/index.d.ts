@@ -23,6 +23,8 @@ export interface TracerOptions {
   perTarget?: number;
   /** Every process that uses io_uring (but this one) becomes a target. */
   traceAll?: boolean;
+  /** Each request's path through io_uring (trace --anatomy): extra hooks on the issue path. */
+  anatomy?: boolean;
 }
 
 /** Counter names follow US_COUNTERS in bpf/tracer.h. */
@@ -69,11 +71,16 @@ export interface NativeOpStats {
   latCount: number;
   latSumNs: number;
   latMaxNs: number;
+  /** Final completions by the path their issue took (trace --anatomy only; bpf/tracer.h US_PATHS). */
+  paths?: Record<PathName, number>;
   /** US_HIST_BUCKETS counts, log2 with 2^histSubBits linear sub-buckets. */
   hist: Float64Array;
 }
 
 export type ThreadKind = 'app' | 'sqpoll' | 'iowq';
+
+/** A request's path through io_uring (the keys of ABI.path, core/abi.ts). */
+export type PathName = 'inline' | 'poll' | 'iowq' | 'block' | 'queued';
 
 export interface NativeThread {
   tid: number;
@@ -194,6 +201,7 @@ export interface NativeAbi {
   onError: Readonly<Record<string, number>>;
   stepFlag: Readonly<Record<string, number>>;
   eventType: Readonly<Record<string, number>>;
+  path: Readonly<Record<string, number>>;
   /** struct us_event (bpf/tracer.h) */
   event: NativeAbiRecord;
   /** struct us_replay_req (bpf/replay.h) */

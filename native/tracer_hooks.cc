@@ -57,6 +57,12 @@ const std::vector<Known> &known() {
       {"on_sys_enter", "sys_enter", {"enter"}, any, ""},
       {"on_sys_exit", "sys_exit", {"enter"}, any, ""},
       // Upstream io_uring bpf-ops (7.1+): kernel functions, not tracepoints.
+      // trace --anatomy only: each request's path (kernel functions and the block layer).
+      {"on_submit_batch", "submit_batch", {"paths"}, [](const Args &a) { return a.size() == 2; }, "io_submit_sqes(ctx, nr)"},
+      {"on_submit_batch_end", "submit_batch_end", {"paths"}, [](const Args &a) { return a.size() == 2; }, "io_submit_sqes(ctx, nr)"},
+      {"on_issue", "issue", {"paths"}, [](const Args &a) { return a.size() == 2; }, "io_issue_sqe(req, issue_flags)"},
+      {"on_issue_end", "issue_end", {"paths"}, [](const Args &a) { return a.size() == 2; }, "io_issue_sqe(req, issue_flags)"},
+      {"on_bio_queue", "bio_queue", {"paths"}, any, "block_bio_queue(bio)"},
       {"on_ops_loop_start", "ops_loop_start", {"bpfOps"}, [](const Args &a) { return a.size() == 1; }, "io_run_loop(ctx)"},
       {"on_ops_loop", "ops_loop", {"bpfOps"}, [](const Args &a) { return a.size() == 1; }, "io_run_loop(ctx)"},
       {"on_ops_submit", "ops_submit", {"bpfOps"}, [](const Args &a) { return a.size() == 2; }, "bpf_io_uring_submit_sqes(ctx, nr)"},
@@ -72,7 +78,12 @@ std::string join(const Args &a) {
 
 }  // namespace
 
-std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forced) {
+bool anatomyHook(const std::string &program) {
+  auto k = std::find_if(known().begin(), known().end(), [&](const Known &x) { return program == x.program; });
+  return k != known().end() && k->figures == std::vector<std::string>{"paths"};
+}
+
+std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forced, bool anatomy) {
   std::vector<TracerHook> plan;
   bpf_program *p;
   bpf_object__for_each_program(p, obj) {
@@ -109,6 +120,11 @@ std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forc
       h.reason = "another variant runs";
       continue;
     }
+    if (!anatomy && anatomyHook(h.program)) {
+      // Not asked for: nothing missing.
+      h.figures.clear();
+      continue;
+    }
     const btf *kb = kernelBtf();
     if (!args && h.function && !(kb && btf__find_by_name_kind(kb, "io_uring_bpf_ops", BTF_KIND_STRUCT) > 0)) {
       // A kernel without bpf-ops has no such rings: nothing to measure, nothing missing.
@@ -129,7 +145,7 @@ std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forc
   }
   // A group none of whose variants fit says why for each.
   for (auto &h : plan) {
-    if (h.on || taken[h.group]) continue;
+    if (h.on || taken[h.group] || h.figures.empty()) continue;
     std::string all;
     for (auto &o : plan)
       if (o.group == h.group && !o.reason.empty() && all.find(o.reason) == std::string::npos)

@@ -40,11 +40,12 @@ std::string TracerSession::loadOnce(int *err, std::string *log) {
   }
   if (hooks_.empty()) {
     const char *forced = getenv("URINGSCOPE_TRACER_VARIANT");
-    hooks_ = us::planTracerHooks(skel_->obj, forced ? forced : "");
+    hooks_ = us::planTracerHooks(skel_->obj, forced ? forced : "", cfg_.anatomy);
   }
   us::applyTracerHooks(skel_->obj, hooks_);
 
   skel_->rodata->events_enabled = cfg_.events;
+  skel_->rodata->anatomy = cfg_.anatomy;
   skel_->rodata->follow_forks = cfg_.followForks;
   if (!cfg_.comm.empty()) {
     skel_->rodata->comm_filter_set = true;
@@ -235,6 +236,7 @@ void addStats(us_op_stats &dst, const us_op_stats &p) {
   dst.lat_count += p.lat_count;
   dst.lat_sum_ns += p.lat_sum_ns;
   if (p.lat_max_ns > dst.lat_max_ns) dst.lat_max_ns = p.lat_max_ns;
+  for (int i = 0; i < US_PATH_COUNT; i++) dst.paths[i] += p.paths[i];
   for (int b = 0; b < US_HIST_BUCKETS; b++) dst.hist[b] += p.hist[b];
 }
 

@@ -30,6 +30,7 @@ struct TracerConfig {
   // shared slot 0 (bpf/tracer.h). 0 = off: one slot, as trace/run/top use it.
   uint32_t perTarget = 0;
   bool traceAll = false;            // every process using io_uring (but us) is a target
+  bool anatomy = false;             // each request's path (trace --anatomy)
 };
 
 struct OpSnapshot {

@@ -12,7 +12,7 @@
 import type { SchemaObject } from 'ajv';
 import { STRATEGIES } from '../core/strategy.js';
 import type { EngineSummary } from '../core/engine-summary.js';
-import type { BpfOpsSummary, LatencySummary, OpSummary, Summary, SwitchCounts, ThreadSummary } from '../tracers/summary.js';
+import type { BpfOpsSummary, LatencySummary, OpAnatomy, OpSummary, Summary, SwitchCounts, ThreadSummary } from '../tracers/summary.js';
 import type { TraceEnded } from '../tracers/trace-end.js';
 import type { NativeCounters, NativeOpStats, NativeThread, ThreadKind } from '../native/index.js';
 import type { EndRecord, IntervalRecord, RecordingHeader, SnapshotJson } from './format.js';
@@ -60,8 +60,10 @@ function allOf<T>(keys: Record<keyof T & string, boolean>, schema: SchemaObject)
 const switches = allOf<SwitchCounts>({ voluntary: true, involuntary: true, offCpuNs: true, onCpuNs: true }, num);
 const latency = allOf<LatencySummary>({ count: true, p50: true, p90: true, p99: true, max: true }, num);
 
+const anatomy = object<OpAnatomy>({ paths: { type: 'object', additionalProperties: num } }, ['paths']);
+
 const opSummary = object<OpSummary>(
-  { submitted: num, completed: num, errors: num, cancelled: num, latencyNs: latency },
+  { submitted: num, completed: num, errors: num, cancelled: num, latencyNs: latency, anatomy },
   ['submitted', 'completed', 'errors', 'cancelled', 'latencyNs'],
 );
 
@@ -135,6 +137,7 @@ type OpJson = SnapshotJson['ops'][number];
 const opStats = object<OpJson>(
   {
     opcode: { type: 'integer', minimum: 0 }, submitted: num, completed: num, errors: num, cancelled: num, latCount: num, latSumNs: num, latMaxNs: num,
+    paths: { type: 'object', additionalProperties: num },
     // sparse [bucket, count] pairs (format.ts snapshotToJson)
     hist: { type: 'array', items: { type: 'array', items: num, minItems: 2, maxItems: 2 } },
   },

@@ -1,7 +1,7 @@
 // Turns tracer snapshots into the summary/interval objects of the JSON
 // contract in docs/contract.md. Snapshots are cumulative since attach; an
 // interval is the difference of two.
-import type { NativeCounters, NativeOpStats, NativeOpsProgram, NativeSnapshot, NativeThread, ThreadKind } from '../native/index.js';
+import type { NativeCounters, NativeOpStats, NativeOpsProgram, NativeSnapshot, NativeThread, PathName, ThreadKind } from '../native/index.js';
 import { ABI } from '../core/abi.js';
 import { histDiff, histUpperBound, quantile } from './histogram.js';
 import type { EngineSummary } from '../core/engine-summary.js';
@@ -21,6 +21,13 @@ export interface OpSummary {
   errors: number;
   cancelled: number;
   latencyNs: LatencySummary;
+  /** trace --anatomy: how the requests went through io_uring (docs/contract.md). */
+  anatomy?: OpAnatomy;
+}
+
+export interface OpAnatomy {
+  /** Requests (with a measured latency) by the path their issue took; one may take several. */
+  paths: Record<PathName, number>;
 }
 
 export interface SwitchCounts {
@@ -108,6 +115,7 @@ const FIGURE_FIELDS: Record<string, { top?: (keyof Summary)[]; op?: (keyof OpSum
   taskWork: { top: ['taskWork'] },
   ctxSwitches: { top: ['ctxSwitches'] },
   enter: { top: ['enter'] },
+  paths: { op: ['anatomy'] },
 };
 
 /** Whether `figure` was measured (not in the summary's absent list). */
@@ -167,8 +175,15 @@ function opDelta(cur: NativeOpStats, prev: NativeOpStats | undefined): NativeOpS
     latCount: cur.latCount - prev.latCount,
     latSumNs: cur.latSumNs - prev.latSumNs,
     latMaxNs,
+    ...(cur.paths ? { paths: pathsDelta(cur.paths, prev.paths) } : {}),
     hist,
   };
+}
+
+function pathsDelta(cur: Record<PathName, number>, prev: Record<PathName, number> | undefined): Record<PathName, number> {
+  const out = { ...cur };
+  if (prev) for (const k of Object.keys(out) as PathName[]) out[k] -= prev[k] ?? 0;
+  return out;
 }
 
 function threadDelta(cur: NativeThread, prev: NativeThread | undefined): NativeThread {
@@ -241,6 +256,7 @@ export function summarize(s: NativeSnapshot, opts: SummarizeOptions): Summary {
       errors: o.errors,
       cancelled: o.cancelled,
       latencyNs: latency(o),
+      ...(o.paths && !opts.absent?.paths ? { anatomy: { paths: { ...o.paths } } } : {}),
     };
   }
   const byThread: Record<ThreadKind, SwitchCounts> = { app: zeroSwitches(), sqpoll: zeroSwitches(), iowq: zeroSwitches() };

@@ -90,6 +90,7 @@ export class TraceRun extends EventEmitter<TraceRunEvents> {
     try {
       this.session = await TraceSession.start({
         events: o.events,
+        anatomy: o.anatomy,
         followForks: o.followForks,
         comm: o.target.kind === 'comm' ? o.target.comm : undefined,
         inflightEntries: o.inflightEntries,

@@ -21,6 +21,8 @@ export interface TraceOptions {
   perTarget?: number;
   /** Every process that uses io_uring (but this one) is a target (`serve --all`). */
   traceAll?: boolean;
+  /** Each request's path through io_uring (`trace --anatomy`). */
+  anatomy?: boolean;
 }
 
 const open = new Set<TraceSession>();
@@ -60,6 +62,7 @@ export class TraceSession {
       ringBytes: options.ringBytes,
       perTarget: options.perTarget,
       traceAll: options.traceAll,
+      anatomy: options.anatomy,
     });
     try {
       await t.open();

@@ -30,6 +30,10 @@ const TRACER = [
   'chains: 1000 linked read->nop->nop',
   'fio: READ completed = total_ios',
   'serve: /metrics while fio runs: READ completed = total_ios',
+  'anatomy: NOPs complete inline',
+  'anatomy: IOSQE_ASYNC reads go to io-wq',
+  'anatomy: a recv on an empty socket waits on a poll',
+  'anatomy: O_DIRECT reads of a loop device are block IO',
 ];
 const REPEATS = 'short-read under user, 4 runs of 400 chains: exact counts each';
 const CLEANUP = 'no BPF program of ours left loaded';
