@@ -1,7 +1,7 @@
 // Shared helpers for the tests: run the built CLI, parse NDJSON, find our BPF
 // programs in the kernel, the C load generator.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Summary } from '../tracers/summary.js';
@@ -99,8 +99,19 @@ export async function expectNoTracer(): Promise<void> {
   await waitFor(() => loadedTracerPrograms().length === 0, 'our BPF programs to be gone', 5000);
 }
 
+const scratchDirs: string[] = [];
+
+// Jest evaluates this module once per test file, during collection: the hook
+// removes that file's scratch directories when its tests are done.
+afterAll(() => {
+  for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A private directory for one test file's files, removed after its last test. */
 export function scratchDir(): string {
-  return mkdtempSync(join(tmpdir(), 'uringscope-test-'));
+  const d = mkdtempSync(join(tmpdir(), 'uringscope-test-'));
+  scratchDirs.push(d);
+  return d;
 }
 
 /**
