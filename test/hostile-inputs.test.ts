@@ -5,18 +5,18 @@
 // trace, and no run directory left behind. Then a bounded, seeded fuzz of a
 // built-in workload's JSON.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, collect, prng, startCli, type CliResult } from './support.js';
+import { ROOT, collect, mountTmpfs, prng, scratchDir, startCli, type CliResult } from './support.js';
 import { freePort } from './serve-support.js';
 import { parseWorkload } from '../workloads/load.js';
 import { UserError } from '../core/user-error.js';
 
 const BUILTIN = join(ROOT, 'workloads', 'builtin');
-const base = mkdtempSync(join(tmpdir(), 'uringscope-hostile-'));
+const base = scratchDir();
 /** A small filesystem for scratch files: whatever a case gets wrong cannot fill the real disk. */
-const small = join(base, 'small');
+let small = '';
 
 function runDirs(): string[] {
   return readdirSync(tmpdir()).filter((d) => d.startsWith('uringscope-run-'));
@@ -69,12 +69,7 @@ function workload(file: string, text: string | Record<string, unknown>): string 
 }
 
 beforeAll(() => {
-  mkdirSync(small);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', small]);
-});
-afterAll(() => {
-  execFileSync('umount', [small]);
-  rmSync(base, { recursive: true, force: true });
+  small = mountTmpfs(join(base, 'small'), '8m');
 });
 
 describe('flags past what the code holds: one line naming the flag, exit 2', () => {

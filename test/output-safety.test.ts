@@ -10,23 +10,18 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, linkSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChunkType, CHUNK_OVERHEAD, FILE_HEADER_SIZE, jsonChunk } from '../recording/format.js';
-import { LOAD, runCli, scratchDir, type CliResult } from './support.js';
+import { LOAD, mountTmpfs, runCli, scratchDir, type CliResult } from './support.js';
 import { sha256 } from './replay-support.js';
 
 const dir = scratchDir();
 const pristine = join(dir, 'pristine.usrec');
-const full = join(dir, 'full'); // a 64 KiB tmpfs: the exports of the recording do not fit
+let full = ''; // a 64 KiB tmpfs: the exports of the recording do not fit
 
 beforeAll(async () => {
   // 300 chains with every request: ~120 KB, its csv ~160 KB and perfetto more.
   const r = await runCli(['record', '-o', pristine, '--events', 'short-read', '--chains', '300']);
   expect(r.code).toBe(0);
-  mkdirSync(full);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full]);
-});
-
-afterAll(() => {
-  execFileSync('umount', [full]);
+  full = mountTmpfs(join(dir, 'full'), '64k');
 });
 
 /** One line on stderr, no stack, and the exit code; returns the line. */

@@ -1,7 +1,7 @@
 // Shared helpers for the tests: run the built CLI, parse NDJSON, find our BPF
 // programs in the kernel, the C load generator.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Summary } from '../tracers/summary.js';
@@ -100,10 +100,14 @@ export async function expectNoTracer(): Promise<void> {
 }
 
 const scratchDirs: string[] = [];
+const scratchMounts: string[] = [];
 
 // Jest evaluates this module once per test file, during collection: the hook
-// removes that file's scratch directories when its tests are done.
+// unmounts that file's tmpfs mounts, then removes its scratch directories,
+// when its tests are done. Top-level afterAll hooks run in the order they
+// were declared, so this one runs before any of the test file's own.
 afterAll(() => {
+  for (const m of scratchMounts.splice(0).reverse()) execFileSync('umount', [m]);
   for (const d of scratchDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -112,6 +116,18 @@ export function scratchDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'uringscope-test-'));
   scratchDirs.push(d);
   return d;
+}
+
+/**
+ * A tmpfs of `size` (mount's size=, e.g. '64k') made at `path`, a new
+ * directory inside a scratch directory: unmounted before the scratch
+ * directories are removed.
+ */
+export function mountTmpfs(path: string, size: string): string {
+  mkdirSync(path);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path]);
+  scratchMounts.push(path);
+  return path;
 }
 
 /**
