@@ -1,9 +1,13 @@
 // Too few file descriptors to start: one line naming the limit, not an
 // internal error. Node's ESM loader reads a module graph with many files
 // open at once; under a low RLIMIT_NOFILE an open fails with EMFILE, or the
-// resolver, unable to read a package.json, reports a file that is there as
-// "Cannot find package" (ERR_MODULE_NOT_FOUND).
+// resolver, unable to read a package.json, reports a package that is there
+// as "Cannot find package" (ERR_MODULE_NOT_FOUND). Without its package.json
+// the resolver guesses the package's index.js, which need not exist (a
+// package whose "exports" name build/index.js), so the package's own
+// directory is what tells a lost read from a missing package.
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EXIT_OSERR } from '../core/exit-codes.js';
 import { UserError } from '../core/user-error.js';
 
@@ -42,7 +46,13 @@ export function fdLimitError(e: unknown): UserError | undefined {
   if (err?.code === 'EMFILE') return tooLow();
   if (err?.code === 'ERR_MODULE_NOT_FOUND') {
     const missing = /Cannot find (?:package|module) '([^']+)'/.exec(err.message)?.[1];
-    if (missing && existsSync(missing)) return tooLow();
+    if (missing && (existsSync(missing) || packageThere(missing))) return tooLow();
   }
   return undefined;
+}
+
+/** Whether `file`, a path into node_modules, lies in an installed package (its directory has a package.json). */
+export function packageThere(file: string): boolean {
+  const m = /^(.*\/node_modules\/(?:@[^/]+\/)?[^/@][^/]*)(?:\/|$)/.exec(file);
+  return m !== null && existsSync(join(m[1], 'package.json'));
 }
