@@ -244,7 +244,11 @@ run() {
 
   # The command, as a script the guest runs from the current directory with
   # this environment's PATH and the lab's variables.
-  local job; job=$(mktemp -d /tmp/kernel-lab-job.XXXXXX)
+  job=$(mktemp -d /tmp/kernel-lab-job.XXXXXX)
+  # The job script is ours alone: gone however this ends (an interrupt too).
+  trap 'rm -rf "$job"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   {
     echo '#!/bin/sh'
     printf 'export PATH=%q HOME=/root LAB_OUT=%q LAB_KERNEL=%q CI=%q TERM=%q\n' \
