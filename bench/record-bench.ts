@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packageRoot } from '../tracers/native.js';
+import { packageRoot } from '../core/package-root.js';
 
 const events = Number(process.env.EVENTS ?? 10_000_000);
 const boundMiB = Number(process.env.RSS_BOUND_MIB ?? 400);

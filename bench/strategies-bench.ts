@@ -14,7 +14,7 @@
 // mean anything, and the tables say so.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { packageRoot } from '../tracers/native.js';
+import { packageRoot } from '../core/package-root.js';
 import type { Summary } from '../tracers/summary.js';
 import { opsRefusal } from '../workloads/bpf-path.js';
 

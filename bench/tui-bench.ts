@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../tracers/native.js';
+import { packageRoot } from '../core/package-root.js';
 
 const root = packageRoot();
 const cli = join(root, 'dist', 'bin', 'uringscope.js');

@@ -9,7 +9,8 @@ import { fmtCount } from '../core/units.js';
 import { EVENT_LAYOUT, FORMAT_VERSION, snapshotToJson, type RecordingHeader } from '../recording/format.js';
 import { RecordingOutput, type OutputOptions } from '../recording/output-file.js';
 import { RecordingWriter } from '../recording/writer.js';
-import { native, packageRoot } from '../tracers/native.js';
+import { packageRoot } from '../core/package-root.js';
+import { native } from '../tracers/native.js';
 import type { Summary } from '../tracers/summary.js';
 import type { EngineProcess, RunEnd } from '../workloads/engine.js';
 

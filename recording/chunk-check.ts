@@ -2,24 +2,25 @@
 // first (ajv's validators recurse, and so do some readers), then the schema
 // of the chunk's kind (chunk-schema.ts). Every reader of a recording gets
 // values of the shape format.ts declares, or one line saying what is wrong.
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { compiledValidators } from '../core/compiled-validators.js';
 import { MAX_JSON_DEPTH, shortPointer, tooDeep } from '../workloads/json-depth.js';
 import { schemaProblem } from '../workloads/schema-errors.js';
-import { endSchema, headerSchema, intervalSchema } from './chunk-schema.js';
+import { chunkValidators } from './chunk-schema.js';
 import { ChunkType } from './format.js';
 
-// verbose: errors carry the offending value (schemaProblem shows it).
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
-
-const validators: Record<number, ValidateFunction> = {
-  [ChunkType.HEADER]: ajv.compile(headerSchema),
-  [ChunkType.INTERVAL]: ajv.compile(intervalSchema),
-  [ChunkType.END]: ajv.compile(endSchema),
+/** The chunk type each schema of chunkValidators checks. */
+const SCHEMA_OF: Record<number, keyof typeof chunkValidators.schemas> = {
+  [ChunkType.HEADER]: 'header',
+  [ChunkType.INTERVAL]: 'interval',
+  [ChunkType.END]: 'end',
 };
+
+let compiled: Record<keyof typeof chunkValidators.schemas, ValidateFunction> | undefined;
 
 /** Whether chunks of this type hold JSON (the others are skipped or binary). */
 export function isJsonChunk(type: number): boolean {
-  return type in validators;
+  return type in SCHEMA_OF;
 }
 
 /**
@@ -29,8 +30,11 @@ export function isJsonChunk(type: number): boolean {
 export function chunkProblem(type: number, value: unknown): string | undefined {
   const deep = tooDeep(value);
   if (deep !== undefined) return `${shortPointer(deep)}: nested deeper than ${MAX_JSON_DEPTH} levels`;
-  const validate = validators[type];
-  if (!validate || validate(value)) return undefined;
+  const key = SCHEMA_OF[type];
+  if (key === undefined) return undefined;
+  compiled ??= compiledValidators(chunkValidators); // built with uringscope, read on the first chunk
+  const validate = compiled[key];
+  if (validate(value)) return undefined;
   const p = schemaProblem(validate.errors ?? []);
   return p.path ? `${p.path}: ${p.message}` : p.message;
 }

@@ -10,6 +10,7 @@
 // What the readers use must be there with its type: a CRC only says the
 // bytes are as written, not that what was written makes sense.
 import type { SchemaObject } from 'ajv';
+import type { ValidatorSet } from '../core/compiled-validators.js';
 import { STRATEGIES } from '../core/strategy.js';
 import type { EngineSummary } from '../core/engine-summary.js';
 import type { BpfOpsSummary, LatencySummary, OpAnatomy, OpSummary, Summary, SwitchCounts, ThreadSummary } from '../tracers/summary.js';
@@ -196,3 +197,14 @@ export const headerSchema = object<RecordingHeader>(
     'eventLayout', 'opNames', 'histBuckets', 'histSubBits',
   ],
 );
+
+/**
+ * How the schemas are compiled, at build time (core/compiled-validators.ts):
+ * verbose, so that errors carry the offending value (schemaProblem shows it).
+ */
+export const chunkValidators: ValidatorSet<'header' | 'interval' | 'end'> = {
+  name: 'chunks',
+  options: { allErrors: true, verbose: true, strict: true },
+  keywords: [],
+  schemas: { header: headerSchema, interval: intervalSchema, end: endSchema },
+};

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReplayStream } from './replay-stream.js';
-import { packageRoot } from '../tracers/native.js';
+import { packageRoot } from '../core/package-root.js';
 import { EngineProcess, engineSummary } from '../workloads/engine.js';
 import type { EngineResult } from '../core/engine-result.js';
 import type { RunOptions } from '../workloads/run-options.js';

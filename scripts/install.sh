@@ -40,9 +40,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-say "building (BPF, native addon, helpers, TypeScript)"
+say "building (BPF, native addon, helpers, TypeScript, schema validators)"
 make -s all
 npx tsc -p tsconfig.json
+node dist/bin/build-validators.js
 chmod +x dist/bin/uringscope.js
 
 # `uringscope` on the PATH: a link to this checkout's build (node follows it

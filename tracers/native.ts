@@ -1,21 +1,10 @@
-// Loads the native addon once. Its path is found from the package root so
-// the same code works from dist/ (compiled) and from the sources (tests).
+// Loads the native addon once, from the package root.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { NativeAddon } from '../native/index.js';
+import { packageRoot } from '../core/package-root.js';
 import { UserError } from '../core/user-error.js';
-
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('uringscope: cannot find its package root');
-    dir = up;
-  }
-  return dir;
-}
 
 let cached: NativeAddon | undefined;
 

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { EXIT_USAGE } from '../core/exit-codes.js';
 import { UserError } from '../core/user-error.js';
-import { packageRoot } from '../tracers/native.js';
+import { packageRoot } from '../core/package-root.js';
 import { loadWorkloadFile } from './load.js';
 import type { WorkloadSpec } from './spec.js';
 

@@ -11,7 +11,7 @@ import { quantile } from '../tracers/histogram.js';
 import { EXIT_USAGE } from '../core/exit-codes.js';
 import { UserError } from '../core/user-error.js';
 import { chooseBpfPath } from './bpf-path.js';
-import { packageRoot } from '../tracers/native.js';
+import { packageRoot } from '../core/package-root.js';
 import { LIFELINE_FD } from '../tracers/targets.js';
 import type { Summary } from '../tracers/summary.js';
 import type { NativeSnapshot } from '../native/index.js';

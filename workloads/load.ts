@@ -5,20 +5,24 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { MAX_JSON_DEPTH, shortPointer, tooDeep } from './json-depth.js';
 import { NotRegularFile, openRegularFileSync } from '../core/regular-file.js';
-import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import { compiledValidators } from '../core/compiled-validators.js';
 import { EXIT_USAGE } from '../core/exit-codes.js';
 import { UserError } from '../core/user-error.js';
 import { describeJsonError } from './json-error.js';
 import { formatProblem, fsReason } from './problem.js';
 import { schemaProblem } from './schema-errors.js';
-import { workloadSchema } from './schema.js';
+import { workloadValidators } from './schema.js';
 import { semanticProblem } from './semantics.js';
 import type { FileContent, FileTarget, RingSpec, StepSpec, TargetSpec, WorkloadSpec } from './spec.js';
 
-// verbose: errors carry the offending value and their schema (for `expected`).
-const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: true });
-ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
-const validate = ajv.compile<WorkloadSpec>(workloadSchema);
+let compiled: ValidateFunction | undefined;
+
+/** The schema's validator, built with uringscope (read on the first workload only). */
+function validate(value: unknown): value is WorkloadSpec {
+  compiled ??= compiledValidators(workloadValidators).workload;
+  return compiled(value);
+}
 
 export function parseWorkload(text: string, sourceName: string): WorkloadSpec {
   let value: unknown;
@@ -31,7 +35,7 @@ export function parseWorkload(text: string, sourceName: string): WorkloadSpec {
   if (deep !== undefined) {
     throw new UserError(formatProblem(sourceName, { path: shortPointer(deep), message: `nested deeper than ${MAX_JSON_DEPTH} levels (a workload needs 5)` }), EXIT_USAGE);
   }
-  if (!validate(value)) throw new UserError(formatProblem(sourceName, schemaProblem(validate.errors ?? [])), EXIT_USAGE);
+  if (!validate(value)) throw new UserError(formatProblem(sourceName, schemaProblem(compiled?.errors ?? [])), EXIT_USAGE);
   const problem = semanticProblem(value);
   if (problem) throw new UserError(formatProblem(sourceName, problem), EXIT_USAGE);
   return value;

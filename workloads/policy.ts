@@ -10,7 +10,7 @@ import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { EXIT_USAGE } from '../core/exit-codes.js';
 import { UserError } from '../core/user-error.js';
-import { packageRoot } from '../tracers/native.js';
+import { packageRoot } from '../core/package-root.js';
 import { boundPolicyCache, POLICY_CACHE_DIR, policyCacheRoot, touchEntry } from './policy-cache.js';
 import { ownTmpSubdir, tmpdirError } from './temp-dir.js';
 

@@ -3,10 +3,11 @@
 // missing here or exists only here, so the two cannot drift apart.
 // `additionalProperties: false` everywhere turns a misspelt field into an
 // error instead of a silently ignored default.
-// `expected` is our own annotation keyword (registered in load.ts): how an
+// `expected` is our own annotation keyword (registered by workloadValidators): how an
 // error message describes a valid value where ajv's wording would not help
 // (oneOf forms, patterns).
 import type { SchemaObject } from 'ajv';
+import type { ValidatorSet } from '../core/compiled-validators.js';
 import type {
   FileContent, FileTarget, LengthRule, OffsetRule, PathTarget, RingSpec, SocketTarget, StepOp,
   StepSpec, TargetSpec, WorkloadSpec,
@@ -175,3 +176,15 @@ export const workloadSchema = object<WorkloadSpec>(
   },
   ['name', 'description', 'steps'],
 );
+
+/**
+ * How the schema is compiled, at build time (core/compiled-validators.ts):
+ * every error (the most useful is picked), verbose so that errors carry the
+ * offending value and its schema (for `expected`).
+ */
+export const workloadValidators: ValidatorSet<'workload'> = {
+  name: 'workload',
+  options: { allErrors: true, verbose: true, discriminator: true, strict: true },
+  keywords: ['expected'],
+  schemas: { workload: workloadSchema },
+};
