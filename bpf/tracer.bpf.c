@@ -410,132 +410,7 @@ int BPF_PROG(on_create, int fd, void *ring)
  * on a kernel is reported absent, and the rest still runs.
  */
 
-/*
- * trace --anatomy: how each request's issue went. A thread's place in the
- * submission path is kept per tid: inside io_submit_sqes (the submit batch,
- * whose end posts the CQEs of requests that completed while issued), and
- * which request io_issue_sqe is issuing (so a bio queued meanwhile is that
- * request's block IO, in the submitter or an io-wq worker alike).
- */
-struct us_issuing {
-	u64 req;       /* the request in io_issue_sqe, 0 when none */
-	u64 in_submit; /* inside io_submit_sqes */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, US_THREADS_MAX);
-	__type(key, u32); /* tid */
-	__type(value, struct us_issuing);
-} issuing SEC(".maps");
-
-static __always_inline void mark_path(u64 key, u8 bits)
-{
-	u32 idx = inflight_slot(key);
-	struct us_inflight *in = bpf_map_lookup_elem(&inflight, &idx);
-
-	if (in && in->req == key)
-		in->path |= bits;
-}
-
-/*
- * At the final completion: a request that took no other path and whose CQE
- * the submitting thread posts inside its submit batch completed inline; one
- * completed later, by an interrupt's task work or a timer, was queued.
- */
-static __always_inline void count_paths(struct us_op_stats *st, u8 path)
-{
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct us_issuing *is;
-
-	if (!(path & (1 << US_PATH_POLL | 1 << US_PATH_IOWQ | 1 << US_PATH_BLOCK))) {
-		is = bpf_map_lookup_elem(&issuing, &tid);
-		path |= is && is->in_submit ? 1 << US_PATH_INLINE : 1 << US_PATH_QUEUED;
-	}
-	if (path & 1 << US_PATH_INLINE)
-		st->paths[US_PATH_INLINE]++;
-	if (path & 1 << US_PATH_POLL)
-		st->paths[US_PATH_POLL]++;
-	if (path & 1 << US_PATH_IOWQ)
-		st->paths[US_PATH_IOWQ]++;
-	if (path & 1 << US_PATH_BLOCK)
-		st->paths[US_PATH_BLOCK]++;
-	if (path & 1 << US_PATH_QUEUED)
-		st->paths[US_PATH_QUEUED]++;
-}
-
-static __always_inline struct us_issuing *issuing_entry(void)
-{
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct us_issuing *is = bpf_map_lookup_elem(&issuing, &tid), init = {};
-
-	if (is)
-		return is;
-	bpf_map_update_elem(&issuing, &tid, &init, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&issuing, &tid);
-}
-
-SEC("fentry/io_submit_sqes")
-int BPF_PROG(on_submit_batch, void *ring)
-{
-	struct us_issuing *is;
-
-	if (!ring_lookup((u64)ring))
-		return 0;
-	is = issuing_entry();
-	if (is)
-		is->in_submit = 1;
-	return 0;
-}
-
-SEC("fexit/io_submit_sqes")
-int BPF_PROG(on_submit_batch_end, void *ring)
-{
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct us_issuing *is = bpf_map_lookup_elem(&issuing, &tid);
-
-	if (is)
-		is->in_submit = 0;
-	return 0;
-}
-
-SEC("fentry/io_issue_sqe")
-int BPF_PROG(on_issue, struct io_kiocb *req)
-{
-	struct us_issuing *is;
-	u64 key;
-
-	if (!ring_lookup((u64)req->ctx))
-		return 0;
-	bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
-	is = issuing_entry();
-	if (is)
-		is->req = key;
-	return 0;
-}
-
-SEC("fexit/io_issue_sqe")
-int BPF_PROG(on_issue_end, struct io_kiocb *req)
-{
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct us_issuing *is = bpf_map_lookup_elem(&issuing, &tid);
-
-	if (is)
-		is->req = 0;
-	return 0;
-}
-
-/* A bio queued while a traced request is being issued is that request's block IO. */
-SEC("tp_btf/block_bio_queue")
-int BPF_PROG(on_bio_queue, void *bio)
-{
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	struct us_issuing *is = bpf_map_lookup_elem(&issuing, &tid);
-
-	if (is && is->req)
-		mark_path(is->req, 1 << US_PATH_BLOCK);
-	return 0;
-}
+#include "anatomy.bpf.h"
 
 /*
  * A request is submitted: 6.3+ names the tracepoint io_uring_submit_req(req),
@@ -573,6 +448,8 @@ static __always_inline int submit_common(struct io_kiocb *req, u64 key)
 	in->submit_ns = bpf_ktime_get_ns();
 	in->opcode = opcode;
 	in->path = 0;
+	if (anatomy)
+		phases_start(idx, key, in->submit_ns);
 	if (events_enabled) {
 		/* Only records use these: aggregate mode skips the reads. */
 		in->tid = (u32)bpf_get_current_pid_tgid();
@@ -671,6 +548,8 @@ static __always_inline int complete_common(u64 ring, void *req, u64 user_data, s
 		return 0;
 	}
 	now = bpf_ktime_get_ns();
+	if (anatomy)
+		reap_cqe(ring, now);
 	opcode = BPF_CORE_READ((struct io_kiocb *)req, opcode);
 	final = !(cflags & IORING_CQE_F_MORE);
 
@@ -687,7 +566,8 @@ static __always_inline int complete_common(u64 ring, void *req, u64 user_data, s
 	if (in && in->req == key) {
 		timed = true;
 		if (final && st) {
-			u64 lat = now - in->submit_ns;
+			/* With the anatomy, up to where its phases end (anatomy.bpf.h). */
+			u64 lat = (anatomy ? phases_end(key, opcode, in->submit_ns, now) : now) - in->submit_ns;
 			u32 b = us_hist_bucket(lat);
 
 			if (anatomy)
@@ -920,6 +800,7 @@ int BPF_PROG(on_queue_async_work, struct io_kiocb *req, int rw)
 	if (anatomy) {
 		bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
 		mark_path(key, 1 << US_PATH_IOWQ);
+		phases_change(key, 1 << US_PHASE_IOWQ_WAIT | US_ISSUED, 0);
 	}
 	return 0;
 }
@@ -935,15 +816,24 @@ int BPF_PROG(on_poll_arm, struct io_kiocb *req, int mask, int events)
 	if (anatomy) {
 		bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
 		mark_path(key, 1 << US_PATH_POLL);
+		phases_change(key, 1 << US_PHASE_POLL_WAIT, 0);
 	}
 	return 0;
 }
 
+/* 6.1+ traces this task work add only in __io_poll_execute: the poll fired (or was cancelled). */
 SEC("tp_btf/io_uring_task_add")
 int BPF_PROG(on_task_add, struct io_kiocb *req, int mask)
 {
-	if (ring_traced((u64)req->ctx))
-		count(US_C_TASK_ADD, 1);
+	u64 key;
+
+	if (!ring_traced((u64)req->ctx))
+		return 0;
+	count(US_C_TASK_ADD, 1);
+	if (anatomy) {
+		bpf_probe_read_kernel(&key, sizeof(key), &ctx[0]);
+		phases_change(key, 0, 1 << US_PHASE_POLL_WAIT);
+	}
 	return 0;
 }
 
@@ -1064,8 +954,14 @@ int BPF_PROG(on_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			now = bpf_ktime_get_ns();
 		th = thread_entry(next, next->pid, tgid);
 		if (th) {
-			if (th->last_out_ns)
+			if (th->last_out_ns) {
 				__sync_fetch_and_add(&th->offcpu_ns, now - th->last_out_ns);
+				/* Off the CPU inside io_uring_enter's wait for CQEs. */
+				if (th->wait_start_ns) {
+					__sync_fetch_and_add(&th->wait_ns, now - th->last_out_ns);
+					count(US_C_WAIT_NS, now - th->last_out_ns);
+				}
+			}
 			th->last_out_ns = 0;
 			th->last_in_ns = now;
 		}
@@ -1126,6 +1022,8 @@ int BPF_PROG(on_process_exit, struct task_struct *p)
 				__sync_fetch_and_add(&r->enter_calls, th->enter_calls);
 				__sync_fetch_and_add(&r->enter_ns, th->enter_ns);
 				__sync_fetch_and_add(&r->enter_to_submit, th->enter_to_submit);
+				__sync_fetch_and_add(&r->waits, th->waits);
+				__sync_fetch_and_add(&r->wait_ns, th->wait_ns);
 			}
 			if (bpf_map_delete_elem(&threads, &tid) == 0)
 				__sync_fetch_and_sub(&thread_entries, 1);
@@ -1212,11 +1110,54 @@ int BPF_PROG(on_sys_enter, struct pt_regs *regs, long id)
 	return 0;
 }
 
+/*
+ * io_uring_enter is about to wait for CQEs (io_cqring_wait traces this only
+ * once the CQ holds fewer than it waits for): the thread's off-CPU time from
+ * here to its return is wait time, and the return value says what ended it.
+ */
+SEC("tp_btf/io_uring_cqring_wait")
+int BPF_PROG(on_cqring_wait, void *ring, int min_events)
+{
+	u64 pid_tgid = bpf_get_current_pid_tgid(), zero = 0, r = (u64)ring;
+	u32 tgid = pid_tgid >> 32;
+	struct us_thread *th;
+
+	if (!is_target_tgid(tgid))
+		return 0;
+	th = thread_entry(bpf_get_current_task_btf(), (u32)pid_tgid, tgid);
+	if (!th)
+		return 0;
+	th->wait_start_ns = bpf_ktime_get_ns();
+	th->wait_ring = r;
+	__sync_fetch_and_add(&th->waits, 1);
+	count(US_C_WAITS, 1);
+	if (anatomy)
+		bpf_map_update_elem(&wait_cqe, &r, &zero, BPF_ANY);
+	return 0;
+}
+
+#define ETIME 62
+#define EINTR 4
+#define ERESTARTSYS 512           /* ERESTARTSYS..ERESTART_RESTARTBLOCK (516): a signal, */
+#define ERESTART_RESTARTBLOCK 516 /* seen here before the syscall restart turns them into EINTR */
+
+/* What ended a wait, from io_uring_enter's return (which is the submit count when it also submitted). */
+static __always_inline u32 wait_end(long ret)
+{
+	if (ret >= 0)
+		return US_C_WAITS_EVENTS;
+	if (ret == -ETIME)
+		return US_C_WAITS_TIMEOUT;
+	if (ret == -EINTR || (ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK))
+		return US_C_WAITS_SIGNAL;
+	return US_C_WAITS_ERROR;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
 	u32 tid;
-	u64 d;
+	u64 d, now;
 	struct us_thread *th;
 
 	if (syscall_nr(regs) != US_NR_IO_URING_ENTER)
@@ -1225,10 +1166,17 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	th = bpf_map_lookup_elem(&threads, &tid);
 	if (!th || !th->enter_start_ns)
 		return 0;
-	d = bpf_ktime_get_ns() - th->enter_start_ns;
+	now = bpf_ktime_get_ns();
+	d = now - th->enter_start_ns;
 	th->enter_start_ns = 0;
 	count(US_C_ENTER_NS, d);
 	__sync_fetch_and_add(&th->enter_calls, 1);
 	__sync_fetch_and_add(&th->enter_ns, d);
+	if (th->wait_start_ns) {
+		count(wait_end(ret), 1);
+		if (anatomy)
+			reap_end(th->wait_ring, th->wait_start_ns, now);
+		th->wait_start_ns = 0;
+	}
 	return 0;
 }

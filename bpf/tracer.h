@@ -68,7 +68,13 @@ typedef __u64 u64;
 	X(OPS_LOOPS, opsLoops)           /* io_run_loop: an io_uring_enter run by bpf-ops (7.1+) */ \
 	X(OPS_STOPS, opsStops)           /* ... that ended with IOU_LOOP_STOP (returned 0) */   \
 	X(OPS_ERRORS, opsErrors)         /* ... that ended with an error (not -EINTR) */        \
-	X(OPS_SQES, opsSqes)             /* SQEs submitted by bpf_io_uring_submit_sqes */
+	X(OPS_SQES, opsSqes)             /* SQEs submitted by bpf_io_uring_submit_sqes */ \
+	X(WAITS, waits)                  /* io_uring_cqring_wait: an io_uring_enter waits for CQEs */ \
+	X(WAIT_NS, waitNs)               /* ... off-CPU time inside those waits */             \
+	X(WAITS_EVENTS, waitsEvents)     /* ... ended with io_uring_enter returning >= 0 */     \
+	X(WAITS_TIMEOUT, waitsTimeout)   /* ... ended by its timeout (-ETIME) */                \
+	X(WAITS_SIGNAL, waitsSignal)     /* ... ended by a signal (-EINTR, -ERESTART*) */       \
+	X(WAITS_ERROR, waitsError)       /* ... ended with another error */
 
 #define US_COUNTER_ENUM(e, n) US_C_##e,
 enum us_counter { US_COUNTERS(US_COUNTER_ENUM) US_C_COUNT };
@@ -90,6 +96,44 @@ enum us_counter { US_COUNTERS(US_COUNTER_ENUM) US_C_COUNT };
 #define US_PATH_ENUM(e, n) US_PATH_##e,
 enum us_path { US_PATHS(US_PATH_ENUM) US_PATH_COUNT };
 #undef US_PATH_ENUM
+
+/*
+ * The phases of a request's latency (trace --anatomy). Each nanosecond from
+ * its submit to its final CQE belongs to exactly one phase: the first of this
+ * list that is in progress at that instant (a read blocked on the device
+ * inside an io-wq worker is in `device`), so a request's phases add up to its
+ * latency. X(enum suffix, name in summaries, meaning).
+ */
+#define US_PHASES(X)                                                                          \
+	X(DEVICE, device)      /* a block request it queued is at the device (issue -> complete) */ \
+	X(IOWQ_RUN, iowqRun)   /* an io-wq worker is running it (io_wq_submit_work) */             \
+	X(IOWQ_WAIT, iowqWait) /* handed to io-wq, no worker has started it yet */                 \
+	X(POLL_WAIT, pollWait) /* a poll is armed: waiting for the file to be ready */             \
+	X(ISSUE, issue)        /* none of these, before its first issue attempt returned */        \
+	X(COMPLETE, complete)  /* none of these, after it: task work, until the CQE is posted */
+
+#define US_PHASE_ENUM(e, n) US_PHASE_##e,
+enum us_phase { US_PHASES(US_PHASE_ENUM) US_PHASE_COUNT };
+#undef US_PHASE_ENUM
+
+/* A distribution of durations: how many, their sum, the largest, a histogram. */
+struct us_dist {
+	u64 count;
+	u64 sum_ns;
+	u64 max_ns;
+	u64 hist[US_HIST_BUCKETS];
+};
+
+/*
+ * Per-opcode phase statistics (trace --anatomy), one per-CPU array slot per
+ * opcode: of the final completions whose phases were followed from submit,
+ * each phase's distribution over the requests that spent time in it.
+ */
+struct us_phase_stats {
+	u64 requests; /* final completions with phases (their latencies sum to timed_ns) */
+	u64 timed_ns;
+	struct us_dist phase[US_PHASE_COUNT];
+};
 
 /* Per-opcode statistics, one per-CPU array slot per opcode. */
 struct us_op_stats {
@@ -131,9 +175,13 @@ struct us_thread {
 	u64 enter_calls;
 	u64 enter_ns;
 	u64 enter_to_submit; /* sum of io_uring_enter's to_submit argument */
+	u64 waits;   /* io_uring_enter calls that waited for CQEs (io_uring_cqring_wait) */
+	u64 wait_ns; /* off-CPU time inside those waits */
 	u64 last_out_ns; /* internal: when it was switched out (0 = running/unknown) */
 	u64 last_in_ns;  /* internal: when it was switched in */
 	u64 enter_start_ns; /* internal: io_uring_enter in progress since */
+	u64 wait_start_ns;  /* internal: waiting for CQEs since (0 = not waiting) */
+	u64 wait_ring;      /* internal: the ring it waits on */
 };
 
 /* A request between submit_req and its final completion (slot in a

@@ -1,6 +1,6 @@
 // Human rendering of a Summary (interval or final) as a compact table.
 import Table from 'cli-table3';
-import type { PathName } from '../native/index.js';
+import type { PathName, PhaseName } from '../native/index.js';
 import { ABI } from '../core/abi.js';
 import type { Summary } from '../tracers/summary.js';
 import { fmtCount, fmtNs, fmtRate, fmtRatio } from '../core/units.js';
@@ -41,15 +41,45 @@ function requestTable(s: Summary): string {
 
 /** trace --anatomy: per opcode, the share of its requests that took each path. */
 function pathsTable(s: Summary): string | undefined {
-  const rows = Object.entries(s.requests).filter(([, r]) => r.anatomy);
+  const rows = Object.entries(s.requests).flatMap(([op, r]) => (r.anatomy?.paths ? [[op, r.anatomy.paths, r.latencyNs.count] as const] : []));
   if (!rows.length) return undefined;
   const names = Object.keys(ABI.path) as PathName[];
   const t = new Table({ ...PLAIN, head: ['paths', ...names], colAligns: ['left', ...names.map(() => 'right' as const)] });
-  for (const [op, r] of rows) {
-    const n = r.latencyNs.count;
-    t.push([op, ...names.map((k) => (n ? `${((100 * r.anatomy!.paths[k]) / n).toFixed(1)}%` : '-'))]);
-  }
+  for (const [op, paths, n] of rows) t.push([op, ...names.map((k) => (n ? `${((100 * paths[k]) / n).toFixed(1)}%` : '-'))]);
   return t.toString().replace(/^/gm, '  ');
+}
+
+/**
+ * trace --anatomy: per opcode, the phases its requests spent time in, in the
+ * order of ABI.phase: each phase's share of their summed latency, then its
+ * distribution over the requests that spent time in it.
+ */
+function phasesTable(s: Summary): string | undefined {
+  const t = new Table({
+    ...PLAIN,
+    head: ['where the time goes', 'requests', 'share', 'p50', 'p99', 'max'],
+    colAligns: ['left', 'right', 'right', 'right', 'right', 'right'],
+  });
+  for (const [op, r] of Object.entries(s.requests)) {
+    const a = r.anatomy;
+    if (!a?.phases || !a.timed) continue;
+    for (const name of Object.keys(ABI.phase) as PhaseName[]) {
+      const p = a.phases[name];
+      if (!p?.count) continue;
+      const share = a.timed.ns ? `${((100 * p.sumNs) / a.timed.ns).toFixed(1)}%` : '-';
+      t.push([`${op} ${name}`, fmtCount(p.count), share, fmtNs(p.p50), fmtNs(p.p99), fmtNs(p.max)]);
+    }
+  }
+  return t.length ? t.toString().replace(/^/gm, '  ') : undefined;
+}
+
+/** io_uring_enter's waits for CQEs: how long off the CPU, what ended them; with --anatomy, the reap after. */
+function waitsLine(s: Summary): string | undefined {
+  const w = s.waits;
+  if (!w) return undefined;
+  const e = w.ended;
+  const reap = s.reap?.count ? `; reap p50 ${fmtNs(s.reap.p50)} p99 ${fmtNs(s.reap.p99)} max ${fmtNs(s.reap.max)}` : '';
+  return `  waits ${fmtCount(w.count)}, ${fmtNs(w.offCpuNs)} off-CPU: ended by events ${fmtCount(e.events)}, timeout ${fmtCount(e.timeout)}, signal ${fmtCount(e.signal)}, error ${fmtCount(e.error)}${reap}`;
 }
 
 function switchesLine(s: Summary): string {
@@ -64,9 +94,10 @@ export function renderSummary(s: Summary, title: string): string {
   const lines = [
     `── ${title} (${fmtNs(s.durationNs)}) ${'─'.repeat(Math.max(0, 60 - title.length))}`,
     requestTable(s),
-    ...[pathsTable(s)].filter((x): x is string => !!x),
+    ...[pathsTable(s), phasesTable(s)].filter((x): x is string => !!x),
     `  links broken ${fmtCount(s.failLinks)}  req failed ${fmtCount(s.reqFailed)}  cq overflows ${fmtCount(s.cqOverflows)}  io-wq punts ${fmtCount(s.asyncPunts)}  poll arms ${fmtCount(s.pollArms)}  task work ${fmtCount(s.taskWork.runs + s.taskWork.localRuns)}`,
     `  io_uring_enter ${fmtCount(s.enter.calls)} calls, ${fmtRatio(submitted, s.enter.calls)} req/call, ${fmtNs(s.enter.timeNs)} inside`,
+    ...[waitsLine(s)].filter((x): x is string => !!x),
     switchesLine(s),
   ];
   if (s.bpfOps) {

@@ -30,7 +30,7 @@ export function traceOptions(y: Argv): Argv {
     .option('events', { type: 'boolean', default: false, describe: 'stream every request (NDJSON "event" lines with --json)' })
     .option('json', { type: 'boolean', default: false, describe: 'NDJSON: "interval" lines and a final "summary" line' })
     .option('threads', { type: 'boolean', default: false, describe: 'per-thread context switches in summaries' })
-    .option('anatomy', { type: 'boolean', default: false, describe: "each request's path: inline, poll, io-wq, block IO or queued, per opcode" })
+    .option('anatomy', { type: 'boolean', default: false, describe: "each request's path (inline, poll, io-wq, block IO, queued) and latency phases, per opcode" })
     .option('inflight-entries', { type: 'number', default: 65536, describe: 'requests timed at once (in-kernel table size)' })
     .option('ring-mb', { type: 'number', default: 16, describe: 'event ring buffer size in MiB (power of two)' });
 }

@@ -36,6 +36,8 @@ export const ABI = {
   eventType: { complete: 0, more: 1 },
   /** enum us_path (US_PATHS in bpf/tracer.h): how a request's issue went (trace --anatomy). */
   path: { inline: 0, poll: 1, iowq: 2, block: 3, queued: 4 },
+  /** enum us_phase (US_PHASES in bpf/tracer.h): where a request's latency went (trace --anatomy). */
+  phase: { device: 0, iowqRun: 1, iowqWait: 2, pollWait: 3, issue: 4, complete: 5 },
   /** struct us_event (bpf/tracer.h) */
   event: {
     size: 80,

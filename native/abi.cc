@@ -112,6 +112,9 @@ Napi::Object abiObject(Napi::Env env) {
 #define US_PATH_ENTRY(e, n) {#n, US_PATH_##e},
   abi.Set("path", table(env, {US_PATHS(US_PATH_ENTRY)}));
 #undef US_PATH_ENTRY
+#define US_PHASE_ENTRY(e, n) {#n, US_PHASE_##e},
+  abi.Set("phase", table(env, {US_PHASES(US_PHASE_ENTRY)}));
+#undef US_PHASE_ENTRY
   abi.Set("event", eventRecord(env));
 
   abi.Set("replayReq", replayRecord(env));

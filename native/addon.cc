@@ -22,6 +22,9 @@ const char *const kThreadKinds[US_KIND_COUNT] = {"app", "sqpoll", "iowq"};
 #define US_PATH_NAME(e, n) #n,
 const char *const kPathNames[US_PATH_COUNT] = {US_PATHS(US_PATH_NAME)};
 #undef US_PATH_NAME
+#define US_PHASE_NAME(e, n) #n,
+const char *const kPhaseNames[US_PHASE_COUNT] = {US_PHASES(US_PHASE_NAME)};
+#undef US_PHASE_NAME
 
 Napi::Array opsProgramsArray(Napi::Env env, const std::vector<us::OpsProgram> &progs) {
   Napi::Array a = Napi::Array::New(env, progs.size());
@@ -183,6 +186,32 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
     return counters;
   }
 
+  static Napi::Float64Array histArray(Napi::Env env, const u64 *h) {
+    Napi::Float64Array hist = Napi::Float64Array::New(env, US_HIST_BUCKETS);
+    for (int b = 0; b < US_HIST_BUCKETS; b++) hist[b] = double(h[b]);
+    return hist;
+  }
+
+  static Napi::Object distObject(Napi::Env env, const us_dist &d) {
+    Napi::Object f = Napi::Object::New(env);
+    f.Set("count", double(d.count));
+    f.Set("sumNs", double(d.sum_ns));
+    f.Set("maxNs", double(d.max_ns));
+    f.Set("hist", histArray(env, d.hist));
+    return f;
+  }
+
+  // trace --anatomy: the opcode's requests with phases, and each phase's figures.
+  static Napi::Object phasesObject(Napi::Env env, const us_phase_stats &ps) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("requests", double(ps.requests));
+    o.Set("timedNs", double(ps.timed_ns));
+    Napi::Object by = Napi::Object::New(env);
+    for (int p = 0; p < US_PHASE_COUNT; p++) by.Set(kPhaseNames[p], distObject(env, ps.phase[p]));
+    o.Set("byPhase", by);
+    return o;
+  }
+
   static Napi::Array opsArray(Napi::Env env, const std::vector<OpSnapshot> &list) {
     Napi::Array ops = Napi::Array::New(env, list.size());
     for (size_t i = 0; i < list.size(); i++) {
@@ -204,9 +233,8 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
         for (int p = 0; p < US_PATH_COUNT; p++) paths.Set(kPathNames[p], double(st.paths[p]));
         op.Set("paths", paths);
       }
-      Napi::Float64Array hist = Napi::Float64Array::New(env, US_HIST_BUCKETS);
-      for (int b = 0; b < US_HIST_BUCKETS; b++) hist[b] = double(st.hist[b]);
-      op.Set("hist", hist);
+      op.Set("hist", histArray(env, st.hist));
+      if (list[i].phases.requests) op.Set("phases", phasesObject(env, list[i].phases));
       ops.Set(uint32_t(i), op);
     }
     return ops;
@@ -249,9 +277,12 @@ class Tracer : public Napi::ObjectWrap<Tracer> {
       th.Set("enterCalls", double(t.enter_calls));
       th.Set("enterNs", double(t.enter_ns));
       th.Set("enterToSubmit", double(t.enter_to_submit));
+      th.Set("waits", double(t.waits));
+      th.Set("waitNs", double(t.wait_ns));
       threads.Set(uint32_t(i), th);
     }
     o.Set("threads", threads);
+    if (s.hasReap) o.Set("reap", distObject(env, s.reap));
     return o;
   }
 

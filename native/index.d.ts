@@ -60,6 +60,14 @@ export interface NativeCounters {
   opsErrors: number;
   /** SQEs submitted from BPF (bpf_io_uring_submit_sqes). */
   opsSqes: number;
+  /** io_uring_enter calls that waited for CQEs (io_uring_cqring_wait), and their off-CPU time. */
+  waits: number;
+  waitNs: number;
+  /** What ended those waits: io_uring_enter returned >= 0, -ETIME, a signal, another error. */
+  waitsEvents: number;
+  waitsTimeout: number;
+  waitsSignal: number;
+  waitsError: number;
 }
 
 export interface NativeOpStats {
@@ -75,12 +83,33 @@ export interface NativeOpStats {
   paths?: Record<PathName, number>;
   /** US_HIST_BUCKETS counts, log2 with 2^histSubBits linear sub-buckets. */
   hist: Float64Array;
+  /** Where the latency went (trace --anatomy only; bpf/tracer.h US_PHASES). */
+  phases?: NativePhases;
+}
+
+/** struct us_phase_stats: of the final completions followed from submit, each phase's figures. */
+export interface NativePhases {
+  /** Final completions with phases; timedNs is the sum of their latencies, which the phases' sums add up to. */
+  requests: number;
+  timedNs: number;
+  byPhase: Record<PhaseName, NativeDist>;
+}
+
+/** struct us_dist: durations (for a phase: of the requests that spent time in it). */
+export interface NativeDist {
+  count: number;
+  sumNs: number;
+  maxNs: number;
+  hist: Float64Array;
 }
 
 export type ThreadKind = 'app' | 'sqpoll' | 'iowq';
 
 /** A request's path through io_uring (the keys of ABI.path, core/abi.ts). */
 export type PathName = 'inline' | 'poll' | 'iowq' | 'block' | 'queued';
+
+/** A phase of a request's latency (the keys of ABI.phase, core/abi.ts). */
+export type PhaseName = 'device' | 'iowqRun' | 'iowqWait' | 'pollWait' | 'issue' | 'complete';
 
 export interface NativeThread {
   tid: number;
@@ -95,6 +124,9 @@ export interface NativeThread {
   enterNs: number;
   /** Sum of io_uring_enter's to_submit argument. */
   enterToSubmit: number;
+  /** io_uring_enter calls that waited for CQEs, and the thread's off-CPU time inside them. */
+  waits: number;
+  waitNs: number;
 }
 
 /** One process's in-kernel aggregates (per-target mode). */
@@ -114,6 +146,8 @@ export interface NativeSnapshot {
   threads: NativeThread[];
   /** Per-target mode only: each process that holds a stat slot. */
   targets?: NativeTargetStats[];
+  /** trace --anatomy only: from the last CQE posted during a wait to io_uring_enter's return. */
+  reap?: NativeDist;
 }
 
 /** One program of the tracer and whether it runs on this kernel (native/tracer_hooks.h). */
@@ -202,6 +236,7 @@ export interface NativeAbi {
   stepFlag: Readonly<Record<string, number>>;
   eventType: Readonly<Record<string, number>>;
   path: Readonly<Record<string, number>>;
+  phase: Readonly<Record<string, number>>;
   /** struct us_event (bpf/tracer.h) */
   event: NativeAbiRecord;
   /** struct us_replay_req (bpf/replay.h) */

@@ -55,14 +55,19 @@ const std::vector<Known> &known() {
       {"on_exec", "exec", {"commTargets"}, any, ""},
       {"on_process_exit", "process_exit", {"exitedProcesses"}, any, ""},
       {"on_sys_enter", "sys_enter", {"enter"}, any, ""},
-      {"on_sys_exit", "sys_exit", {"enter"}, any, ""},
+      {"on_sys_exit", "sys_exit", {"enter", "waits"}, any, ""},
+      {"on_cqring_wait", "cqring_wait", {"waits"}, any, ""},
       // Upstream io_uring bpf-ops (7.1+): kernel functions, not tracepoints.
-      // trace --anatomy only: each request's path (kernel functions and the block layer).
+      // trace --anatomy only: each request's path and phases (kernel functions and the block layer).
       {"on_submit_batch", "submit_batch", {"paths"}, [](const Args &a) { return a.size() == 2; }, "io_submit_sqes(ctx, nr)"},
       {"on_submit_batch_end", "submit_batch_end", {"paths"}, [](const Args &a) { return a.size() == 2; }, "io_submit_sqes(ctx, nr)"},
-      {"on_issue", "issue", {"paths"}, [](const Args &a) { return a.size() == 2; }, "io_issue_sqe(req, issue_flags)"},
-      {"on_issue_end", "issue_end", {"paths"}, [](const Args &a) { return a.size() == 2; }, "io_issue_sqe(req, issue_flags)"},
-      {"on_bio_queue", "bio_queue", {"paths"}, any, "block_bio_queue(bio)"},
+      {"on_issue", "issue", {"paths", "phases"}, [](const Args &a) { return a.size() == 2; }, "io_issue_sqe(req, issue_flags)"},
+      {"on_issue_end", "issue_end", {"paths", "phases"}, [](const Args &a) { return a.size() == 2; }, "io_issue_sqe(req, issue_flags)"},
+      {"on_bio_queue", "bio_queue", {"paths", "phases"}, any, "block_bio_queue(bio)"},
+      {"on_wq_start", "wq_start", {"phases"}, [](const Args &a) { return a.size() == 1; }, "io_wq_submit_work(work)"},
+      {"on_wq_end", "wq_end", {"phases"}, [](const Args &a) { return a.size() == 1; }, "io_wq_submit_work(work)"},
+      {"on_rq_issue", "rq_issue", {"phases"}, [](const Args &a) { return !a.empty(); }, "block_rq_issue(rq)"},
+      {"on_rq_complete", "rq_complete", {"phases"}, [](const Args &a) { return !a.empty(); }, "block_rq_complete(rq, error, nr_bytes)"},
       {"on_ops_loop_start", "ops_loop_start", {"bpfOps"}, [](const Args &a) { return a.size() == 1; }, "io_run_loop(ctx)"},
       {"on_ops_loop", "ops_loop", {"bpfOps"}, [](const Args &a) { return a.size() == 1; }, "io_run_loop(ctx)"},
       {"on_ops_submit", "ops_submit", {"bpfOps"}, [](const Args &a) { return a.size() == 2; }, "bpf_io_uring_submit_sqes(ctx, nr)"},
@@ -80,7 +85,9 @@ std::string join(const Args &a) {
 
 bool anatomyHook(const std::string &program) {
   auto k = std::find_if(known().begin(), known().end(), [&](const Known &x) { return program == x.program; });
-  return k != known().end() && k->figures == std::vector<std::string>{"paths"};
+  return k != known().end() && std::all_of(k->figures.begin(), k->figures.end(), [](const std::string &f) {
+           return f == "paths" || f == "phases";
+         });
 }
 
 std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forced, bool anatomy) {
@@ -126,7 +133,8 @@ std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forc
       continue;
     }
     const btf *kb = kernelBtf();
-    if (!args && h.function && !(kb && btf__find_by_name_kind(kb, "io_uring_bpf_ops", BTF_KIND_STRUCT) > 0)) {
+    bool opsHook = std::find(h.figures.begin(), h.figures.end(), "bpfOps") != h.figures.end();
+    if (!args && opsHook && !(kb && btf__find_by_name_kind(kb, "io_uring_bpf_ops", BTF_KIND_STRUCT) > 0)) {
       // A kernel without bpf-ops has no such rings: nothing to measure, nothing missing.
       h.reason = kernelName() + " has no io_uring bpf-ops (7.1+)";
       h.figures.clear();

@@ -26,7 +26,7 @@ struct TracerHook {
 // The plan for `obj`'s programs on the running kernel. `forced` (a program
 // name, from URINGSCOPE_TRACER_VARIANT) turns that variant on in its group
 // whatever the BTF says: how the tests show what a wrong variant does.
-// The anatomy hooks (figure "paths") run only when `anatomy` is asked for.
+// The anatomy hooks (figures "paths" and "phases") run only when `anatomy` is asked for.
 std::vector<TracerHook> planTracerHooks(bpf_object *obj, const std::string &forced, bool anatomy);
 
 // Applies the plan to `obj` (before load).

@@ -56,6 +56,12 @@ std::string TracerSession::loadOnce(int *err, std::string *log) {
   while (inflight < cfg_.inflightEntries && inflight < (1u << 24)) inflight <<= 1;
   skel_->rodata->inflight_mask = inflight - 1;
   bpf_map__set_max_entries(skel_->maps.inflight, inflight);
+  // The anatomy's maps are full size only when it is asked for.
+  bpf_map__set_max_entries(skel_->maps.req_phases, cfg_.anatomy ? inflight : 1);
+  bpf_map__set_max_entries(skel_->maps.phase_stats, cfg_.anatomy ? US_MAX_OPS : 1);
+  bpf_map__set_max_entries(skel_->maps.bio_reqs, cfg_.anatomy ? 16384 : 128);
+  bpf_map__set_max_entries(skel_->maps.rq_reqs, cfg_.anatomy ? 16384 : 128);
+  bpf_map__set_max_entries(skel_->maps.wait_cqe, cfg_.anatomy ? 4096 : 128);
   // Per-target mode: a row of op stats per (slot, opcode) and counters per slot.
   skel_->rodata->stat_slots = statSlots();
   skel_->rodata->trace_all = cfg_.traceAll;
@@ -101,6 +107,13 @@ std::string TracerSession::open() {
                                    (v.source.empty() ? "" : " (at `" + v.source + "`)")
                              : us::explainLoadFailure("program " + prog, err, log);
     us::disableTracerGroup(hooks_, prog, reason);
+    // A kernel that refuses one fentry/fexit program for want of permission
+    // (lockdown, a hardened build) refuses them all: one reload, not one each.
+    bool function = false;
+    for (auto &h : hooks_) function = function || (h.program == prog && h.function);
+    if (function && e == EPERM)
+      for (auto &h : hooks_)
+        if (h.on && h.function) us::disableTracerGroup(hooks_, h.program, reason);
   }
   err = tracer_bpf::attach(skel_);
   if (err) {
@@ -228,6 +241,13 @@ std::vector<uint32_t> TracerSession::targets() const {
 
 namespace {
 
+void addDist(us_dist &dst, const us_dist &p) {
+  dst.count += p.count;
+  dst.sum_ns += p.sum_ns;
+  if (p.max_ns > dst.max_ns) dst.max_ns = p.max_ns;
+  for (int b = 0; b < US_HIST_BUCKETS; b++) dst.hist[b] += p.hist[b];
+}
+
 void addStats(us_op_stats &dst, const us_op_stats &p) {
   dst.submitted += p.submitted;
   dst.completed += p.completed;
@@ -265,12 +285,40 @@ bool TracerSession::readOp(uint32_t key, us_op_stats *out) const {
   return true;
 }
 
+void TracerSession::readPhases(uint32_t opcode, us_phase_stats *out) const {
+  *out = us_phase_stats{};
+  int ncpu = libbpf_num_possible_cpus();
+  if (!cfg_.anatomy || ncpu <= 0) return;
+  std::vector<us_phase_stats> per(ncpu);
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.phase_stats), &opcode, per.data())) return;
+  for (int c = 0; c < ncpu; c++) {
+    const us_phase_stats &p = per[c];
+    out->requests += p.requests;
+    out->timed_ns += p.timed_ns;
+    for (int i = 0; i < US_PHASE_COUNT; i++) addDist(out->phase[i], p.phase[i]);
+  }
+}
+
+void TracerSession::readReap(us_dist *out) const {
+  *out = us_dist{};
+  int ncpu = libbpf_num_possible_cpus();
+  uint32_t zero = 0;
+  if (!cfg_.anatomy || ncpu <= 0) return;
+  std::vector<us_dist> per(ncpu);
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.reap_stats), &zero, per.data())) return;
+  for (int c = 0; c < ncpu; c++) addDist(*out, per[c]);
+}
+
 Snapshot TracerSession::snapshot() const {
   Snapshot s;
   s.ktimeNs = monotonicNs();
   s.userDrops = userDrops_.load();
   s.eventsReceived = received_.load();
   if (!skel_) return s;
+  if (cfg_.anatomy) {
+    s.hasReap = true;
+    readReap(&s.reap);
+  }
 
   int ncpu = libbpf_num_possible_cpus();
   if (ncpu <= 0) return s;
@@ -283,7 +331,9 @@ Snapshot TracerSession::snapshot() const {
       OpSnapshot o{};
       o.opcode = op;
       if (!readOp(op, &o.stats)) continue;
-      if (o.stats.submitted || o.stats.completed) s.ops.push_back(o);
+      if (!o.stats.submitted && !o.stats.completed) continue;
+      readPhases(op, &o.phases);
+      s.ops.push_back(o);
     }
     uint32_t zero = 0;
     if (bpf_map_lookup_elem(cFd, &zero, cs.data()) == 0)

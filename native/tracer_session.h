@@ -30,12 +30,13 @@ struct TracerConfig {
   // shared slot 0 (bpf/tracer.h). 0 = off: one slot, as trace/run/top use it.
   uint32_t perTarget = 0;
   bool traceAll = false;            // every process using io_uring (but us) is a target
-  bool anatomy = false;             // each request's path (trace --anatomy)
+  bool anatomy = false;             // each request's path and phases (trace --anatomy)
 };
 
 struct OpSnapshot {
   uint32_t opcode;
   us_op_stats stats;
+  us_phase_stats phases;  // trace --anatomy only (else all zero)
 };
 
 struct ThreadSnapshot {
@@ -58,6 +59,8 @@ struct Snapshot {
   uint64_t userDrops = 0;               // records lost between ring buffer and JS
   uint64_t eventsReceived = 0;          // records taken off the ring buffer
   std::vector<TargetSnapshot> targets;  // per-target mode only
+  bool hasReap = false;                 // trace --anatomy only
+  us_dist reap{};                       // wait's last CQE -> return to userspace
 };
 
 class TracerSession {
@@ -96,6 +99,8 @@ class TracerSession {
   uint32_t statSlots() const { return cfg_.perTarget ? cfg_.perTarget + 1 : 1; }
   // Sums op_stats row `key` over CPUs into `out`; false when it cannot be read.
   bool readOp(uint32_t key, us_op_stats *out) const;
+  void readPhases(uint32_t opcode, us_phase_stats *out) const;
+  void readReap(us_dist *out) const;
 
   std::string loadOnce(int *err, std::string *log);
 

@@ -13,10 +13,12 @@ import type { SchemaObject } from 'ajv';
 import type { ValidatorSet } from '../core/compiled-validators.js';
 import { STRATEGIES } from '../core/strategy.js';
 import type { EngineSummary } from '../core/engine-summary.js';
-import type { BpfOpsSummary, LatencySummary, OpAnatomy, OpSummary, Summary, SwitchCounts, ThreadSummary } from '../tracers/summary.js';
+import type {
+  BpfOpsSummary, LatencySummary, OpAnatomy, OpSummary, PhaseSummary, Summary, SwitchCounts, ThreadSummary, WaitSummary,
+} from '../tracers/summary.js';
 import type { TraceEnded } from '../tracers/trace-end.js';
-import type { NativeCounters, NativeOpStats, NativeThread, ThreadKind } from '../native/index.js';
-import type { EndRecord, IntervalRecord, RecordingHeader, SnapshotJson } from './format.js';
+import type { NativeCounters, NativeOpStats, NativeThread, PhaseName, ThreadKind } from '../native/index.js';
+import type { DistJson, EndRecord, IntervalRecord, PhasesJson, RecordingHeader, SnapshotJson } from './format.js';
 
 type Props<T> = { [K in keyof Required<T>]: SchemaObject };
 
@@ -61,7 +63,15 @@ function allOf<T>(keys: Record<keyof T & string, boolean>, schema: SchemaObject)
 const switches = allOf<SwitchCounts>({ voluntary: true, involuntary: true, offCpuNs: true, onCpuNs: true }, num);
 const latency = allOf<LatencySummary>({ count: true, p50: true, p90: true, p99: true, max: true }, num);
 
-const anatomy = object<OpAnatomy>({ paths: { type: 'object', additionalProperties: num } }, ['paths']);
+const phaseSummary = allOf<PhaseSummary>({ count: true, p50: true, p90: true, p99: true, max: true, sumNs: true }, num);
+const anatomy = object<OpAnatomy>(
+  {
+    paths: { type: 'object', additionalProperties: num },
+    timed: object<NonNullable<OpAnatomy['timed']>>({ requests: num, ns: num }, ['requests', 'ns']),
+    phases: { type: 'object', additionalProperties: phaseSummary },
+  },
+  [],
+);
 
 const opSummary = object<OpSummary>(
   { submitted: num, completed: num, errors: num, cancelled: num, latencyNs: latency, anatomy },
@@ -69,8 +79,16 @@ const opSummary = object<OpSummary>(
 );
 
 const threadSummary = object<ThreadSummary>(
-  { tid: int, tgid: int, kind: { enum: THREAD_KINDS }, comm: str, enterCalls: num, voluntary: num, involuntary: num, offCpuNs: num, onCpuNs: num },
+  { tid: int, tgid: int, kind: { enum: THREAD_KINDS }, comm: str, enterCalls: num, voluntary: num, involuntary: num, offCpuNs: num, onCpuNs: num, waits: num, waitNs: num },
   ['tid', 'tgid', 'kind', 'comm', 'enterCalls', 'voluntary', 'involuntary', 'offCpuNs', 'onCpuNs'],
+);
+
+const waits = object<WaitSummary>(
+  {
+    count: num, offCpuNs: num,
+    ended: allOf<WaitSummary['ended']>({ events: true, timeout: true, signal: true, error: true }, num),
+  },
+  ['count', 'offCpuNs', 'ended'],
 );
 
 const ended = object<TraceEnded>({ reason: { enum: END_REASONS }, exitCode: int, signal: str }, ['reason']);
@@ -108,6 +126,8 @@ export const summarySchema = object<Summary>(
     pollArms: num,
     taskWork: allOf<Summary['taskWork']>({ adds: true, runs: true, localRuns: true }, num),
     enter: allOf<Summary['enter']>({ calls: true, toSubmit: true, timeNs: true }, num),
+    waits,
+    reap: phaseSummary,
     ctxSwitches: {
       ...switches,
       properties: { ...switches.properties, byThread: allOf<Record<ThreadKind, SwitchCounts>>({ app: true, sqpoll: true, iowq: true }, switches) },
@@ -130,8 +150,24 @@ const counters = allOf<NativeCounters>(
     localWorkRuns: true, enterCalls: true, enterToSubmit: true, enterNs: true, eventDrops: true, eventsWritten: true,
     staleRequests: true, untracked: true, evicted: true, auxCqes: true, rings: true, targetsDropped: true, targetsMissed: false, threadsMissed: false, opsLoops: true,
     opsStops: true, opsErrors: true, opsSqes: true,
+    waits: false, waitNs: false, waitsEvents: false, waitsTimeout: false, waitsSignal: false, waitsError: false,
   },
   num,
+);
+
+// sparse [bucket, count] pairs (format.ts snapshotToJson)
+const sparseHist: SchemaObject = { type: 'array', items: { type: 'array', items: num, minItems: 2, maxItems: 2 } };
+
+const dist = object<DistJson>({ count: num, sumNs: num, maxNs: num, hist: sparseHist }, ['count', 'sumNs', 'maxNs', 'hist']);
+const phases = object<PhasesJson>(
+  {
+    requests: num, timedNs: num,
+    byPhase: object<PhasesJson['byPhase']>(
+      { device: dist, iowqRun: dist, iowqWait: dist, pollWait: dist, issue: dist, complete: dist },
+      ['device', 'iowqRun', 'iowqWait', 'pollWait', 'issue', 'complete'],
+    ),
+  },
+  ['requests', 'timedNs', 'byPhase'],
 );
 
 type OpJson = SnapshotJson['ops'][number];
@@ -139,8 +175,8 @@ const opStats = object<OpJson>(
   {
     opcode: { type: 'integer', minimum: 0 }, submitted: num, completed: num, errors: num, cancelled: num, latCount: num, latSumNs: num, latMaxNs: num,
     paths: { type: 'object', additionalProperties: num },
-    // sparse [bucket, count] pairs (format.ts snapshotToJson)
-    hist: { type: 'array', items: { type: 'array', items: num, minItems: 2, maxItems: 2 } },
+    hist: sparseHist,
+    phases,
   },
   ['opcode', 'submitted', 'completed', 'errors', 'cancelled', 'latCount', 'latSumNs', 'latMaxNs', 'hist'],
 );
@@ -148,7 +184,7 @@ const opStats = object<OpJson>(
 const thread = object<NativeThread>(
   {
     tid: int, tgid: int, kind: { enum: THREAD_KINDS }, comm: str, voluntary: num, involuntary: num, offcpuNs: num, oncpuNs: num,
-    enterCalls: num, enterNs: num, enterToSubmit: num,
+    enterCalls: num, enterNs: num, enterToSubmit: num, waits: num, waitNs: num,
   },
   ['tid', 'tgid', 'kind', 'comm', 'voluntary', 'involuntary', 'offcpuNs', 'oncpuNs', 'enterCalls', 'enterNs'],
 );
@@ -160,6 +196,7 @@ const snapshot = object<SnapshotJson>(
     threads: { type: 'array', items: thread },
     // per-target mode only: not read from a recording
     targets: { type: 'array' },
+    reap: dist,
   },
   ['ktimeNs', 'eventsReceived', 'userDrops', 'counters', 'ops', 'threads'],
 );

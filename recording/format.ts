@@ -16,7 +16,7 @@
 // new types can be added without a version bump; a layout change bumps
 // FORMAT_VERSION and older readers refuse the file with a clear line.
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import type { NativeSnapshot } from '../native/index.js';
+import type { NativePhases, NativeDist, NativeSnapshot, PhaseName } from '../native/index.js';
 import type { Summary } from '../tracers/summary.js';
 import { ABI } from '../core/abi.js';
 
@@ -99,9 +99,21 @@ export interface RecordingHeader {
   histSubBits: number;
 }
 
-/** A cumulative tracer snapshot in JSON (histograms as sparse [bucket, count] pairs). */
-export interface SnapshotJson extends Omit<NativeSnapshot, 'ops'> {
-  ops: (Omit<NativeSnapshot['ops'][number], 'hist'> & { hist: [number, number][] })[];
+/** A histogram in JSON: its non-zero buckets as [bucket, count] pairs. */
+export type SparseHist = [number, number][];
+
+/** A distribution in JSON (its histogram sparse). */
+export type DistJson = Omit<NativeDist, 'hist'> & { hist: SparseHist };
+
+/** trace --anatomy's phases in JSON. */
+export interface PhasesJson extends Omit<NativePhases, 'byPhase'> {
+  byPhase: Record<PhaseName, DistJson>;
+}
+
+/** A cumulative tracer snapshot in JSON (histograms sparse). */
+export interface SnapshotJson extends Omit<NativeSnapshot, 'ops' | 'reap'> {
+  ops: (Omit<NativeSnapshot['ops'][number], 'hist' | 'phases'> & { hist: SparseHist; phases?: PhasesJson })[];
+  reap?: DistJson;
 }
 
 export interface IntervalRecord {
@@ -128,25 +140,46 @@ export interface EndRecord {
   error?: string;
 }
 
-export function snapshotToJson(s: NativeSnapshot): SnapshotJson {
+function sparse(h: ArrayLike<number>): SparseHist {
+  const out: SparseHist = [];
+  for (let b = 0; b < h.length; b++) if (h[b]) out.push([b, h[b]]);
+  return out;
+}
+
+/** Buckets past `buckets` (a hostile or foreign file) are dropped, not allocated. */
+function dense(pairs: SparseHist, buckets: number): Float64Array {
+  const hist = new Float64Array(buckets);
+  for (const [b, n] of pairs) if (b >= 0 && b < buckets) hist[b] = n;
+  return hist;
+}
+
+function mapPhases<A, B>(by: Record<PhaseName, A>, f: (a: A) => B): Record<PhaseName, B> {
+  return Object.fromEntries(Object.entries(by).map(([k, v]) => [k, f(v as A)])) as Record<PhaseName, B>;
+}
+
+export function snapshotToJson({ reap, ...s }: NativeSnapshot): SnapshotJson {
+  const dist = (d: NativeDist): DistJson => ({ ...d, hist: sparse(d.hist) });
   return {
     ...s,
-    ops: s.ops.map((o) => {
-      const hist: [number, number][] = [];
-      for (let b = 0; b < o.hist.length; b++) if (o.hist[b]) hist.push([b, o.hist[b]]);
-      return { ...o, hist };
-    }),
+    ops: s.ops.map(({ phases, ...o }) => ({
+      ...o,
+      hist: sparse(o.hist),
+      ...(phases ? { phases: { ...phases, byPhase: mapPhases(phases.byPhase, dist) } } : {}),
+    })),
+    ...(reap ? { reap: dist(reap) } : {}),
   };
 }
 
-export function snapshotFromJson(s: SnapshotJson, buckets: number): NativeSnapshot {
+export function snapshotFromJson({ reap, ...s }: SnapshotJson, buckets: number): NativeSnapshot {
+  const dist = (d: DistJson): NativeDist => ({ ...d, hist: dense(d.hist, buckets) });
   return {
     ...s,
-    ops: s.ops.map((o) => {
-      const hist = new Float64Array(buckets);
-      for (const [b, n] of o.hist) if (b >= 0 && b < buckets) hist[b] = n;
-      return { ...o, hist };
-    }),
+    ops: s.ops.map(({ phases, ...o }) => ({
+      ...o,
+      hist: dense(o.hist, buckets),
+      ...(phases ? { phases: { ...phases, byPhase: mapPhases(phases.byPhase, dist) } } : {}),
+    })),
+    ...(reap ? { reap: dist(reap) } : {}),
   };
 }
 

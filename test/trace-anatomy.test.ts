@@ -1,8 +1,9 @@
 // trace --anatomy on this machine's kernel: where fentry programs load, every
-// NOP is counted inline; where the kernel refuses them, `paths` is listed
-// under absent with the loader's reason and everything else is still exact.
-// The paths themselves (poll, io-wq, block IO) run in the lab on every
-// kernel: lab/checks/anatomy.ts.
+// NOP is counted inline and its phases add up to its latency; where the
+// kernel refuses them, `paths` and `phases` are listed under absent with the
+// loader's reason and everything else is still exact. The paths and phases
+// themselves (poll, io-wq, block IO) run in the lab on every kernel:
+// lab/checks/anatomy.ts.
 import { finalSummary, LOAD, runCli } from './support.js';
 
 const N = 2000;
@@ -16,10 +17,14 @@ test('trace --anatomy: NOPs inline, or the paths absent with a reason and the co
   expect(s.requests.NOP.latencyNs.count).toBe(N);
   if (s.absent?.paths) {
     expect(s.absent.paths).toMatch(/^cannot load program on_\w+: Linux \S+ said /);
+    expect(s.absent.phases).toMatch(/^cannot load program on_\w+: Linux \S+ said /);
     expect(s.requests.NOP.anatomy).toBeUndefined();
-    expect(Object.keys(s.absent)).toEqual(['paths']);
+    expect(Object.keys(s.absent).sort()).toEqual(['paths', 'phases']);
   } else {
-    expect(s.requests.NOP.anatomy).toEqual({ paths: { inline: N, poll: 0, iowq: 0, block: 0, queued: 0 } });
+    const a = s.requests.NOP.anatomy!;
+    expect(a.paths).toEqual({ inline: N, poll: 0, iowq: 0, block: 0, queued: 0 });
+    expect(a.timed!.requests).toBe(N);
+    expect(Object.values(a.phases!).reduce((t, p) => t + p.sumNs, 0)).toBe(a.timed!.ns);
   }
 });
 

@@ -59,6 +59,8 @@ interface ThreadSums {
   offcpuNs: Record<ThreadKind, number>;
   enterCalls: number;
   enterToSubmit: number;
+  waits: number;
+  waitNs: number;
 }
 
 function threadSums(snap: NativeSnapshot): Map<number, ThreadSums> {
@@ -67,7 +69,7 @@ function threadSums(snap: NativeSnapshot): Map<number, ThreadSums> {
     let s = out.get(t.tgid);
     if (!s) {
       const zero = () => ({ app: 0, sqpoll: 0, iowq: 0 });
-      s = { voluntary: zero(), involuntary: zero(), offcpuNs: zero(), enterCalls: 0, enterToSubmit: 0 };
+      s = { voluntary: zero(), involuntary: zero(), offcpuNs: zero(), enterCalls: 0, enterToSubmit: 0, waits: 0, waitNs: 0 };
       out.set(t.tgid, s);
     }
     s.voluntary[t.kind] += t.voluntary;
@@ -75,6 +77,8 @@ function threadSums(snap: NativeSnapshot): Map<number, ThreadSums> {
     s.offcpuNs[t.kind] += t.offcpuNs;
     s.enterCalls += t.enterCalls;
     s.enterToSubmit += t.enterToSubmit ?? 0;
+    s.waits += t.waits ?? 0;
+    s.waitNs += t.waitNs ?? 0;
   }
   return out;
 }
@@ -119,6 +123,8 @@ export function buildMetrics(input: MetricsInput): MetricFamily[] {
   const punts = counter('uringscope_async_punts_total', 'requests handed to io-wq workers');
   const enterCalls = counter('uringscope_enter_calls_total', 'io_uring_enter syscalls by the target\'s threads');
   const enterSubmitted = counter('uringscope_enter_submitted_total', 'sum of io_uring_enter\'s to_submit argument');
+  const waits = counter('uringscope_enter_waits_total', 'io_uring_enter calls that waited for CQEs (io_uring_cqring_wait)');
+  const waitSeconds = counter('uringscope_enter_wait_seconds_total', 'off-CPU time of the target\'s threads inside those waits');
   const switches = counter('uringscope_context_switches_total', 'context switches of the target\'s threads, by thread kind');
   const offcpu = counter('uringscope_offcpu_seconds_total', 'time the target\'s threads spent switched out, by thread kind');
   // Upstream io_uring bpf-ops (Linux 7.1+): SQEs from BPF (fexit on the kfunc),
@@ -163,6 +169,10 @@ export function buildMetrics(input: MetricsInput): MetricFamily[] {
       enterCalls.samples.push({ labels: base, value: th?.enterCalls ?? 0 });
       enterSubmitted.samples.push({ labels: base, value: th?.enterToSubmit ?? 0 });
     }
+    if (has('waits')) {
+      waits.samples.push({ labels: base, value: th?.waits ?? 0 });
+      waitSeconds.samples.push({ labels: base, value: (th?.waitNs ?? 0) / 1e9 });
+    }
     if (has('ctxSwitches')) {
       for (const kind of THREAD_KINDS) {
         for (const k of ['voluntary', 'involuntary'] as const) {
@@ -178,6 +188,6 @@ export function buildMetrics(input: MetricsInput): MetricFamily[] {
 
   return [
     submitted, completed, errors, cancelled, latency, linkFailures, reqFailed, overflows, punts,
-    enterCalls, enterSubmitted, switches, offcpu, opsSteps, opsSqes, dropped, targetsGauge, targetsDropped,
+    enterCalls, enterSubmitted, waits, waitSeconds, switches, offcpu, opsSteps, opsSqes, dropped, targetsGauge, targetsDropped,
   ];
 }

@@ -1,7 +1,9 @@
 // Turns tracer snapshots into the summary/interval objects of the JSON
 // contract in docs/contract.md. Snapshots are cumulative since attach; an
 // interval is the difference of two.
-import type { NativeCounters, NativeOpStats, NativeOpsProgram, NativeSnapshot, NativeThread, PathName, ThreadKind } from '../native/index.js';
+import type {
+  NativeCounters, NativeOpStats, NativeOpsProgram, NativePhases, NativeDist, NativeSnapshot, NativeThread, PathName, PhaseName, ThreadKind,
+} from '../native/index.js';
 import { ABI } from '../core/abi.js';
 import { histDiff, histUpperBound, quantile } from './histogram.js';
 import type { EngineSummary } from '../core/engine-summary.js';
@@ -27,7 +29,15 @@ export interface OpSummary {
 
 export interface OpAnatomy {
   /** Requests (with a measured latency) by the path their issue took; one may take several. */
-  paths: Record<PathName, number>;
+  paths?: Record<PathName, number>;
+  /** The requests whose phases were followed from submit, and the sum of their latencies, which the phases' sums add up to. */
+  timed?: { requests: number; ns: number };
+  /** Where their latency went: each phase's requests (those that spent time in it), sum and distribution. */
+  phases?: Record<PhaseName, PhaseSummary>;
+}
+
+export interface PhaseSummary extends LatencySummary {
+  sumNs: number;
 }
 
 export interface SwitchCounts {
@@ -43,6 +53,17 @@ export interface ThreadSummary extends SwitchCounts {
   kind: ThreadKind;
   comm: string;
   enterCalls: number;
+  /** io_uring_enter calls that waited for CQEs, and the thread's off-CPU time inside them (absent in older recordings). */
+  waits?: number;
+  waitNs?: number;
+}
+
+/** io_uring_enter calls that waited for CQEs: their off-CPU time, and what ended them. */
+export interface WaitSummary {
+  count: number;
+  offCpuNs: number;
+  /** io_uring_enter returned >= 0 (CQEs, or its submit count), -ETIME, a signal, another error. */
+  ended: { events: number; timeout: number; signal: number; error: number };
 }
 
 export interface Summary {
@@ -58,6 +79,13 @@ export interface Summary {
   pollArms: number;
   taskWork: { adds: number; runs: number; localRuns: number };
   enter: { calls: number; toSubmit: number; timeNs: number };
+  /** Absent in recordings made before waits were counted. */
+  waits?: WaitSummary;
+  /**
+   * trace --anatomy: reap, from the last CQE posted while a thread waited in
+   * io_uring_enter to the call's return, the application then holding them.
+   */
+  reap?: PhaseSummary;
   ctxSwitches: SwitchCounts & { byThread: Record<ThreadKind, SwitchCounts> };
   threads?: ThreadSummary[];
   /** Event records lost (kernel ring buffer full, or JS not draining). */
@@ -115,7 +143,10 @@ const FIGURE_FIELDS: Record<string, { top?: (keyof Summary)[]; op?: (keyof OpSum
   taskWork: { top: ['taskWork'] },
   ctxSwitches: { top: ['ctxSwitches'] },
   enter: { top: ['enter'] },
-  paths: { op: ['anatomy'] },
+  waits: { top: ['waits', 'reap'] },
+  // Under `anatomy`, each left out by summarize when absent.
+  paths: {},
+  phases: {},
 };
 
 /** Whether `figure` was measured (not in the summary's absent list). */
@@ -153,6 +184,7 @@ const ZERO_COUNTERS: NativeCounters = {
   taskWorkRuns: 0, localWorkRuns: 0, enterCalls: 0, enterToSubmit: 0, enterNs: 0,
   eventDrops: 0, eventsWritten: 0, staleRequests: 0, untracked: 0, evicted: 0,
   auxCqes: 0, rings: 0, targetsDropped: 0, targetsMissed: 0, threadsMissed: 0, opsLoops: 0, opsStops: 0, opsErrors: 0, opsSqes: 0,
+  waits: 0, waitNs: 0, waitsEvents: 0, waitsTimeout: 0, waitsSignal: 0, waitsError: 0,
 };
 
 /** An all-zero snapshot at `ktimeNs`: the baseline of a fresh tracer. */
@@ -160,12 +192,33 @@ export function emptySnapshot(ktimeNs: number): NativeSnapshot {
   return { ktimeNs, eventsReceived: 0, userDrops: 0, counters: { ...ZERO_COUNTERS }, ops: [], threads: [] };
 }
 
+/**
+ * The maximum over an interval: the kernel keeps a running maximum, exact
+ * when it moved in this interval, otherwise bounded by the highest bucket the
+ * interval filled.
+ */
+function maxDelta(cur: number, prev: number, hist: Float64Array): number {
+  return cur > prev ? cur : Math.min(cur, histUpperBound(hist));
+}
+
+function distDelta(cur: NativeDist, prev: NativeDist | undefined): NativeDist {
+  if (!prev) return cur;
+  const hist = histDiff(cur.hist, prev.hist);
+  return { count: cur.count - prev.count, sumNs: cur.sumNs - prev.sumNs, maxNs: maxDelta(cur.maxNs, prev.maxNs, hist), hist };
+}
+
+function phasesDelta(cur: NativePhases, prev: NativePhases | undefined): NativePhases {
+  if (!prev) return cur;
+  const byPhase = Object.fromEntries(
+    (Object.keys(cur.byPhase) as PhaseName[]).map((k) => [k, distDelta(cur.byPhase[k], prev.byPhase[k])]),
+  ) as Record<PhaseName, NativeDist>;
+  return { requests: cur.requests - prev.requests, timedNs: cur.timedNs - prev.timedNs, byPhase };
+}
+
 function opDelta(cur: NativeOpStats, prev: NativeOpStats | undefined): NativeOpStats {
   if (!prev) return cur;
   const hist = histDiff(cur.hist, prev.hist);
-  // The kernel keeps a running maximum: exact when it moved in this interval,
-  // otherwise bounded by the highest bucket the interval filled.
-  const latMaxNs = cur.latMaxNs > prev.latMaxNs ? cur.latMaxNs : Math.min(cur.latMaxNs, histUpperBound(hist));
+  const latMaxNs = maxDelta(cur.latMaxNs, prev.latMaxNs, hist);
   return {
     opcode: cur.opcode,
     submitted: cur.submitted - prev.submitted,
@@ -177,6 +230,7 @@ function opDelta(cur: NativeOpStats, prev: NativeOpStats | undefined): NativeOpS
     latMaxNs,
     ...(cur.paths ? { paths: pathsDelta(cur.paths, prev.paths) } : {}),
     hist,
+    ...(cur.phases ? { phases: phasesDelta(cur.phases, prev.phases) } : {}),
   };
 }
 
@@ -196,6 +250,8 @@ function threadDelta(cur: NativeThread, prev: NativeThread | undefined): NativeT
     oncpuNs: cur.oncpuNs - prev.oncpuNs,
     enterCalls: cur.enterCalls - prev.enterCalls,
     enterNs: cur.enterNs - prev.enterNs,
+    waits: (cur.waits ?? 0) - (prev.waits ?? 0),
+    waitNs: (cur.waitNs ?? 0) - (prev.waitNs ?? 0),
   };
 }
 
@@ -212,6 +268,7 @@ export function snapshotDelta(cur: NativeSnapshot, prev: NativeSnapshot): Native
     counters,
     ops: cur.ops.map((o) => opDelta(o, prevOps.get(o.opcode))),
     threads: cur.threads.map((t) => threadDelta(t, prevThreads.get(t.tid))),
+    ...(cur.reap ? { reap: distDelta(cur.reap, prev.reap) } : {}),
   };
 }
 
@@ -219,14 +276,33 @@ export function opName(names: readonly string[], opcode: number): string {
   return names[opcode] || `OP_${opcode}`;
 }
 
-function latency(o: NativeOpStats): LatencySummary {
+function distribution(count: number, hist: Float64Array, maxNs: number): LatencySummary {
   return {
-    count: o.latCount,
-    p50: quantile(o.hist, 0.5, o.latMaxNs),
-    p90: quantile(o.hist, 0.9, o.latMaxNs),
-    p99: quantile(o.hist, 0.99, o.latMaxNs),
-    max: o.latCount ? o.latMaxNs : 0,
+    count,
+    p50: quantile(hist, 0.5, maxNs),
+    p90: quantile(hist, 0.9, maxNs),
+    p99: quantile(hist, 0.99, maxNs),
+    max: count ? maxNs : 0,
   };
+}
+
+function distSummary(d: NativeDist): PhaseSummary {
+  return { ...distribution(d.count, d.hist, d.maxNs), sumNs: d.sumNs };
+}
+
+function latency(o: NativeOpStats): LatencySummary {
+  return distribution(o.latCount, o.hist, o.latMaxNs);
+}
+
+/** trace --anatomy's figures of one opcode, as far as this kernel gives them; undefined without any. */
+function anatomyOf(o: NativeOpStats, absent: Record<string, string> | undefined): OpAnatomy | undefined {
+  const a: OpAnatomy = {};
+  if (o.paths && !absent?.paths) a.paths = { ...o.paths };
+  if (o.phases && !absent?.phases) {
+    a.timed = { requests: o.phases.requests, ns: o.phases.timedNs };
+    a.phases = Object.fromEntries(Object.entries(o.phases.byPhase).map(([k, p]) => [k, distSummary(p)])) as Record<PhaseName, PhaseSummary>;
+  }
+  return a.paths || a.phases ? a : undefined;
 }
 
 function zeroSwitches(): SwitchCounts {
@@ -256,8 +332,9 @@ export function summarize(s: NativeSnapshot, opts: SummarizeOptions): Summary {
       errors: o.errors,
       cancelled: o.cancelled,
       latencyNs: latency(o),
-      ...(o.paths && !opts.absent?.paths ? { anatomy: { paths: { ...o.paths } } } : {}),
     };
+    const anatomy = anatomyOf(o, opts.absent);
+    if (anatomy) requests[opName(opts.opNames, o.opcode)].anatomy = anatomy;
   }
   const byThread: Record<ThreadKind, SwitchCounts> = { app: zeroSwitches(), sqpoll: zeroSwitches(), iowq: zeroSwitches() };
   const total = zeroSwitches();
@@ -281,6 +358,11 @@ export function summarize(s: NativeSnapshot, opts: SummarizeOptions): Summary {
     pollArms: c.pollArms,
     taskWork: { adds: c.taskAdds, runs: c.taskWorkRuns, localRuns: c.localWorkRuns },
     enter: { calls: c.enterCalls, toSubmit: c.enterToSubmit, timeNs: c.enterNs },
+    // Recordings made before waits were counted have none: 0 there.
+    waits: {
+      count: c.waits ?? 0, offCpuNs: c.waitNs ?? 0,
+      ended: { events: c.waitsEvents ?? 0, timeout: c.waitsTimeout ?? 0, signal: c.waitsSignal ?? 0, error: c.waitsError ?? 0 },
+    },
     ctxSwitches: { ...total, byThread },
     drops: c.eventDrops + s.userDrops,
     untracked: {
@@ -294,10 +376,11 @@ export function summarize(s: NativeSnapshot, opts: SummarizeOptions): Summary {
       .map((t) => ({
         tid: t.tid, tgid: t.tgid, kind: t.kind, comm: t.comm,
         voluntary: t.voluntary, involuntary: t.involuntary, offCpuNs: t.offcpuNs, onCpuNs: t.oncpuNs,
-        enterCalls: t.enterCalls,
+        enterCalls: t.enterCalls, waits: t.waits ?? 0, waitNs: t.waitNs ?? 0,
       }))
       .sort((a, b) => a.tid - b.tid);
   }
+  if (s.reap && !opts.absent?.waits) out.reap = distSummary(s.reap);
   if (opts.events) out.events = { received: s.eventsReceived, written: c.eventsWritten };
   const progs = opts.opsPrograms ?? [];
   if (c.opsLoops || c.opsSqes || progs.length) {

@@ -11,9 +11,15 @@
  *   uring_load nops N [BATCH]      N NOPs, BATCH per io_uring_enter (256).
  *   uring_load skip N              N NOPs flagged IOSQE_CQE_SKIP_SUCCESS (no
  *                                  CQE, no completion event), then one NOP.
- *   uring_load recvwait N          N recvs on an empty socket, each followed
- *                                  by the peer's write: the kernel arms a
- *                                  poll for each, and the write wakes it.
+ *   uring_load recvwait N [US]     N recvs on an empty socket, each followed
+ *                                  by the peer's write (after US microseconds,
+ *                                  default 0): the kernel arms a poll for
+ *                                  each, and the write wakes it.
+ *   uring_load waits N US          N rounds of three io_uring_enter waits of
+ *                                  about US microseconds each: one ended by a
+ *                                  timeout request's CQE, one by the wait's
+ *                                  own timeout (-ETIME), one by a signal
+ *                                  (SIGALRM, -EINTR).
  *   uring_load loop                nop -> nop chains until SIGTERM/SIGINT;
  *                                  prints "ready" once the ring is up and
  *                                  the number of chains run on exit.
@@ -29,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,8 +147,9 @@ static void run_nops(struct io_uring *ring, unsigned long n, unsigned batch)
 	}
 }
 
-static void run_recvwait(struct io_uring *ring, unsigned long n)
+static void run_recvwait(struct io_uring *ring, unsigned long n, unsigned long delay_us)
 {
+	struct timespec delay = { delay_us / 1000000, (delay_us % 1000000) * 1000 };
 	char buf[64];
 	int sv[2];
 
@@ -154,12 +162,46 @@ static void run_recvwait(struct io_uring *ring, unsigned long n)
 		io_uring_submit(ring);
 		submitted++;
 		/* Nothing to read at submit: the recv is parked on a poll until this write. */
+		if (delay_us)
+			nanosleep(&delay, NULL);
 		if (write(sv[0], "x", 1) != 1)
 			die("write", errno);
 		reap(ring, 1);
 	}
 	close(sv[0]);
 	close(sv[1]);
+}
+
+static void on_alarm(int sig) { (void)sig; }
+
+static void run_waits(struct io_uring *ring, unsigned long n, unsigned long us)
+{
+	struct __kernel_timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+	struct itimerval alarm_in = { { 0, 0 }, { us / 1000000, us % 1000000 } };
+	struct sigaction sa = { 0 };
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	sa.sa_handler = on_alarm; /* no SA_RESTART: the wait returns -EINTR */
+	sigaction(SIGALRM, &sa, NULL);
+	for (unsigned long i = 0; i < n; i++) {
+		/* 1. A timeout request: its CQE ends the wait. */
+		io_uring_prep_timeout(io_uring_get_sqe(ring), &ts, 0, 0);
+		submitted++;
+		ret = io_uring_submit_and_wait(ring, 1);
+		if (ret < 0)
+			die("submit_and_wait", ret);
+		reap(ring, 1);
+		/* 2. Nothing in flight: the wait's own timeout ends it. */
+		ret = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+		if (ret != -ETIME)
+			die("wait_cqe_timeout", ret < 0 ? ret : -EPROTO);
+		/* 3. Nothing in flight, no timeout: a signal ends it. */
+		setitimer(ITIMER_REAL, &alarm_in, NULL);
+		ret = io_uring_wait_cqe(ring, &cqe);
+		if (ret != -EINTR)
+			die("wait_cqe", ret < 0 ? ret : -EPROTO);
+	}
 }
 
 static void run_skip(struct io_uring *ring, unsigned long n)
@@ -211,7 +253,7 @@ int main(int argc, char **argv)
 	unsigned long long t0, t1;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: uring_load chains N [--full] | nops N [BATCH] | skip N | recvwait N | loop [--sqpoll]\n");
+		fprintf(stderr, "usage: uring_load chains N [--full] | nops N [BATCH] | skip N | recvwait N [US] | waits N US | loop [--sqpoll]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -240,7 +282,10 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "skip") && argc > 2) {
 		run_skip(&ring, strtoul(argv[2], NULL, 0));
 	} else if (!strcmp(argv[1], "recvwait") && argc > 2) {
-		run_recvwait(&ring, strtoul(argv[2], NULL, 0));
+		run_recvwait(&ring, strtoul(argv[2], NULL, 0),
+			     argc > 3 && argv[3][0] != '-' ? strtoul(argv[3], NULL, 0) : 0);
+	} else if (!strcmp(argv[1], "waits") && argc > 3) {
+		run_waits(&ring, strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
 	} else if (!strcmp(argv[1], "loop")) {
 		run_loop(&ring);
 	} else {

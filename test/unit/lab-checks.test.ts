@@ -30,10 +30,11 @@ const TRACER = [
   'chains: 1000 linked read->nop->nop',
   'fio: READ completed = total_ios',
   'serve: /metrics while fio runs: READ completed = total_ios',
-  'anatomy: NOPs complete inline',
-  'anatomy: IOSQE_ASYNC reads go to io-wq',
-  'anatomy: a recv on an empty socket waits on a poll',
-  'anatomy: O_DIRECT reads of a loop device are block IO',
+  'anatomy: NOPs complete inline, their time in issue and complete',
+  'anatomy: IOSQE_ASYNC reads go to io-wq, wait for a worker, then run there',
+  'anatomy: a recv on an empty socket waits on a poll until its peer writes',
+  'anatomy: O_DIRECT reads of a loop device are block IO, their device phases the device\'s reads',
+  'anatomy: io_uring_enter waits, what ended each, and the reap after a CQE',
 ];
 const REPEATS = 'short-read under user, 4 runs of 400 chains: exact counts each';
 const CLEANUP = 'no BPF program of ours left loaded';

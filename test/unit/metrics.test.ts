@@ -20,8 +20,8 @@ function snapshotWith(latenciesNs: number[]): NativeSnapshot {
   s.ops = [op];
   s.targets = [{ tgid: 42, counters: { ...s.counters, failLink: 3 }, ops: [op] }];
   s.threads = [
-    { tid: 42, tgid: 42, kind: 'app', comm: 'app', voluntary: 5, involuntary: 1, offcpuNs: 2e9, oncpuNs: 0, enterCalls: 7, enterNs: 0, enterToSubmit: 9 },
-    { tid: 43, tgid: 42, kind: 'sqpoll', comm: 'iou-sqp-42', voluntary: 4, involuntary: 0, offcpuNs: 0, oncpuNs: 0, enterCalls: 0, enterNs: 0, enterToSubmit: 0 },
+    { tid: 42, tgid: 42, kind: 'app', comm: 'app', voluntary: 5, involuntary: 1, offcpuNs: 2e9, oncpuNs: 0, enterCalls: 7, enterNs: 0, enterToSubmit: 9, waits: 6, waitNs: 1.5e9 },
+    { tid: 43, tgid: 42, kind: 'sqpoll', comm: 'iou-sqp-42', voluntary: 4, involuntary: 0, offcpuNs: 0, oncpuNs: 0, enterCalls: 0, enterNs: 0, enterToSubmit: 0, waits: 0, waitNs: 0 },
   ];
   return s;
 }
@@ -56,6 +56,8 @@ describe('serve metrics', () => {
     expect(e.body).toMatch(/^uringscope_requests_cancelled_total\{op="READ",comm="app",pid="42"\} 2$/m);
     expect(e.body).toMatch(/^uringscope_link_failures_total\{comm="app",pid="42"\} 3$/m);
     expect(e.body).toMatch(/^uringscope_enter_submitted_total\{comm="app",pid="42"\} 9$/m);
+    expect(e.body).toMatch(/^uringscope_enter_waits_total\{comm="app",pid="42"\} 6$/m);
+    expect(e.body).toMatch(/^uringscope_enter_wait_seconds_total\{comm="app",pid="42"\} 1\.5$/m);
     expect(e.body).toMatch(/^uringscope_context_switches_total\{thread="sqpoll",kind="voluntary",comm="app",pid="42"\} 4$/m);
     expect(e.body).toMatch(/^uringscope_offcpu_seconds_total\{thread="app",comm="app",pid="42"\} 2$/m);
     expect(e.body).toMatch(/^uringscope_targets 1$/m);
