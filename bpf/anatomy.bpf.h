@@ -37,12 +37,18 @@ struct {
 #define US_ISSUED (1u << 31) /* in `active`: its first issue attempt returned (or it was punted) */
 
 struct us_req_phases {
-	u64 req; /* the request they belong to, 0 when none */
-	u64 since;
+	u64 req;   /* the request they belong to, 0 when none */
+	u64 since; /* US_PHASES_CLOSED once the final completion has taken the rest */
 	u64 ns[US_PHASE_COUNT];
 	u32 active; /* 1 << US_PHASE_* of the phases in progress, and US_ISSUED */
 	s32 rqs;    /* its block requests at the device */
+	u32 busy;   /* hooks between reading `since` and adding their stretch */
+	u32 pad;
 };
+
+#define US_PHASES_CLOSED (~0ULL)
+/* How long the final completion waits for another CPU's hook to add its stretch: a few instructions. */
+#define US_PHASES_SPIN 1024
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -207,20 +213,26 @@ static __always_inline u32 phase_now(struct us_req_phases *ph)
 
 /*
  * Gives [since, now] to the phase in progress. Hooks of one request can run
- * at once on two CPUs (a device completion while its issue returns): the
- * compare-and-swap hands each stretch of time to one of them, and a hook
- * whose clock reading is already behind `since` gives nothing.
+ * at once on two CPUs (an io-wq worker returning while the submitter's task
+ * work posts the CQE): the compare-and-swap hands each stretch of time to one
+ * of them, a hook whose clock reading is already behind `since` gives
+ * nothing, and none gives anything once the final completion has closed the
+ * request. `busy` lets that completion wait for a stretch claimed but not
+ * yet added. The atomics that return a value are full barriers.
  */
 static __always_inline void phases_advance(struct us_req_phases *ph, u64 now)
 {
-	u64 since = ph->since;
+	u64 since;
 	u32 p;
 
-	if (now <= since || __sync_val_compare_and_swap(&ph->since, since, now) != since)
-		return;
-	p = phase_now(ph);
-	if (p < US_PHASE_COUNT)
-		__sync_fetch_and_add(&ph->ns[p], now - since);
+	__sync_fetch_and_add(&ph->busy, 1);
+	since = ph->since;
+	if (now > since && since != US_PHASES_CLOSED && __sync_val_compare_and_swap(&ph->since, since, now) == since) {
+		p = phase_now(ph);
+		if (p < US_PHASE_COUNT)
+			__sync_fetch_and_add(&ph->ns[p], now - since);
+	}
+	__sync_fetch_and_sub(&ph->busy, 1);
 }
 
 /* The request `key` enters (set) and leaves (clear) phases, at now. */
@@ -250,19 +262,35 @@ static __always_inline u64 phases_end(u64 key, u8 opcode, u64 submit_ns, u64 now
 	struct us_req_phases *ph = phases_of(key);
 	struct us_phase_stats *ps;
 	u32 op = opcode;
-	u64 end;
-	int p;
+	u64 end, since = 0;
+	int p, i;
 
 	if (!ph)
 		return now;
-	phases_advance(ph, now);
-	end = ph->since > now ? ph->since : now;
+	/* Close the request: the last stretch, [since, now], to the phase in progress. */
+	end = now;
+	for (i = 0; i < 8; i++) {
+		since = ph->since;
+		if (since == US_PHASES_CLOSED)
+			return now;
+		end = since > now ? since : now;
+		if (__sync_val_compare_and_swap(&ph->since, since, US_PHASES_CLOSED) == since)
+			break;
+	}
+	if (i == 8)
+		return now;
+	p = phase_now(ph);
+	if (p < US_PHASE_COUNT && end > since)
+		__sync_fetch_and_add(&ph->ns[p], end - since);
+	/* A hook that claimed a stretch before the close may still be adding it. */
+	for (i = 0; i < US_PHASES_SPIN && __sync_fetch_and_add(&ph->busy, 0); i++)
+		;
 	ps = bpf_map_lookup_elem(&phase_stats, &op);
 	if (ps) {
 #pragma unroll
-		for (p = 0; p < US_PHASE_COUNT; p++)
-			if (ph->ns[p])
-				dist_add(&ps->phase[p], ph->ns[p]);
+		for (i = 0; i < US_PHASE_COUNT; i++)
+			if (ph->ns[i])
+				dist_add(&ps->phase[i], ph->ns[i]);
 		ps->requests++;
 		ps->timed_ns += end - submit_ns;
 	}
