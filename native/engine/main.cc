@@ -218,6 +218,15 @@ int main(int argc, char **argv) {
 
   OpenTargets targets;
   err = openTargets(plan, &targets, &gStop);
+  if (!err.empty() && gStop.load()) {
+    // Ctrl-C or SIGTERM while the targets were written (a replay's copy of a
+    // large file takes a while): the run ends there, stopped, not failed.
+    EngineStats stopped;
+    stopped.stopReason = "signal";
+    targets.closeAll();
+    printResult(plan, stopped, targets);
+    return finish(0);
+  }
   if (!err.empty()) {
     printError(err);
     return finish(1);

@@ -7,6 +7,7 @@
 // into the run. After each: exit 0, a summary whose engine.stopReason is
 // "signal" (record: a complete recording that says so), no engine, none of
 // the BPF programs it or uringscope held, no run directory.
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelGate } from '../kernel-gate.js';
 import { collect, runCli, sleep, startCli, waitFor } from '../support.js';
@@ -51,6 +52,19 @@ async function signalAfter(args: string[], sig: Signal, delayMs: number, check?:
   await check?.();
 }
 
+/** The largest file in a run directory so far: a target the engine is writing (the plan and owner files are small). */
+function largestRunFile(): number {
+  let n = 0;
+  for (const d of runDirsIn(scratch)) {
+    try {
+      for (const f of readdirSync(join(scratch, d))) n = Math.max(n, statSync(join(scratch, d, f)).size);
+    } catch {
+      // the run directory went meanwhile
+    }
+  }
+  return n;
+}
+
 /** The signals that stop a run and report, in turn: each ends it the same way. */
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type Signal = (typeof SIGNALS)[number];
@@ -87,4 +101,27 @@ bpfTest(`SIGINT / SIGTERM / SIGHUP during replay (bpf, the replay policy), ${REP
   expect((await runCli(['record', '-o', rec, '--events', 'short-read', '--chains', '2000', '--scratch', scratch])).code).toBe(0);
   // --speed 0.001 (the slowest allowed) stretches the recorded start times 1,000x: the replay is still going when signalled.
   await signalRepeatedly(() => ['replay', rec, '--strategy', 'bpf', '--speed', '0.001']);
+});
+
+// The engine writes a workload's files before the first chain: a 1 GiB file
+// takes it a second, long enough to be signalled in the middle every time.
+test('SIGINT / SIGTERM / SIGHUP while the engine writes its targets: exit 0, stopped by the signal, nothing left', async () => {
+  const workload = join(scratch, 'bigfile.json');
+  writeFileSync(workload, JSON.stringify({
+    name: 'bigfile', description: 'a large target file, then a few reads',
+    targets: { big: { kind: 'file', size: 1 << 30, content: 'random' } },
+    steps: [{ op: 'read', target: 'big', len: 4096 }], chains: 10,
+  }));
+  for (const sig of SIGNALS) {
+    const child = startCli(['run', workload, '--strategy', 'link', '--json', '--scratch', scratch]);
+    const done = collect(child);
+    // Its first 1 MiB piece written, 1,023 to go.
+    await waitFor(() => largestRunFile() >= 1 << 20, 'the engine to start writing its target');
+    child.kill(sig);
+    const r = await done;
+    await waitFor(() => enginesUsing(scratch).length === 0, 'the engine to be gone', 2000);
+    expect(runDirsIn(scratch)).toEqual([]);
+    expect({ sig, code: r.code, stderr: r.stderr }).toEqual({ sig, code: 0, stderr: '' });
+    expect({ sig, stopReason: lastJson<Ended>(r.stdout).engine?.stopReason }).toEqual({ sig, stopReason: 'signal' });
+  }
 });
