@@ -8,9 +8,11 @@
  * bpf/tracer.h): chosen at load time, off for everything else, so trace, run
  * and top load the same one-slot maps as before.
  *
- * Every hook is a BTF raw tracepoint (tp_btf): cheaper than classic
+ * The hooks are BTF raw tracepoints (tp_btf): cheaper than classic
  * tracepoints, typed (fields are read straight from the kernel structs with
- * CO-RE), and independent of tracefs.
+ * CO-RE), and independent of tracefs. Only what no tracepoint shows uses
+ * fentry/fexit on io_uring's own functions: bpf-ops loops, and the request
+ * anatomy of --anatomy (anatomy.bpf.h).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
