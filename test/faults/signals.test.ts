@@ -104,8 +104,10 @@ bpfTest(`SIGINT / SIGTERM / SIGHUP during replay (bpf, the replay policy), ${REP
 });
 
 // The engine writes a workload's files before the first chain: a 1 GiB file
-// takes it a second, long enough to be signalled in the middle every time.
-test('SIGINT / SIGTERM / SIGHUP while the engine writes its targets: exit 0, stopped by the signal, nothing left', async () => {
+// takes it about a second, long enough to be signalled in the middle every
+// time. The write stops within its 1 MiB piece: a stop that waited for the
+// whole file would be seen growing it far past where it was signalled.
+test('SIGINT / SIGTERM / SIGHUP while the engine writes its targets: the write stops, exit 0, stopped by the signal, nothing left', async () => {
   const workload = join(scratch, 'bigfile.json');
   writeFileSync(workload, JSON.stringify({
     name: 'bigfile', description: 'a large target file, then a few reads',
@@ -118,7 +120,12 @@ test('SIGINT / SIGTERM / SIGHUP while the engine writes its targets: exit 0, sto
     // Its first 1 MiB piece written, 1,023 to go.
     await waitFor(() => largestRunFile() >= 1 << 20, 'the engine to start writing its target');
     child.kill(sig);
+    const atSignal = largestRunFile();
+    let grownTo = atSignal;
+    const watch = setInterval(() => (grownTo = Math.max(grownTo, largestRunFile())), 2);
     const r = await done;
+    clearInterval(watch);
+    expect({ sig, grownPastSignal: grownTo - atSignal < 64 << 20 }).toEqual({ sig, grownPastSignal: true });
     await waitFor(() => enginesUsing(scratch).length === 0, 'the engine to be gone', 2000);
     expect(runDirsIn(scratch)).toEqual([]);
     expect({ sig, code: r.code, stderr: r.stderr }).toEqual({ sig, code: 0, stderr: '' });

@@ -5,8 +5,6 @@
 // first of our programs shows in uringscope's fds, which lands inside the
 // load most of the time; repeated, so the window is hit.
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { collect, describeProcess, LOAD, sleep, startCli, waitFor } from '../support.js';
 import { enginesUsing, heldProgramIds, REPEATS, useScratch } from './support.js';
 
@@ -67,25 +65,4 @@ test(`run, ${REPEATS} times: the engine is told even before it runs, and the run
     expect(summary.engine.stopReason).toBe('signal');
     expect(enginesUsing(scratch)).toEqual([]);
   }
-});
-
-test('Ctrl-C while a large scratch file is written: the write stops, nothing is left, one line says so', async () => {
-  // 2 GB: many seconds of writing, so a stop that waited for it would finish the run instead.
-  const spec = join(scratch, 'big.json');
-  writeFileSync(spec, JSON.stringify({
-    name: 'big', description: 'one large scratch file',
-    targets: { in: { kind: 'file', size: 2e9 } },
-    steps: [{ op: 'read', target: 'in', len: 4096 }], chains: 10, concurrency: 1,
-  }));
-  const child = startCli(['run', spec, '--json', '--scratch', scratch]);
-  const done = collect(child);
-  const scratchFile = () => readdirSync(scratch).filter((d) => d.startsWith('uringscope-run-'))
-    .map((d) => join(scratch, d, 'in')).find((f) => existsSync(f) && statSync(f).size > 0);
-  await waitFor(() => scratchFile() !== undefined, 'the scratch file to be written', 20000);
-  child.kill('SIGINT');
-  const r = await done;
-  expect(r.code).toBe(1);
-  expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^uringscope: workload big: target in: cannot fill .*: interrupted/)]);
-  expect(readdirSync(scratch).filter((d) => d.startsWith('uringscope-run-'))).toEqual([]);
-  expect(enginesUsing(scratch)).toEqual([]);
 });
